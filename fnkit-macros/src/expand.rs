@@ -1,0 +1,175 @@
+//! Quotes what `#[function]` adds after the user's fn: per-argument type checks spanned on each
+//! argument, a type-erased entry point, and one `inventory::submit!` of the function's spec. All
+//! paths go through `::fnkit::__private` (or the `crate = "..."` override), so the expansion works
+//! under a renamed crate and `#![no_implicit_prelude]`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::ItemFn;
+
+use crate::args::{Args, Schedule, StorageEvents, Trigger};
+use crate::errors::Errors;
+use crate::validate::{self, ArgKind, Handler};
+use crate::values::RateUnit;
+
+pub(crate) fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = Args::parse(attr, &mut errors);
+    let item_fn = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            let mut error = syn::Error::new(e.span(), "#[function] goes on an `async fn`");
+            error.combine(e);
+            errors.push(error);
+            // Not a function: give the item back untouched so nothing else breaks.
+            let compile_errors = errors.into_compile_errors();
+            return quote!(#item #compile_errors);
+        }
+    };
+    let handler = validate::check(&item_fn, args.trigger.as_ref(), &mut errors);
+    if !errors.is_empty() {
+        let compile_errors = errors.into_compile_errors();
+        return quote!(#item_fn #compile_errors);
+    }
+    let Some(trigger) = &args.trigger else {
+        unreachable!("a trigger that failed to parse recorded an error")
+    };
+    let registration = register(&args, trigger, &item_fn, &handler);
+    quote! {
+        #item_fn
+        #registration
+    }
+}
+
+fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>) -> TokenStream {
+    let krate = match &args.krate {
+        Some(path) => quote!(#path),
+        None => quote!(::fnkit),
+    };
+    let p = quote!(#krate::__private);
+    let ident = &item.sig.ident;
+    let marker = format_ident!("{}", trigger_marker(trigger));
+    let marker = quote!(#p::trigger::#marker);
+
+    let mut lets = Vec::new();
+    let mut names = Vec::new();
+    for (i, (kind, ty)) in handler.args.iter().enumerate() {
+        let name = format_ident!("__fnkit_arg{}", i);
+        let span = ty.span();
+        lets.push(match kind {
+            ArgKind::Event => quote_spanned! {span=>
+                let #name = <#ty as #p::FromEvent<#marker>>::from_event(&mut __fnkit_inv)?;
+            },
+            ArgKind::Extractor => quote_spanned! {span=>
+                let #name = <#ty as #p::FromInvocation>::from_invocation(&__fnkit_inv)?;
+            },
+        });
+        names.push(name);
+    }
+    let output_span = match &item.sig.output {
+        syn::ReturnType::Default => item.sig.paren_token.span.join(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
+    };
+    let respond = if handler.returns_result {
+        quote_spanned!(output_span=> #p::respond_result::<#marker, _, _>)
+    } else {
+        quote_spanned!(output_span=> #p::respond_value::<#marker, _>)
+    };
+
+    let name = match &args.name {
+        Some(lit) => lit.value(),
+        None => ident.to_string(),
+    };
+    let trigger = trigger_tokens(&p, trigger);
+    let timeout = args.timeout_secs;
+    let memory = args.memory_mb;
+    let concurrency = match args.concurrency {
+        Some(n) => quote!(#p::Option::Some(#n)),
+        None => quote!(#p::Option::None),
+    };
+    let retries = args.retries;
+    let line = quote_spanned!(ident.span()=> ::core::line!());
+
+    quote! {
+        #[doc(hidden)]
+        const _: () = {
+            fn __fnkit_entry(mut __fnkit_inv: #p::Invocation) -> #p::HandlerFuture {
+                #p::boxed(async move {
+                    #(#lets)*
+                    #respond(#ident(#(#names),*).await, &__fnkit_inv)
+                })
+            }
+            #p::inventory::submit! {
+                #p::FunctionDef::new(
+                    #p::FunctionSpec::new(
+                        #name, #trigger, #timeout, #memory, #concurrency, #retries,
+                        ::core::file!(), #line, ::core::module_path!(),
+                    ),
+                    __fnkit_entry,
+                )
+            }
+        };
+    }
+}
+
+fn trigger_marker(trigger: &Trigger) -> &'static str {
+    match trigger {
+        Trigger::Event => "Event",
+        Trigger::Http { .. } => "Http",
+        Trigger::Storage { .. } => "Storage",
+        Trigger::Queue { .. } => "Queue",
+        Trigger::Schedule(_) => "Schedule",
+    }
+}
+
+fn opt_str(p: &TokenStream, value: &Option<String>) -> TokenStream {
+    match value {
+        Some(s) => quote!(#p::Option::Some(#p::Cow::Borrowed(#s))),
+        None => quote!(#p::Option::None),
+    }
+}
+
+/// The trigger as a const expression of `fnkit::manifest::Trigger`.
+fn trigger_tokens(p: &TokenStream, trigger: &Trigger) -> TokenStream {
+    let t = quote!(#p::Trigger);
+    match trigger {
+        Trigger::Event => quote!(#t::Event),
+        Trigger::Http { method, path } => {
+            quote!(#t::Http { method: #p::Cow::Borrowed(#method), path: #p::Cow::Borrowed(#path) })
+        }
+        Trigger::Storage { bucket, prefix, suffix, events } => {
+            let prefix = opt_str(p, prefix);
+            let suffix = opt_str(p, suffix);
+            let events = format_ident!(
+                "{}",
+                match events {
+                    StorageEvents::Created => "Created",
+                    StorageEvents::Deleted => "Deleted",
+                    StorageEvents::All => "All",
+                }
+            );
+            quote!(#t::Storage {
+                bucket: #p::Cow::Borrowed(#bucket), prefix: #prefix, suffix: #suffix,
+                events: #p::StorageEvents::#events,
+            })
+        }
+        Trigger::Queue { name, batch_size, window_ms, max_receive_count } => quote!(#t::Queue {
+            name: #p::Cow::Borrowed(#name), batch_size: #batch_size, window_ms: #window_ms,
+            max_receive_count: #max_receive_count,
+        }),
+        Trigger::Schedule(Schedule::Cron(expr)) => {
+            quote!(#t::Schedule(#p::ScheduleExpr::Cron(#p::Cow::Borrowed(#expr))))
+        }
+        Trigger::Schedule(Schedule::Rate(value, unit)) => {
+            let unit = match unit {
+                RateUnit::Minutes => "minute",
+                RateUnit::Hours => "hour",
+                RateUnit::Days => "day",
+            };
+            let text = format!("{value} {unit}{}", if *value == 1 { "" } else { "s" });
+            quote!(#t::Schedule(#p::ScheduleExpr::Rate(#p::Cow::Borrowed(#text))))
+        }
+    }
+}
+

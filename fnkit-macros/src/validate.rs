@@ -1,0 +1,144 @@
+//! Checks the annotated function's signature against the attribute: an `async fn` without
+//! generics or `self`, exactly one event argument that fits the trigger, `Context` and `State<T>`
+//! at most once each. Extractors are recognised by the last segment of their type's path.
+
+use syn::{FnArg, ItemFn, ReturnType, Type};
+
+use crate::args::Trigger;
+use crate::errors::Errors;
+
+/// What one argument is to the runtime.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ArgKind {
+    /// The trigger's event, decoded from the payload.
+    Event,
+    /// `Context` or `State<T>`, taken from the invocation.
+    Extractor,
+}
+
+pub(crate) struct Handler<'a> {
+    pub args: Vec<(ArgKind, &'a Type)>,
+    /// The return type names `Result` (so `Err` becomes a function error).
+    pub returns_result: bool,
+}
+
+/// The fnkit event types and the trigger that delivers each.
+const EVENT_TYPES: &[(&str, &str, &str)] = &[
+    ("HttpRequest", "http", "HttpRequest"),
+    ("StorageEvent", "storage", "StorageEvent"),
+    ("QueueBatch", "queue", "QueueBatch<T>"),
+    ("ScheduleEvent", "schedule", "ScheduleEvent"),
+];
+
+fn last_segment(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().map(|s| s.ident.to_string()),
+        Type::Group(g) => last_segment(&g.elem),
+        Type::Paren(p) => last_segment(&p.elem),
+        _ => None,
+    }
+}
+
+pub(crate) fn check<'a>(item: &'a ItemFn, trigger: Option<&Trigger>, errors: &mut Errors) -> Handler<'a> {
+    let sig = &item.sig;
+    if sig.asyncness.is_none() {
+        errors.spanned(sig.fn_token, "the `async` keyword is missing from the function declaration; #[function] handlers are `async fn`");
+    }
+    if let Some(c) = &sig.constness {
+        errors.spanned(c, "#[function] handlers cannot be `const fn`");
+    }
+    if let Some(u) = &sig.unsafety {
+        errors.spanned(u, "#[function] handlers cannot be `unsafe fn`");
+    }
+    if let Some(v) = &sig.variadic {
+        errors.spanned(v, "#[function] handlers cannot be variadic");
+    }
+    if !sig.generics.params.is_empty() {
+        errors.spanned(&sig.generics, "#[function] handlers cannot be generic; name concrete types (the runtime calls one instance)");
+    } else if let Some(w) = &sig.generics.where_clause {
+        errors.spanned(w, "#[function] handlers cannot have a `where` clause");
+    }
+
+    let mut args = Vec::new();
+    let mut event: Option<&Type> = None;
+    let mut contexts = 0;
+    for input in &sig.inputs {
+        let ty = match input {
+            FnArg::Receiver(r) => {
+                errors.spanned(r, "#[function] handlers cannot take `self`; write a free `async fn` and keep shared data in `State<T>`");
+                continue;
+            }
+            FnArg::Typed(t) => &*t.ty,
+        };
+        if let Type::Reference(r) = ty {
+            errors.spanned(r, "#[function] arguments are taken by value; remove the `&`");
+            continue;
+        }
+        let name = last_segment(ty);
+        match name.as_deref() {
+            Some("Context") => {
+                contexts += 1;
+                if contexts > 1 {
+                    errors.spanned(ty, "`Context` is already an argument of this function; take it once");
+                }
+                args.push((ArgKind::Extractor, ty));
+            }
+            Some("State") => args.push((ArgKind::Extractor, ty)),
+            _ => {
+                if let Some(first) = event {
+                    errors.spanned(ty, format!(
+                        "a #[function] takes exactly one event argument, and `{}` is already it; \
+                         other arguments are `Context` or `State<T>`",
+                        quote::quote!(#first).to_string().replace(' ', "")
+                    ));
+                } else {
+                    event = Some(ty);
+                    if let Some(trigger) = trigger {
+                        check_event_fits(ty, name.as_deref(), trigger, errors);
+                    }
+                }
+                args.push((ArgKind::Event, ty));
+            }
+        }
+    }
+    if event.is_none() {
+        let example = match trigger.map(Trigger::kind) {
+            Some("http") => "`req: HttpRequest`",
+            Some("storage") => "`event: StorageEvent`",
+            Some("queue") => "`batch: QueueBatch<T>`",
+            Some("schedule") => "`tick: ScheduleEvent`",
+            _ => "`input: T` where T: Deserialize",
+        };
+        errors.at(sig.paren_token.span.join(), format!("a #[function] takes exactly one event argument, e.g. {example}; none was found"));
+    }
+
+    let returns_result = match &sig.output {
+        ReturnType::Default => false,
+        ReturnType::Type(_, ty) => last_segment(ty).as_deref() == Some("Result"),
+    };
+    Handler { args, returns_result }
+}
+
+/// A syntactic check for the fnkit event types, so the common mistake gets the clearest message;
+/// every other type is checked by the compiler through `FromEvent<Trigger>`.
+fn check_event_fits(ty: &Type, name: Option<&str>, trigger: &Trigger, errors: &mut Errors) {
+    let Some(name) = name else { return };
+    let Some((_, delivered_by, _)) = EVENT_TYPES.iter().find(|(n, _, _)| *n == name) else {
+        return;
+    };
+    let kind = trigger.kind();
+    if *delivered_by == kind {
+        return;
+    }
+    let expected = EVENT_TYPES
+        .iter()
+        .find(|(_, t, _)| *t == kind)
+        .map(|(_, _, shown)| format!("`{shown}`"))
+        .unwrap_or_else(|| "any `T: Deserialize`".to_owned());
+    let fix = if kind == "event" {
+        format!("; for a `{name}` set `trigger = {delivered_by}(...)`")
+    } else {
+        String::new()
+    };
+    errors.spanned(ty, format!("a {kind} trigger delivers {expected}, not `{name}`{fix}"));
+}
