@@ -140,5 +140,5 @@ fn check_event_fits(ty: &Type, name: Option<&str>, trigger: &Trigger, errors: &m
     } else {
         String::new()
     };
-    errors.spanned(ty, format!("a {kind} trigger delivers {expected}, not `{name}`{fix}"));
+    errors.spanned(ty, format!("the {kind} trigger delivers {expected}, not `{name}`{fix}"));
 }

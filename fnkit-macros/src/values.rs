@@ -96,7 +96,12 @@ pub(crate) fn cron(text: &str) -> Result<(), String> {
     }
     cron::Schedule::from_str(text)
         .map(|_| ())
-        .map_err(|e| format!("invalid cron expression `{text}`: {e}"))
+        .map_err(|e| {
+            // The cron crate draws a caret under the field on extra lines; keep its last line.
+            let detail = e.to_string();
+            let reason = detail.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or_default().to_owned();
+            format!("invalid cron expression `{text}`: {}", reason.trim_end_matches('.'))
+        })
 }
 
 pub(crate) const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"];

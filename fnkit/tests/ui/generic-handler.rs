@@ -1,0 +1,8 @@
+use fnkit::prelude::*;
+
+#[function]
+async fn echo<T: serde::Serialize>(input: T) -> T {
+    input
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use fnkit::prelude::*;
+
+#[function(timeout = 10)]
+async fn add(input: i64) -> i64 {
+    input
+}
+
+fn main() {}
