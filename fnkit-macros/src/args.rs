@@ -13,7 +13,15 @@ use syn::{Expr, ExprLit, Lit, LitStr, Token};
 use crate::errors::Errors;
 use crate::values::{self, RateUnit};
 
-const KEYS: &[&str] = &["trigger", "name", "timeout", "memory", "concurrency", "retries", "crate"];
+const KEYS: &[&str] = &[
+    "trigger",
+    "name",
+    "timeout",
+    "memory",
+    "concurrency",
+    "retries",
+    "crate",
+];
 const TRIGGERS: &[&str] = &["http", "storage", "queue", "schedule", "event"];
 
 /// The attribute, checked. Values that failed a check are left at their defaults; the error is in
@@ -33,9 +41,22 @@ pub(crate) struct Args {
 
 pub(crate) enum Trigger {
     Event,
-    Http { method: String, path: String },
-    Storage { bucket: String, prefix: Option<String>, suffix: Option<String>, events: StorageEvents },
-    Queue { name: String, batch_size: u32, window_ms: u32, max_receive_count: u32 },
+    Http {
+        method: String,
+        path: String,
+    },
+    Storage {
+        bucket: String,
+        prefix: Option<String>,
+        suffix: Option<String>,
+        events: StorageEvents,
+    },
+    Queue {
+        name: String,
+        batch_size: u32,
+        window_ms: u32,
+        max_receive_count: u32,
+    },
     Schedule(Schedule),
 }
 
@@ -80,7 +101,11 @@ struct Entry<'a> {
 }
 
 /// Splits an expression list into entries; anything that is not `key = value` or `key` is an error.
-fn entries<'a>(exprs: impl IntoIterator<Item = &'a Expr>, what: &str, errors: &mut Errors) -> Vec<Entry<'a>> {
+fn entries<'a>(
+    exprs: impl IntoIterator<Item = &'a Expr>,
+    what: &str,
+    errors: &mut Errors,
+) -> Vec<Entry<'a>> {
     let mut out = Vec::new();
     for expr in exprs {
         let (left, value) = match expr {
@@ -88,9 +113,15 @@ fn entries<'a>(exprs: impl IntoIterator<Item = &'a Expr>, what: &str, errors: &m
             other => (other, None),
         };
         match left {
-            Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 && p.attrs.is_empty() => {
+            Expr::Path(p)
+                if p.qself.is_none() && p.path.segments.len() == 1 && p.attrs.is_empty() =>
+            {
                 let ident = &p.path.segments[0].ident;
-                out.push(Entry { key: ident.to_string(), key_span: left, value });
+                out.push(Entry {
+                    key: ident.to_string(),
+                    key_span: left,
+                    value,
+                });
             }
             _ => errors.spanned(expr, format!("expected `key = value` in {what}")),
         }
@@ -110,45 +141,83 @@ fn first_time(seen: &mut Vec<String>, entry: &Entry<'_>, errors: &mut Errors) ->
 }
 
 fn unknown_key(entry: &Entry<'_>, keys: &[&str], context: &str, errors: &mut Errors) {
-    let list = keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    let list = keys
+        .iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let hint = values::closest(&entry.key, keys)
         .map(|k| format!("; did you mean `{k}`?"))
         .unwrap_or_default();
     errors.spanned(
         entry.key_span,
-        format!("unknown key `{}` in {context}{hint}\nexpected one of: {list}", entry.key),
+        format!(
+            "unknown key `{}` in {context}{hint}\nexpected one of: {list}",
+            entry.key
+        ),
     );
 }
 
 /// The value of `entry`, or an error when it was written as a bare key.
 fn value<'a>(entry: &Entry<'a>, example: &str, errors: &mut Errors) -> Option<&'a Expr> {
     if entry.value.is_none() {
-        errors.spanned(entry.key_span, format!("`{}` needs a value: `{} = {example}`", entry.key, entry.key));
+        errors.spanned(
+            entry.key_span,
+            format!("`{}` needs a value: `{} = {example}`", entry.key, entry.key),
+        );
     }
     entry.value
 }
 
 fn lit_str(expr: &Expr, key: &str, example: &str, errors: &mut Errors) -> Option<LitStr> {
     match expr {
-        Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Some(s.clone()),
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => {
-            let unit = if matches!(key, "timeout" | "window") { "s" } else { "" };
-            errors.spanned(i, format!("`{key}` takes a string: `{key} = \"{}{unit}\"`", i.base10_digits()));
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Some(s.clone()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => {
+            let unit = if matches!(key, "timeout" | "window") {
+                "s"
+            } else {
+                ""
+            };
+            errors.spanned(
+                i,
+                format!(
+                    "`{key}` takes a string: `{key} = \"{}{unit}\"`",
+                    i.base10_digits()
+                ),
+            );
             None
         }
         _ => {
-            errors.spanned(expr, format!("`{key}` takes a string literal, e.g. `{key} = \"{example}\"`"));
+            errors.spanned(
+                expr,
+                format!("`{key}` takes a string literal, e.g. `{key} = \"{example}\"`"),
+            );
             None
         }
     }
 }
 
-fn lit_int(expr: &Expr, key: &str, range: std::ops::RangeInclusive<u32>, errors: &mut Errors) -> Option<u32> {
-    let Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) = expr else {
+fn lit_int(
+    expr: &Expr,
+    key: &str,
+    range: std::ops::RangeInclusive<u32>,
+    errors: &mut Errors,
+) -> Option<u32> {
+    let Expr::Lit(ExprLit {
+        lit: Lit::Int(i), ..
+    }) = expr
+    else {
         let hint = match expr {
-            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => format!(
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => format!(
                 "`{key}` takes a number, not a string: `{key} = {}`",
-                s.value().trim_end_matches(|c: char| c.is_ascii_alphabetic() || c.is_whitespace())
+                s.value()
+                    .trim_end_matches(|c: char| c.is_ascii_alphabetic() || c.is_whitespace())
             ),
             _ => format!("`{key}` takes an integer literal"),
         };
@@ -158,15 +227,24 @@ fn lit_int(expr: &Expr, key: &str, range: std::ops::RangeInclusive<u32>, errors:
     match i.base10_parse::<u32>() {
         Ok(n) if range.contains(&n) => Some(n),
         _ => {
-            errors.spanned(i, format!("`{key}` must be from {} to {}", range.start(), range.end()));
+            errors.spanned(
+                i,
+                format!("`{key}` must be from {} to {}", range.start(), range.end()),
+            );
             None
         }
     }
 }
 
 /// Checks a string with `check`, spanning its message under the literal.
-fn checked<T>(lit: &LitStr, check: impl FnOnce(&str) -> Result<T, String>, errors: &mut Errors) -> Option<T> {
-    check(&lit.value()).map_err(|msg| errors.spanned(lit, msg)).ok()
+fn checked<T>(
+    lit: &LitStr,
+    check: impl FnOnce(&str) -> Result<T, String>,
+    errors: &mut Errors,
+) -> Option<T> {
+    check(&lit.value())
+        .map_err(|msg| errors.spanned(lit, msg))
+        .ok()
 }
 
 impl Args {
@@ -205,7 +283,8 @@ impl Args {
                     }
                 }
                 "name" => {
-                    let lit = value(&entry, "\"my-function\"", errors).and_then(|v| lit_str(v, "name", "my-function", errors));
+                    let lit = value(&entry, "\"my-function\"", errors)
+                        .and_then(|v| lit_str(v, "name", "my-function", errors));
                     if let Some(lit) = lit {
                         if checked(&lit, values::function_name, errors).is_some() {
                             args.name = Some(lit);
@@ -213,30 +292,42 @@ impl Args {
                     }
                 }
                 "timeout" => {
-                    let lit = value(&entry, "\"10s\"", errors).and_then(|v| lit_str(v, "timeout", "10s", errors));
-                    if let Some(secs) = lit.and_then(|lit| checked(&lit, values::timeout_secs, errors)) {
+                    let lit = value(&entry, "\"10s\"", errors)
+                        .and_then(|v| lit_str(v, "timeout", "10s", errors));
+                    if let Some(secs) =
+                        lit.and_then(|lit| checked(&lit, values::timeout_secs, errors))
+                    {
                         args.timeout_secs = secs;
                     }
                 }
                 "memory" => {
-                    if let Some(mb) = value(&entry, "512", errors).and_then(|v| lit_int(v, "memory", 128..=10_240, errors)) {
+                    if let Some(mb) = value(&entry, "512", errors)
+                        .and_then(|v| lit_int(v, "memory", 128..=10_240, errors))
+                    {
                         args.memory_mb = mb;
                     }
                 }
                 "concurrency" => {
-                    args.concurrency = value(&entry, "10", errors).and_then(|v| lit_int(v, "concurrency", 1..=100_000, errors));
+                    args.concurrency = value(&entry, "10", errors)
+                        .and_then(|v| lit_int(v, "concurrency", 1..=100_000, errors));
                 }
                 "retries" => {
-                    if let Some(n) = value(&entry, "2", errors).and_then(|v| lit_int(v, "retries", 0..=2, errors)) {
+                    if let Some(n) = value(&entry, "2", errors)
+                        .and_then(|v| lit_int(v, "retries", 0..=2, errors))
+                    {
                         args.retries = n;
                     }
                 }
                 "crate" => {
-                    let lit = value(&entry, "\"fnkit\"", errors).and_then(|v| lit_str(v, "crate", "fnkit", errors));
+                    let lit = value(&entry, "\"fnkit\"", errors)
+                        .and_then(|v| lit_str(v, "crate", "fnkit", errors));
                     if let Some(lit) = lit {
                         match lit.parse::<syn::Path>() {
                             Ok(path) => args.krate = Some(path),
-                            Err(_) => errors.spanned(&lit, format!("`{}` is not a path to the fnkit crate", lit.value())),
+                            Err(_) => errors.spanned(
+                                &lit,
+                                format!("`{}` is not a path to the fnkit crate", lit.value()),
+                            ),
                         }
                     }
                 }
@@ -260,7 +351,10 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
     let name = match name_expr {
         Expr::Path(p) if p.path.get_ident().is_some() => p.path.get_ident().unwrap().to_string(),
         _ => {
-            errors.spanned(name_expr, "expected a trigger name: `event`, `http`, `storage`, `queue` or `schedule`");
+            errors.spanned(
+                name_expr,
+                "expected a trigger name: `event`, `http`, `storage`, `queue` or `schedule`",
+            );
             return None;
         }
     };
@@ -274,7 +368,9 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
         "queue" => &["name", "batch_size", "window", "max_receive_count"],
         "schedule" => &["cron", "rate"],
         other => {
-            let hint = values::closest(other, TRIGGERS).map(|t| format!("; did you mean `{t}`?")).unwrap_or_default();
+            let hint = values::closest(other, TRIGGERS)
+                .map(|t| format!("; did you mean `{t}`?"))
+                .unwrap_or_default();
             errors.spanned(name_expr, format!("unknown trigger `{other}`{hint}\nexpected one of: `http`, `storage`, `queue`, `schedule`, `event`"));
             return None;
         }
@@ -291,41 +387,73 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
         }
         if first_time(&mut seen, &entry, errors) {
             if entry.value.is_none() {
-                errors.spanned(entry.key_span, format!("`{}` needs a value: `{} = {}`", entry.key, entry.key, option_example(&entry.key)));
+                errors.spanned(
+                    entry.key_span,
+                    format!(
+                        "`{}` needs a value: `{} = {}`",
+                        entry.key,
+                        entry.key,
+                        option_example(&entry.key)
+                    ),
+                );
             }
             opts.push((entry.key, entry.key_span, entry.value));
         }
     }
     let get = |key: &str, _example: &str| -> Option<&Expr> {
-        opts.iter().find(|(k, _, _)| k == key).and_then(|(_, _, v)| *v)
+        opts.iter()
+            .find(|(k, _, _)| k == key)
+            .and_then(|(_, _, v)| *v)
     };
     match name.as_str() {
         "event" => Some(Trigger::Event),
         "http" => {
             let method = match get("method", "\"GET\"") {
-                Some(v) => lit_str(v, "method", "GET", errors).and_then(|l| checked(&l, values::method, errors)),
+                Some(v) => lit_str(v, "method", "GET", errors)
+                    .and_then(|l| checked(&l, values::method, errors)),
                 None => Some("ANY".to_owned()),
             };
             let path = match get("path", "\"/hello\"") {
-                Some(v) => lit_str(v, "path", "/hello", errors).and_then(|l| checked(&l, |s| values::route(s).map(|()| s.to_owned()), errors)),
+                Some(v) => lit_str(v, "path", "/hello", errors)
+                    .and_then(|l| checked(&l, |s| values::route(s).map(|()| s.to_owned()), errors)),
                 None => {
-                    let msg = if is_call { "the http trigger needs a route: add `path = \"/...\"`" } else { "the http trigger needs a route: `http(path = \"/...\")`" };
+                    let msg = if is_call {
+                        "the http trigger needs a route: add `path = \"/...\"`"
+                    } else {
+                        "the http trigger needs a route: `http(path = \"/...\")`"
+                    };
                     errors.spanned(expr, msg);
                     None
                 }
             };
-            Some(Trigger::Http { method: method?, path: path? })
+            Some(Trigger::Http {
+                method: method?,
+                path: path?,
+            })
         }
         "storage" => {
             let bucket = match get("bucket", "\"uploads\"") {
-                Some(v) => lit_str(v, "bucket", "uploads", errors).and_then(|l| checked(&l, |s| values::bucket_name(s).map(|()| s.to_owned()), errors)),
+                Some(v) => lit_str(v, "bucket", "uploads", errors).and_then(|l| {
+                    checked(
+                        &l,
+                        |s| values::bucket_name(s).map(|()| s.to_owned()),
+                        errors,
+                    )
+                }),
                 None => {
-                    errors.spanned(expr, "the storage trigger needs a bucket: `storage(bucket = \"uploads\")`");
+                    errors.spanned(
+                        expr,
+                        "the storage trigger needs a bucket: `storage(bucket = \"uploads\")`",
+                    );
                     None
                 }
             };
-            let prefix = get("prefix", "\"images/\"").and_then(|v| lit_str(v, "prefix", "images/", errors)).map(|l| l.value());
-            let suffix = get("suffix", "\".png\"").and_then(|v| lit_str(v, "suffix", ".png", errors)).map(|l| l.value());
+            let prefix = get("prefix", "\"images/\"")
+                .and_then(|v| lit_str(v, "prefix", "images/", errors))
+                .map(|l| l.value());
+            let suffix = get("suffix", "\".png\"")
+                .and_then(|v| lit_str(v, "suffix", ".png", errors))
+                .map(|l| l.value());
             let events = match get("events", "\"created\"") {
                 Some(v) => lit_str(v, "events", "created", errors).and_then(|l| {
                     checked(&l, |s| match s {
@@ -337,13 +465,23 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
                 }),
                 None => Some(StorageEvents::Created),
             };
-            Some(Trigger::Storage { bucket: bucket?, prefix, suffix, events: events? })
+            Some(Trigger::Storage {
+                bucket: bucket?,
+                prefix,
+                suffix,
+                events: events?,
+            })
         }
         "queue" => {
             let queue = match get("name", "\"orders\"") {
-                Some(v) => lit_str(v, "name", "orders", errors).and_then(|l| checked(&l, |s| values::queue_name(s).map(|()| s.to_owned()), errors)),
+                Some(v) => lit_str(v, "name", "orders", errors).and_then(|l| {
+                    checked(&l, |s| values::queue_name(s).map(|()| s.to_owned()), errors)
+                }),
                 None => {
-                    errors.spanned(expr, "the queue trigger needs a queue name: `queue(name = \"orders\")`");
+                    errors.spanned(
+                        expr,
+                        "the queue trigger needs a queue name: `queue(name = \"orders\")`",
+                    );
                     None
                 }
             };
@@ -364,7 +502,10 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
             };
             if let (Some(size), Some(ms)) = (batch_size, window_ms) {
                 if size > 10 && ms < 1000 {
-                    let span: &dyn quote::ToTokens = match &window { Some((v, _)) => *v, None => expr };
+                    let span: &dyn quote::ToTokens = match &window {
+                        Some((v, _)) => *v,
+                        None => expr,
+                    };
                     errors.spanned(span, format!("a batch_size of {size} needs `window = \"1s\"` or more, as SQS requires for batches over 10"));
                 }
             }
@@ -372,7 +513,12 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
                 Some(v) => lit_int(v, "max_receive_count", 1..=1000, errors),
                 None => Some(3),
             };
-            Some(Trigger::Queue { name: queue?, batch_size: batch_size?, window_ms: window_ms?, max_receive_count: max_receive_count? })
+            Some(Trigger::Queue {
+                name: queue?,
+                batch_size: batch_size?,
+                window_ms: window_ms?,
+                max_receive_count: max_receive_count?,
+            })
         }
         "schedule" => {
             let cron = get("cron", "\"0 */5 * * * *\"");

@@ -138,7 +138,12 @@ fn trigger_tokens(p: &TokenStream, trigger: &Trigger) -> TokenStream {
         Trigger::Http { method, path } => {
             quote!(#t::Http { method: #p::Cow::Borrowed(#method), path: #p::Cow::Borrowed(#path) })
         }
-        Trigger::Storage { bucket, prefix, suffix, events } => {
+        Trigger::Storage {
+            bucket,
+            prefix,
+            suffix,
+            events,
+        } => {
             let prefix = opt_str(p, prefix);
             let suffix = opt_str(p, suffix);
             let events = format_ident!(
@@ -154,7 +159,12 @@ fn trigger_tokens(p: &TokenStream, trigger: &Trigger) -> TokenStream {
                 events: #p::StorageEvents::#events,
             })
         }
-        Trigger::Queue { name, batch_size, window_ms, max_receive_count } => quote!(#t::Queue {
+        Trigger::Queue {
+            name,
+            batch_size,
+            window_ms,
+            max_receive_count,
+        } => quote!(#t::Queue {
             name: #p::Cow::Borrowed(#name), batch_size: #batch_size, window_ms: #window_ms,
             max_receive_count: #max_receive_count,
         }),
@@ -172,4 +182,3 @@ fn trigger_tokens(p: &TokenStream, trigger: &Trigger) -> TokenStream {
         }
     }
 }
-

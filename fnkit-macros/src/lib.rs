@@ -12,8 +12,8 @@
 mod args;
 mod errors;
 mod expand;
-mod values;
 mod validate;
+mod values;
 
 use proc_macro::TokenStream;
 

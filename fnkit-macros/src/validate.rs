@@ -39,7 +39,11 @@ fn last_segment(ty: &Type) -> Option<String> {
     }
 }
 
-pub(crate) fn check<'a>(item: &'a ItemFn, trigger: Option<&Trigger>, errors: &mut Errors) -> Handler<'a> {
+pub(crate) fn check<'a>(
+    item: &'a ItemFn,
+    trigger: Option<&Trigger>,
+    errors: &mut Errors,
+) -> Handler<'a> {
     let sig = &item.sig;
     if sig.asyncness.is_none() {
         errors.spanned(sig.fn_token, "the `async` keyword is missing from the function declaration; #[function] handlers are `async fn`");
@@ -71,7 +75,10 @@ pub(crate) fn check<'a>(item: &'a ItemFn, trigger: Option<&Trigger>, errors: &mu
             FnArg::Typed(t) => &*t.ty,
         };
         if let Type::Reference(r) = ty {
-            errors.spanned(r, "#[function] arguments are taken by value; remove the `&`");
+            errors.spanned(
+                r,
+                "#[function] arguments are taken by value; remove the `&`",
+            );
             continue;
         }
         let name = last_segment(ty);
@@ -79,18 +86,24 @@ pub(crate) fn check<'a>(item: &'a ItemFn, trigger: Option<&Trigger>, errors: &mu
             Some("Context") => {
                 contexts += 1;
                 if contexts > 1 {
-                    errors.spanned(ty, "`Context` is already an argument of this function; take it once");
+                    errors.spanned(
+                        ty,
+                        "`Context` is already an argument of this function; take it once",
+                    );
                 }
                 args.push((ArgKind::Extractor, ty));
             }
             Some("State") => args.push((ArgKind::Extractor, ty)),
             _ => {
                 if let Some(first) = event {
-                    errors.spanned(ty, format!(
+                    errors.spanned(
+                        ty,
+                        format!(
                         "a #[function] takes exactly one event argument, and `{}` is already it; \
                          other arguments are `Context` or `State<T>`",
                         quote::quote!(#first).to_string().replace(' ', "")
-                    ));
+                    ),
+                    );
                 } else {
                     event = Some(ty);
                     if let Some(trigger) = trigger {
@@ -109,14 +122,22 @@ pub(crate) fn check<'a>(item: &'a ItemFn, trigger: Option<&Trigger>, errors: &mu
             Some("schedule") => "`tick: ScheduleEvent`",
             _ => "`input: T` where T: Deserialize",
         };
-        errors.at(sig.paren_token.span.join(), format!("a #[function] takes exactly one event argument, e.g. {example}; none was found"));
+        errors.at(
+            sig.paren_token.span.join(),
+            format!(
+                "a #[function] takes exactly one event argument, e.g. {example}; none was found"
+            ),
+        );
     }
 
     let returns_result = match &sig.output {
         ReturnType::Default => false,
         ReturnType::Type(_, ty) => last_segment(ty).as_deref() == Some("Result"),
     };
-    Handler { args, returns_result }
+    Handler {
+        args,
+        returns_result,
+    }
 }
 
 /// A syntactic check for the fnkit event types, so the common mistake gets the clearest message;
@@ -140,5 +161,8 @@ fn check_event_fits(ty: &Type, name: Option<&str>, trigger: &Trigger, errors: &m
     } else {
         String::new()
     };
-    errors.spanned(ty, format!("the {kind} trigger delivers {expected}, not `{name}`{fix}"));
+    errors.spanned(
+        ty,
+        format!("the {kind} trigger delivers {expected}, not `{name}`{fix}"),
+    );
 }

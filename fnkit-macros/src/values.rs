@@ -15,13 +15,17 @@ pub(crate) fn duration_ms(text: &str) -> Result<u64, String> {
     }
     let mut total: u64 = 0;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return Err(bad());
         }
         let value: u64 = rest[..digits].parse().map_err(|_| bad())?;
         rest = rest[digits..].trim_start();
-        let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
         let scale = match &rest[..unit_len] {
             "ms" => 1,
             "s" | "sec" | "secs" => 1_000,
@@ -48,7 +52,9 @@ pub(crate) fn timeout_secs(text: &str) -> Result<u32, String> {
     }
     let secs = ms / 1000;
     if !(1..=900).contains(&secs) {
-        return Err(format!("timeout `{text}` is out of range; use 1s to 900s (15m), as Lambda allows"));
+        return Err(format!(
+            "timeout `{text}` is out of range; use 1s to 900s (15m), as Lambda allows"
+        ));
     }
     Ok(secs as u32)
 }
@@ -63,7 +69,9 @@ pub(crate) enum RateUnit {
 
 /// Parses an EventBridge rate: `"5 minutes"`, `"1 hour"`, `"2 days"`.
 pub(crate) fn rate(text: &str) -> Result<(u32, RateUnit), String> {
-    let bad = || format!("`{text}` is not a rate; write a count and a unit, e.g. \"5 minutes\", \"1 hour\" or \"1 day\"");
+    let bad = || {
+        format!("`{text}` is not a rate; write a count and a unit, e.g. \"5 minutes\", \"1 hour\" or \"1 day\"")
+    };
     let mut parts = text.split_whitespace();
     let (Some(value), Some(unit), None) = (parts.next(), parts.next(), parts.next()) else {
         return Err(bad());
@@ -94,26 +102,41 @@ pub(crate) fn cron(text: &str) -> Result<(), String> {
             "cron `{text}` has {fields} fields; fnkit's cron has 6 or 7: sec min hour day-of-month month day-of-week [year], e.g. \"0 */5 * * * *\""
         ));
     }
-    cron::Schedule::from_str(text)
-        .map(|_| ())
-        .map_err(|e| {
-            // The cron crate draws a caret under the field on extra lines; keep its last line.
-            let detail = e.to_string();
-            let reason = detail.lines().map(str::trim).rfind(|l| !l.is_empty()).unwrap_or_default().to_owned();
-            format!("invalid cron expression `{text}`: {}", reason.trim_end_matches('.'))
-        })
+    cron::Schedule::from_str(text).map(|_| ()).map_err(|e| {
+        // The cron crate draws a caret under the field on extra lines; keep its last line.
+        let detail = e.to_string();
+        let reason = detail
+            .lines()
+            .map(str::trim)
+            .rfind(|l| !l.is_empty())
+            .unwrap_or_default()
+            .to_owned();
+        format!(
+            "invalid cron expression `{text}`: {}",
+            reason.trim_end_matches('.')
+        )
+    })
 }
 
-pub(crate) const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"];
+pub(crate) const METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY",
+];
 
 /// An HTTP method, upper-cased; `ANY` (or `*`) matches every method.
 pub(crate) fn method(text: &str) -> Result<String, String> {
     let upper = text.to_ascii_uppercase();
-    let upper = if upper == "*" { "ANY".to_owned() } else { upper };
+    let upper = if upper == "*" {
+        "ANY".to_owned()
+    } else {
+        upper
+    };
     if METHODS.contains(&upper.as_str()) {
         Ok(upper)
     } else {
-        Err(format!("`{text}` is not an HTTP method; use one of {}", METHODS.join(", ")))
+        Err(format!(
+            "`{text}` is not an HTTP method; use one of {}",
+            METHODS.join(", ")
+        ))
     }
 }
 
@@ -147,7 +170,9 @@ pub(crate) fn route(text: &str) -> Result<(), String> {
                 None => (inner, false),
             };
             if greedy && !last {
-                return Err(format!("route `{text}`: the greedy parameter `{{{inner}}}` must be the last segment"));
+                return Err(format!(
+                    "route `{text}`: the greedy parameter `{{{inner}}}` must be the last segment"
+                ));
             }
             let ident_like = !name.is_empty()
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -175,9 +200,13 @@ pub(crate) fn route(text: &str) -> Result<(), String> {
 pub(crate) fn function_name(text: &str) -> Result<(), String> {
     if text.is_empty()
         || text.len() > 64
-        || !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || !text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(format!("function name `{text}` must be 1 to 64 letters, digits, `-` or `_`, as Lambda accepts"));
+        return Err(format!(
+            "function name `{text}` must be 1 to 64 letters, digits, `-` or `_`, as Lambda accepts"
+        ));
     }
     Ok(())
 }
@@ -202,9 +231,13 @@ pub(crate) fn queue_name(text: &str) -> Result<(), String> {
     let stem = text.strip_suffix(".fifo").unwrap_or(text);
     if stem.is_empty()
         || text.len() > 80
-        || !stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || !stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(format!("queue `{text}` is not a valid queue name; use 1 to 80 letters, digits, `-` or `_`"));
+        return Err(format!(
+            "queue `{text}` is not a valid queue name; use 1 to 80 letters, digits, `-` or `_`"
+        ));
     }
     Ok(())
 }
@@ -219,7 +252,11 @@ pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str>
             row[0] = i + 1;
             for (j, cb) in b.iter().enumerate() {
                 let cur = row[j + 1];
-                row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(row[j + 1]) };
+                row[j + 1] = if ca == *cb {
+                    prev
+                } else {
+                    1 + prev.min(row[j]).min(row[j + 1])
+                };
                 prev = cur;
             }
         }

@@ -72,7 +72,10 @@ impl Context {
 
     /// Time left until the deadline; zero once it has passed.
     pub fn remaining_time(&self) -> Duration {
-        self.0.deadline.duration_since(SystemTime::now()).unwrap_or_default()
+        self.0
+            .deadline
+            .duration_since(SystemTime::now())
+            .unwrap_or_default()
     }
 
     /// The ARN the function was invoked with (`Lambda-Runtime-Invoked-Function-Arn`).
@@ -205,14 +208,19 @@ impl ContextBuilder {
     /// The context.
     pub fn build(self) -> Context {
         let arn = self.invoked_function_arn.unwrap_or_else(|| {
-            format!("arn:aws:lambda:us-east-1:000000000000:function:{}", self.function_name)
+            format!(
+                "arn:aws:lambda:us-east-1:000000000000:function:{}",
+                self.function_name
+            )
         });
         Context(Arc::new(Inner {
             request_id: self.request_id.unwrap_or_else(new_request_id),
             function_name: self.function_name,
             function_version: self.function_version,
             memory_limit_mb: self.memory_limit_mb,
-            deadline: self.deadline.unwrap_or_else(|| SystemTime::now() + Duration::from_secs(3)),
+            deadline: self
+                .deadline
+                .unwrap_or_else(|| SystemTime::now() + Duration::from_secs(3)),
             invoked_function_arn: arn,
             trace_id: self.trace_id,
             client_context: self.client_context,
@@ -225,7 +233,10 @@ impl ContextBuilder {
 pub(crate) fn new_request_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos() as u64;
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as u64;
     let pid = u64::from(std::process::id());
     let a = t ^ (pid << 32);
     format!(

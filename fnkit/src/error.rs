@@ -53,7 +53,11 @@ pub struct ErrorBody {
 impl Error {
     /// An error of the given type and message.
     pub fn new(error_type: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
-        Error { error_type: error_type.into(), message: message.into(), status: None }
+        Error {
+            error_type: error_type.into(),
+            message: message.into(),
+            status: None,
+        }
     }
 
     /// Sets the HTTP status an HTTP function answers with when it returns this error.
@@ -104,12 +108,18 @@ impl Error {
 
     /// The error an event that cannot be decoded gets (`Runtime.UnmarshalError`).
     pub(crate) fn unmarshal(what: &str, detail: impl fmt::Display) -> Self {
-        Error::new("Runtime.UnmarshalError", format!("could not decode the event as {what}: {detail}"))
+        Error::new(
+            "Runtime.UnmarshalError",
+            format!("could not decode the event as {what}: {detail}"),
+        )
     }
 
     /// The error a result that cannot be encoded gets (`Runtime.MarshalError`).
     pub(crate) fn marshal(detail: impl fmt::Display) -> Self {
-        Error::new("Runtime.MarshalError", format!("could not encode the function's result: {detail}"))
+        Error::new(
+            "Runtime.MarshalError",
+            format!("could not encode the function's result: {detail}"),
+        )
     }
 }
 
@@ -151,7 +161,8 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
-        d.field("error_type", &self.error_type).field("message", &self.message);
+        d.field("error_type", &self.error_type)
+            .field("message", &self.message);
         if let Some(status) = self.status {
             d.field("status", &status);
         }
@@ -176,7 +187,11 @@ mod tests {
 
     #[test]
     fn json_body_has_lambda_field_names() {
-        let json: serde_json::Value = serde_json::from_slice(&Error::new("T", "m").to_json()).unwrap();
-        assert_eq!(json, serde_json::json!({"errorType": "T", "errorMessage": "m"}));
+        let json: serde_json::Value =
+            serde_json::from_slice(&Error::new("T", "m").to_json()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"errorType": "T", "errorMessage": "m"})
+        );
     }
 }

@@ -24,13 +24,18 @@ impl StateMap {
 
     /// The value of type `T`, if one was added.
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
-        self.0.get(&TypeId::of::<T>()).cloned().and_then(|v| v.downcast::<T>().ok())
+        self.0
+            .get(&TypeId::of::<T>())
+            .cloned()
+            .and_then(|v| v.downcast::<T>().ok())
     }
 }
 
 impl fmt::Debug for StateMap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StateMap").field("values", &self.0.len()).finish()
+        f.debug_struct("StateMap")
+            .field("values", &self.0.len())
+            .finish()
     }
 }
 
@@ -54,7 +59,14 @@ impl Invocation {
         context: Context,
         state: Arc<StateMap>,
     ) -> Self {
-        Invocation { payload, context, state, function, http_shape: None, undecodable: Vec::new() }
+        Invocation {
+            payload,
+            context,
+            state,
+            function,
+            http_shape: None,
+            undecodable: Vec::new(),
+        }
     }
 }
 

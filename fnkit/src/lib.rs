@@ -37,6 +37,8 @@
 //! `docs/architecture.md` (how it fits together).
 
 #![warn(missing_docs)]
+// The examples show `main` on purpose: that is where `fnkit::run()` goes.
+#![allow(clippy::needless_doctest_main)]
 
 mod context;
 mod error;
@@ -108,8 +110,9 @@ pub use fnkit_macros::function;
 /// The names a function module usually needs: `use fnkit::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        function, http, BatchResult, Body, Context, Error, HttpRequest, HttpResponse, Json, QueueBatch,
-        QueueMessage, RequestExt, ScheduleEvent, State, StorageChange, StorageEvent, StorageRecord,
+        function, http, BatchResult, Body, Context, Error, HttpRequest, HttpResponse, Json,
+        QueueBatch, QueueMessage, RequestExt, ScheduleEvent, State, StorageChange, StorageEvent,
+        StorageRecord,
     };
 }
 
@@ -128,8 +131,9 @@ pub mod __private {
     /// Boxes a handler's future.
     pub fn boxed<F>(future: F) -> HandlerFuture
     where
-        F: ::core::future::Future<Output = ::core::result::Result<::std::vec::Vec<u8>, crate::Error>>
-            + Send
+        F: ::core::future::Future<
+                Output = ::core::result::Result<::std::vec::Vec<u8>, crate::Error>,
+            > + Send
             + 'static,
     {
         ::std::boxed::Box::pin(future)

@@ -73,7 +73,11 @@ impl FunctionSpec {
             memory_mb,
             concurrency,
             retries,
-            source: Source { file: Cow::Borrowed(file), line, module: Cow::Borrowed(module) },
+            source: Source {
+                file: Cow::Borrowed(file),
+                line,
+                module: Cow::Borrowed(module),
+            },
         }
     }
 }

@@ -40,7 +40,9 @@ impl FunctionDef {
 
 impl std::fmt::Debug for FunctionDef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FunctionDef").field("spec", &self.spec).finish_non_exhaustive()
+        f.debug_struct("FunctionDef")
+            .field("spec", &self.spec)
+            .finish_non_exhaustive()
     }
 }
 
@@ -66,7 +68,11 @@ pub fn functions() -> Result<Vec<&'static FunctionDef>, DuplicateName> {
             let at = |d: &FunctionDef| format!("{}:{}", d.spec.source.file, d.spec.source.line);
             let (a, b) = (at(first), at(def));
             let (first, second) = if a <= b { (a, b) } else { (b, a) };
-            return Err(DuplicateName { name: def.name().to_owned(), first, second });
+            return Err(DuplicateName {
+                name: def.name().to_owned(),
+                first,
+                second,
+            });
         }
     }
     Ok(by_name.into_values().collect())
@@ -74,7 +80,9 @@ pub fn functions() -> Result<Vec<&'static FunctionDef>, DuplicateName> {
 
 /// The registered function called `name`.
 pub fn find(name: &str) -> Option<&'static FunctionDef> {
-    inventory::iter::<FunctionDef>.into_iter().find(|d| d.name() == name)
+    inventory::iter::<FunctionDef>
+        .into_iter()
+        .find(|d| d.name() == name)
 }
 
 /// The manifest of every registered function.

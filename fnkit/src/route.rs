@@ -32,13 +32,15 @@ impl Route {
         let segments = path
             .split('/')
             .filter(|s| !s.is_empty())
-            .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => match name.strip_suffix('+') {
-                    Some(name) => Segment::Greedy(name.to_owned()),
-                    None => Segment::Param(name.to_owned()),
+            .map(
+                |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => match name.strip_suffix('+') {
+                        Some(name) => Segment::Greedy(name.to_owned()),
+                        None => Segment::Param(name.to_owned()),
+                    },
+                    None => Segment::Literal(s.to_owned()),
                 },
-                None => Segment::Literal(s.to_owned()),
-            })
+            )
             .collect();
         Route { segments }
     }
@@ -70,14 +72,23 @@ impl Route {
 
     /// How specific the route is, for choosing among several matches: literal segments first.
     pub fn specificity(&self) -> (usize, usize) {
-        let literals = self.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count();
-        let greedy = self.segments.iter().any(|s| matches!(s, Segment::Greedy(_)));
+        let literals = self
+            .segments
+            .iter()
+            .filter(|s| matches!(s, Segment::Literal(_)))
+            .count();
+        let greedy = self
+            .segments
+            .iter()
+            .any(|s| matches!(s, Segment::Greedy(_)));
         (literals, usize::from(!greedy))
     }
 }
 
 fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -37,8 +37,8 @@ use crate::event::schedule::to_eventbridge_event;
 use crate::event::storage::to_s3_event;
 use crate::route::Route;
 use crate::{
-    Body, Context, ContextBuilder, Error, HttpRequest, HttpResponse, QueueBatch, QueueMessage, Runtime,
-    ScheduleEvent, StorageChange, StorageEvent, StorageRecord,
+    Body, Context, ContextBuilder, Error, HttpRequest, HttpResponse, QueueBatch, QueueMessage,
+    Runtime, ScheduleEvent, StorageChange, StorageEvent, StorageRecord,
 };
 
 /// A [`Context`] builder (the same as [`Context::builder`]).
@@ -53,10 +53,17 @@ pub async fn invoke(name: &str, payload: impl Serialize) -> Result<serde_json::V
 }
 
 /// [`invoke`] with a runtime that carries state for `State<T>` arguments.
-pub async fn invoke_with(runtime: &Runtime, name: &str, payload: impl Serialize) -> Result<serde_json::Value, Error> {
+pub async fn invoke_with(
+    runtime: &Runtime,
+    name: &str,
+    payload: impl Serialize,
+) -> Result<serde_json::Value, Error> {
     let payload = serde_json::to_vec(&payload).map_err(Error::marshal)?;
     let timeout = crate::registry::find(name).map_or(3, |d| d.spec().timeout_secs);
-    let context = Context::builder().function_name(name).timeout(Duration::from_secs(u64::from(timeout))).build();
+    let context = Context::builder()
+        .function_name(name)
+        .timeout(Duration::from_secs(u64::from(timeout)))
+        .build();
     let output = runtime.invoke(name, payload, context).await?;
     serde_json::from_slice(&output).map_err(|e| Error::unmarshal("the function's JSON answer", e))
 }
@@ -74,7 +81,13 @@ pub async fn invoke_http(name: &str, request: HttpRequest) -> Result<HttpRespons
 
 /// An HTTP request builder: `http("POST", "/orders?dry=1").json(&order)`.
 pub fn http(method: &str, uri: &str) -> HttpBuilder {
-    HttpBuilder { method: method.to_owned(), uri: uri.to_owned(), headers: Vec::new(), body: Body::empty(), route: None }
+    HttpBuilder {
+        method: method.to_owned(),
+        uri: uri.to_owned(),
+        headers: Vec::new(),
+        body: Body::empty(),
+        route: None,
+    }
 }
 
 /// Builds an [`HttpRequest`] or its API Gateway v2 event.
@@ -118,13 +131,17 @@ impl HttpBuilder {
 
     /// The request. An invalid method, URI or header is a test bug and panics.
     pub fn build(self) -> HttpRequest {
-        let mut builder = http::Request::builder().method(self.method.as_str()).uri(self.uri.as_str());
+        let mut builder = http::Request::builder()
+            .method(self.method.as_str())
+            .uri(self.uri.as_str());
         for (k, v) in &self.headers {
             builder = builder.header(k, v);
         }
         let mut request = builder.body(self.body).expect("a valid test request");
         if let Some(route) = &self.route {
-            let params = Route::parse(route).matches(request.uri().path()).unwrap_or_default();
+            let params = Route::parse(route)
+                .matches(request.uri().path())
+                .unwrap_or_default();
             request.extensions_mut().insert(PathParams(params));
         }
         request
@@ -139,7 +156,9 @@ impl HttpBuilder {
 
 /// A storage event builder: `storage("uploads", "images/cat.png").size(1024)`.
 pub fn storage(bucket: &str, key: &str) -> StorageBuilder {
-    StorageBuilder { record: StorageRecord::new(bucket, key, StorageChange::Created) }
+    StorageBuilder {
+        record: StorageRecord::new(bucket, key, StorageChange::Created),
+    }
 }
 
 /// Builds a [`StorageEvent`] or its S3 notification.
@@ -166,7 +185,8 @@ impl StorageBuilder {
     /// Makes it a deletion (`ObjectRemoved:Delete`).
     #[must_use]
     pub fn deleted(mut self) -> Self {
-        self.record = StorageRecord::new(self.record.bucket, self.record.key, StorageChange::Deleted);
+        self.record =
+            StorageRecord::new(self.record.bucket, self.record.key, StorageChange::Deleted);
         self
     }
 
@@ -183,7 +203,10 @@ impl StorageBuilder {
 
 /// A queue batch builder: `queue("orders").message(&order).message(&other)`.
 pub fn queue(name: &str) -> QueueBuilder {
-    QueueBuilder { queue: name.to_owned(), messages: Vec::new() }
+    QueueBuilder {
+        queue: name.to_owned(),
+        messages: Vec::new(),
+    }
 }
 
 /// Builds a [`QueueBatch`] or its SQS event.
@@ -223,7 +246,9 @@ impl QueueBuilder {
                 .into_iter()
                 .map(|m| QueueMessage {
                     body: serde_json::from_str(&m.body)
-                        .or_else(|_| serde_json::from_value(serde_json::Value::String(m.body.clone())))
+                        .or_else(|_| {
+                            serde_json::from_value(serde_json::Value::String(m.body.clone()))
+                        })
                         .expect("a test message body that decodes"),
                     id: m.id,
                     receive_count: m.receive_count,
@@ -242,7 +267,9 @@ impl QueueBuilder {
 
 /// A schedule event builder.
 pub fn schedule() -> ScheduleBuilder {
-    ScheduleBuilder { event: ScheduleEvent::new(crate::context::new_request_id(), SystemTime::now()) }
+    ScheduleBuilder {
+        event: ScheduleEvent::new(crate::context::new_request_id(), SystemTime::now()),
+    }
 }
 
 /// Builds a [`ScheduleEvent`] or its EventBridge event.

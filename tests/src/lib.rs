@@ -1,1 +1,27 @@
-//! placeholder
+//! Helpers of the end-to-end tests: locating the binaries under test, and a minimal Lambda
+//! Runtime API endpoint for driving a function process directly.
+
+pub mod runtime_api;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Builds the workspace package `name` (an example) and returns its binary.
+pub fn example_bin(name: &str) -> PathBuf {
+    let output = Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--message-format=json", "-p", name])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "cargo build -p {name} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| panic!("cargo built no executable for {name}"))
+}

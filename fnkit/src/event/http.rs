@@ -7,7 +7,8 @@ use std::fmt;
 
 use aws_lambda_events::alb::{AlbTargetGroupRequest, AlbTargetGroupResponse};
 use aws_lambda_events::apigw::{
-    ApiGatewayProxyRequest, ApiGatewayProxyResponse, ApiGatewayV2httpRequest, ApiGatewayV2httpResponse,
+    ApiGatewayProxyRequest, ApiGatewayProxyResponse, ApiGatewayV2httpRequest,
+    ApiGatewayV2httpResponse,
 };
 use aws_lambda_events::encodings::Body as AwsBody;
 use base64::Engine as _;
@@ -57,7 +58,8 @@ impl Body {
 
     /// The body parsed as JSON; a body that does not parse is a `400 Bad Request` error.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.0).map_err(|e| Error::bad_request(format!("invalid JSON body: {e}")))
+        serde_json::from_slice(&self.0)
+            .map_err(|e| Error::bad_request(format!("invalid JSON body: {e}")))
     }
 
     /// The number of bytes.
@@ -141,7 +143,11 @@ pub trait RequestExt {
 
 impl<B> RequestExt for http::Request<B> {
     fn path_param(&self, name: &str) -> Option<&str> {
-        self.extensions().get::<PathParams>()?.0.get(name).map(String::as_str)
+        self.extensions()
+            .get::<PathParams>()?
+            .0
+            .get(name)
+            .map(String::as_str)
     }
 
     fn query_param(&self, name: &str) -> Option<String> {
@@ -154,7 +160,9 @@ impl<B> RequestExt for http::Request<B> {
 }
 
 fn form_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&s.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Which payload shape a request arrived in; the response goes back in the same one.
@@ -170,12 +178,15 @@ pub(crate) enum HttpShape {
 
 impl FromEvent<trigger::Http> for HttpRequest {
     fn from_event(invocation: &mut Invocation) -> Result<Self, Error> {
-        let value: serde_json::Value = super::parse_payload(&invocation.payload, "an HTTP request")?;
+        let value: serde_json::Value =
+            super::parse_payload(&invocation.payload, "an HTTP request")?;
         let (shape, mut request) = decode_request(value)?;
         invocation.http_shape = Some(shape);
         if request.extensions().get::<PathParams>().is_none() {
             if let Trigger::Http { path, .. } = &invocation.function.spec().trigger {
-                let params = Route::parse(path).matches(request.uri().path()).unwrap_or_default();
+                let params = Route::parse(path)
+                    .matches(request.uri().path())
+                    .unwrap_or_default();
                 request.extensions_mut().insert(PathParams(params));
             }
         }
@@ -191,17 +202,25 @@ pub(crate) fn decode_request(value: serde_json::Value) -> Result<(HttpShape, Htt
     if value.get("version").and_then(|v| v.as_str()) == Some("2.0")
         || context.and_then(|c| c.get("http")).is_some()
     {
-        let event: ApiGatewayV2httpRequest = serde_json::from_value(value).map_err(|e| Error::unmarshal(WHAT, e))?;
+        let event: ApiGatewayV2httpRequest =
+            serde_json::from_value(value).map_err(|e| Error::unmarshal(WHAT, e))?;
         Ok((HttpShape::V2, from_v2(event)?))
     } else if context.and_then(|c| c.get("elb")).is_some() {
-        let multi_value = value.get("multiValueHeaders").is_some_and(|h| h.is_object());
-        let event: AlbTargetGroupRequest = serde_json::from_value(value).map_err(|e| Error::unmarshal(WHAT, e))?;
+        let multi_value = value
+            .get("multiValueHeaders")
+            .is_some_and(|h| h.is_object());
+        let event: AlbTargetGroupRequest =
+            serde_json::from_value(value).map_err(|e| Error::unmarshal(WHAT, e))?;
         Ok((HttpShape::Alb { multi_value }, from_alb(event)?))
     } else if value.get("httpMethod").is_some() {
-        let event: ApiGatewayProxyRequest = serde_json::from_value(value).map_err(|e| Error::unmarshal(WHAT, e))?;
+        let event: ApiGatewayProxyRequest =
+            serde_json::from_value(value).map_err(|e| Error::unmarshal(WHAT, e))?;
         Ok((HttpShape::V1, from_v1(event)?))
     } else {
-        Err(Error::unmarshal(WHAT, "it has neither `requestContext.http`, `requestContext.elb` nor `httpMethod`"))
+        Err(Error::unmarshal(
+            WHAT,
+            "it has neither `requestContext.http`, `requestContext.elb` nor `httpMethod`",
+        ))
     }
 }
 
@@ -211,7 +230,9 @@ fn body_from(body: Option<String>, base64: bool) -> Result<Body, Error> {
         Some(text) if base64 => base64::engine::general_purpose::STANDARD
             .decode(text.as_bytes())
             .map(Body::from)
-            .map_err(|e| Error::unmarshal(WHAT, format!("the body is marked base64 but is not: {e}"))),
+            .map_err(|e| {
+                Error::unmarshal(WHAT, format!("the body is marked base64 but is not: {e}"))
+            }),
         Some(text) => Ok(Body::from(text)),
     }
 }
@@ -225,7 +246,11 @@ fn build(
     params: HashMap<String, String>,
 ) -> Result<HttpRequest, Error> {
     let path = if path.is_empty() { "/" } else { path };
-    let uri = if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") };
+    let uri = if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
     let mut request = http::Request::builder()
         .method(method)
         .uri(uri)
@@ -241,10 +266,14 @@ fn build(
 fn from_v2(event: ApiGatewayV2httpRequest) -> Result<HttpRequest, Error> {
     let mut headers = event.headers;
     if let Some(cookies) = event.cookies.filter(|c| !c.is_empty()) {
-        let joined = HeaderValue::from_str(&cookies.join("; ")).map_err(|e| Error::unmarshal(WHAT, e))?;
+        let joined =
+            HeaderValue::from_str(&cookies.join("; ")).map_err(|e| Error::unmarshal(WHAT, e))?;
         headers.insert(COOKIE, joined);
     }
-    let path = event.raw_path.or(event.request_context.http.path).unwrap_or_default();
+    let path = event
+        .raw_path
+        .or(event.request_context.http.path)
+        .unwrap_or_default();
     build(
         event.request_context.http.method,
         &path,
@@ -257,15 +286,29 @@ fn from_v2(event: ApiGatewayV2httpRequest) -> Result<HttpRequest, Error> {
 
 /// The query string of a v1 / ALB event, whose parameters arrive decoded.
 fn encode_query(map: &aws_lambda_events::query_map::QueryMap) -> String {
-    const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
     map.iter()
-        .map(|(k, v)| format!("{}={}", utf8_percent_encode(k, QUERY), utf8_percent_encode(v, QUERY)))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, QUERY),
+                utf8_percent_encode(v, QUERY)
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }
 
 fn from_v1(event: ApiGatewayProxyRequest) -> Result<HttpRequest, Error> {
-    let headers = if event.multi_value_headers.is_empty() { event.headers } else { event.multi_value_headers };
+    let headers = if event.multi_value_headers.is_empty() {
+        event.headers
+    } else {
+        event.multi_value_headers
+    };
     let query = if event.multi_value_query_string_parameters.is_empty() {
         encode_query(&event.query_string_parameters)
     } else {
@@ -282,7 +325,11 @@ fn from_v1(event: ApiGatewayProxyRequest) -> Result<HttpRequest, Error> {
 }
 
 fn from_alb(event: AlbTargetGroupRequest) -> Result<HttpRequest, Error> {
-    let headers = if event.multi_value_headers.is_empty() { event.headers } else { event.multi_value_headers };
+    let headers = if event.multi_value_headers.is_empty() {
+        event.headers
+    } else {
+        event.multi_value_headers
+    };
     let query = if event.multi_value_query_string_parameters.is_empty() {
         encode_query(&event.query_string_parameters)
     } else {
@@ -300,15 +347,18 @@ fn from_alb(event: AlbTargetGroupRequest) -> Result<HttpRequest, Error> {
 
 /// Whether a body must travel base64-encoded: not UTF-8, or a binary content type.
 fn is_binary(headers: &HeaderMap, body: &[u8]) -> bool {
-    let textual = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_none_or(|ct| {
-        let ct = ct.to_ascii_lowercase();
-        ct.starts_with("text/")
-            || ct.contains("json")
-            || ct.contains("xml")
-            || ct.contains("javascript")
-            || ct.contains("x-www-form-urlencoded")
-            || ct.contains("charset=")
-    });
+    let textual = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| {
+            let ct = ct.to_ascii_lowercase();
+            ct.starts_with("text/")
+                || ct.contains("json")
+                || ct.contains("xml")
+                || ct.contains("javascript")
+                || ct.contains("x-www-form-urlencoded")
+                || ct.contains("charset=")
+        });
     !textual || std::str::from_utf8(body).is_err()
 }
 
@@ -328,7 +378,11 @@ fn aws_body(headers: &HeaderMap, body: Body) -> (Option<AwsBody>, bool) {
 fn joined(headers: &HeaderMap) -> HeaderMap {
     let mut out = HeaderMap::with_capacity(headers.keys_len());
     for key in headers.keys() {
-        let values: Vec<&[u8]> = headers.get_all(key).iter().map(HeaderValue::as_bytes).collect();
+        let values: Vec<&[u8]> = headers
+            .get_all(key)
+            .iter()
+            .map(HeaderValue::as_bytes)
+            .collect();
         let value = values.join(&b", "[..]);
         if let Ok(v) = HeaderValue::from_bytes(&value) {
             out.insert(key.clone(), v);
@@ -408,7 +462,9 @@ pub fn decode_response(payload: &[u8]) -> Result<HttpResponse, Error> {
         serde_json::from_slice(payload).map_err(|e| Error::unmarshal("an HTTP response", e))?;
     // A v2 function may answer with any JSON that is not a response object: API Gateway then
     // answers 200 with that JSON as the body.
-    let looks_like_response = value.as_object().is_some_and(|o| o.contains_key("statusCode"));
+    let looks_like_response = value
+        .as_object()
+        .is_some_and(|o| o.contains_key("statusCode"));
     if !looks_like_response {
         return http::Response::builder()
             .status(StatusCode::OK)
@@ -416,7 +472,8 @@ pub fn decode_response(payload: &[u8]) -> Result<HttpResponse, Error> {
             .body(Body::from(payload.to_vec()))
             .map_err(|e| Error::unmarshal("an HTTP response", e));
     }
-    let any: Any = serde_json::from_value(value).map_err(|e| Error::unmarshal("an HTTP response", e))?;
+    let any: Any =
+        serde_json::from_value(value).map_err(|e| Error::unmarshal("an HTTP response", e))?;
     let mut builder = http::Response::builder().status(any.status_code.unwrap_or(200));
     for (k, v) in &any.headers {
         builder = builder.header(k, v);
@@ -433,7 +490,9 @@ pub fn decode_response(payload: &[u8]) -> Result<HttpResponse, Error> {
         builder = builder.header(SET_COOKIE, c);
     }
     let body = body_from(any.body, any.is_base64_encoded)?;
-    builder.body(body).map_err(|e| Error::unmarshal("an HTTP response", e))
+    builder
+        .body(body)
+        .map_err(|e| Error::unmarshal("an HTTP response", e))
 }
 
 fn shape(invocation: &Invocation) -> HttpShape {
@@ -449,7 +508,9 @@ impl<B: Into<Body>> Respond<trigger::Http> for http::Response<B> {
 fn text(status: StatusCode, content_type: &'static str, body: Body) -> HttpResponse {
     let mut response = http::Response::new(body);
     *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -490,7 +551,9 @@ impl<T: Serialize> Respond<trigger::Http> for Json<T> {
 /// without one the invocation fails, as on Lambda.
 pub(crate) fn error_response(error: Error, invocation: &Invocation) -> Result<Vec<u8>, Error> {
     match error.status() {
-        Some(status) => text(status, "application/json", error.to_json().into()).respond(invocation),
+        Some(status) => {
+            text(status, "application/json", error.to_json().into()).respond(invocation)
+        }
         None => Err(error),
     }
 }
@@ -503,7 +566,12 @@ pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Va
     let mut headers = serde_json::Map::new();
     let mut cookies = Vec::new();
     for key in request.headers().keys() {
-        let values: Vec<&str> = request.headers().get_all(key).iter().filter_map(|v| v.to_str().ok()).collect();
+        let values: Vec<&str> = request
+            .headers()
+            .get_all(key)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
         if key == COOKIE {
             cookies.extend(values.iter().flat_map(|v| v.split("; ")).map(str::to_owned));
         } else {
@@ -552,7 +620,9 @@ pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Va
     }
     if !body.is_empty() {
         event["body"] = if binary {
-            base64::engine::general_purpose::STANDARD.encode(body.as_bytes()).into()
+            base64::engine::general_purpose::STANDARD
+                .encode(body.as_bytes())
+                .into()
         } else {
             String::from_utf8_lossy(body.as_bytes()).into_owned().into()
         };

@@ -92,7 +92,10 @@ pub trait Respond<T> {
 
 /// Encodes a handler's plain return value.
 #[doc(hidden)]
-pub fn respond_value<T, R: Respond<T>>(value: R, invocation: &Invocation) -> Result<Vec<u8>, Error> {
+pub fn respond_value<T, R: Respond<T>>(
+    value: R,
+    invocation: &Invocation,
+) -> Result<Vec<u8>, Error> {
     value.respond(invocation)
 }
 
@@ -109,7 +112,10 @@ pub fn respond_result<T: trigger::TriggerKind, R: Respond<T>, E: Into<Error>>(
 }
 
 /// Parses the payload as JSON of type `D`, or a `Runtime.UnmarshalError` naming `what`.
-pub(crate) fn parse_payload<D: serde::de::DeserializeOwned>(payload: &[u8], what: &str) -> Result<D, Error> {
+pub(crate) fn parse_payload<D: serde::de::DeserializeOwned>(
+    payload: &[u8],
+    what: &str,
+) -> Result<D, Error> {
     serde_json::from_slice(payload).map_err(|e| Error::unmarshal(what, e))
 }
 

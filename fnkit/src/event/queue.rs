@@ -58,7 +58,13 @@ pub struct QueueMessage<T> {
 impl<T> QueueMessage<T> {
     /// A first delivery of `body` with the given id.
     pub fn new(id: impl Into<String>, body: T) -> Self {
-        QueueMessage { id: id.into(), body, receive_count: 1, queue: String::new(), attributes: HashMap::new() }
+        QueueMessage {
+            id: id.into(),
+            body,
+            receive_count: 1,
+            queue: String::new(),
+            attributes: HashMap::new(),
+        }
     }
 }
 
@@ -94,13 +100,17 @@ impl BatchResult {
 
 impl FromIterator<String> for BatchResult {
     fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
-        BatchResult { failed: iter.into_iter().collect() }
+        BatchResult {
+            failed: iter.into_iter().collect(),
+        }
     }
 }
 
 /// Decodes a message body: JSON first, then, for string-like `T`, the raw text.
 fn decode_body<T: DeserializeOwned>(body: &str) -> Result<T, serde_json::Error> {
-    serde_json::from_str(body).or_else(|e| serde_json::from_value(serde_json::Value::String(body.to_owned())).map_err(|_| e))
+    serde_json::from_str(body).or_else(|e| {
+        serde_json::from_value(serde_json::Value::String(body.to_owned())).map_err(|_| e)
+    })
 }
 
 impl<T: DeserializeOwned> FromEvent<trigger::Queue> for QueueBatch<T> {
@@ -109,7 +119,9 @@ impl<T: DeserializeOwned> FromEvent<trigger::Queue> for QueueBatch<T> {
         let event: SqsEvent = parse_payload(&invocation.payload, WHAT)?;
         let mut messages = Vec::with_capacity(event.records.len());
         for record in event.records {
-            let id = record.message_id.ok_or_else(|| Error::unmarshal(WHAT, "a record has no `messageId`"))?;
+            let id = record
+                .message_id
+                .ok_or_else(|| Error::unmarshal(WHAT, "a record has no `messageId`"))?;
             let body = record.body.unwrap_or_default();
             match decode_body::<T>(&body) {
                 Ok(body) => messages.push(QueueMessage {
@@ -156,9 +168,14 @@ impl Respond<trigger::Queue> for BatchResult {
             .failed
             .iter()
             .chain(&invocation.undecodable)
-            .map(|id| ItemFailure { item_identifier: id })
+            .map(|id| ItemFailure {
+                item_identifier: id,
+            })
             .collect();
-        serde_json::to_vec(&BatchResponse { batch_item_failures: failures }).map_err(Error::marshal)
+        serde_json::to_vec(&BatchResponse {
+            batch_item_failures: failures,
+        })
+        .map_err(Error::marshal)
     }
 }
 

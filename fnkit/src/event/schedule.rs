@@ -23,7 +23,11 @@ pub struct ScheduleEvent {
 impl ScheduleEvent {
     /// A firing at `time` with the given id.
     pub fn new(id: impl Into<String>, time: SystemTime) -> Self {
-        ScheduleEvent { id: id.into(), time, resources: Vec::new() }
+        ScheduleEvent {
+            id: id.into(),
+            time,
+            resources: Vec::new(),
+        }
     }
 }
 
@@ -32,7 +36,13 @@ impl FromEvent<trigger::Schedule> for ScheduleEvent {
         const WHAT: &str = "a scheduled event (EventBridge)";
         let event: EventBridgeEvent = parse_payload(&invocation.payload, WHAT)?;
         if event.detail_type != "Scheduled Event" {
-            return Err(Error::unmarshal(WHAT, format!("`detail-type` is `{}`, not `Scheduled Event`", event.detail_type)));
+            return Err(Error::unmarshal(
+                WHAT,
+                format!(
+                    "`detail-type` is `{}`, not `Scheduled Event`",
+                    event.detail_type
+                ),
+            ));
         }
         Ok(ScheduleEvent {
             id: event.id.unwrap_or_default(),

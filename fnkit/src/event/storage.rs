@@ -105,7 +105,9 @@ impl IntoIterator for StorageEvent {
 
 /// Decodes an S3 object key: `+` is a space, `%xx` an escaped byte.
 pub(crate) fn decode_key(key: &str) -> String {
-    percent_encoding::percent_decode_str(&key.replace('+', " ")).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(&key.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 impl FromEvent<trigger::Storage> for StorageEvent {
@@ -127,7 +129,10 @@ impl FromEvent<trigger::Storage> for StorageEvent {
                 } else {
                     StorageChange::Other
                 };
-                let key = r.s3.object.key.ok_or_else(|| Error::unmarshal(WHAT, "a record has no `s3.object.key`"))?;
+                let key =
+                    r.s3.object
+                        .key
+                        .ok_or_else(|| Error::unmarshal(WHAT, "a record has no `s3.object.key`"))?;
                 Ok(StorageRecord {
                     bucket: r.s3.bucket.name.unwrap_or_default(),
                     key: decode_key(&key),
@@ -146,8 +151,15 @@ impl FromEvent<trigger::Storage> for StorageEvent {
 /// Encodes an S3 object key as S3 notifications do: `+` for a space, `%xx` for reserved bytes.
 pub(crate) fn encode_key(key: &str) -> String {
     const KEY: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/').remove(b' ');
-    percent_encoding::utf8_percent_encode(key, KEY).to_string().replace(' ', "+")
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b'/')
+        .remove(b' ');
+    percent_encoding::utf8_percent_encode(key, KEY)
+        .to_string()
+        .replace(' ', "+")
 }
 
 /// The S3 notification for `records`, as AWS would deliver it (keys URL-encoded).

@@ -28,7 +28,10 @@ impl Future for CatchUnwind {
                     .map(|s| (*s).to_owned())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "the handler panicked".to_owned());
-                Poll::Ready(Err(Error::new("Runtime.Panic", format!("the handler panicked: {message}"))))
+                Poll::Ready(Err(Error::new(
+                    "Runtime.Panic",
+                    format!("the handler panicked: {message}"),
+                )))
             }
         }
     }

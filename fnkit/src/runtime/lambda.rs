@@ -26,7 +26,11 @@ pub(crate) enum LambdaError {
     #[error("Runtime API request {path} failed: {source}")]
     Http { path: String, source: hyper::Error },
     #[error("Runtime API answered {status} to {path}: {body}")]
-    Status { path: String, status: StatusCode, body: String },
+    Status {
+        path: String,
+        status: StatusCode,
+        body: String,
+    },
     #[error("cannot build the Runtime API request {path}: {reason}")]
     Request { path: String, reason: String },
     #[error("Runtime API sent an invocation without a `Lambda-Runtime-Aws-Request-Id` header")]
@@ -49,7 +53,13 @@ pub(crate) fn serve(api: &str, state: Arc<StateMap>) -> Result<(), LambdaError> 
             Ok(def) => def,
             Err(error) => {
                 let message = error.message().to_owned();
-                client.post("/runtime/init/error", error.to_json(), Some(error.error_type())).await?;
+                client
+                    .post(
+                        "/runtime/init/error",
+                        error.to_json(),
+                        Some(error.error_type()),
+                    )
+                    .await?;
                 return Err(LambdaError::Init(message));
             }
         };
@@ -60,11 +70,21 @@ pub(crate) fn serve(api: &str, state: Arc<StateMap>) -> Result<(), LambdaError> 
             let context = env.context(&headers)?;
             let request_id = context.request_id().to_owned();
             match super::call(def, payload.to_vec(), context, state.clone()).await {
-                Ok(body) => client.post(&format!("/runtime/invocation/{request_id}/response"), body, None).await?,
+                Ok(body) => {
+                    client
+                        .post(
+                            &format!("/runtime/invocation/{request_id}/response"),
+                            body,
+                            None,
+                        )
+                        .await?
+                }
                 Err(error) => {
                     tracing::error!(error_type = error.error_type(), "{}", error.message());
                     let path = format!("/runtime/invocation/{request_id}/error");
-                    client.post(&path, error.to_json(), Some(error.error_type())).await?
+                    client
+                        .post(&path, error.to_json(), Some(error.error_type()))
+                        .await?
                 }
             }
         }
@@ -73,8 +93,15 @@ pub(crate) fn serve(api: &str, state: Arc<StateMap>) -> Result<(), LambdaError> 
 
 /// The function named by `_HANDLER`, or the only one registered.
 fn select() -> Result<&'static FunctionDef, Error> {
-    let functions = registry::functions().map_err(|e| Error::new("Runtime.DuplicateFunction", e.to_string()))?;
-    let names = || functions.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ");
+    let functions = registry::functions()
+        .map_err(|e| Error::new("Runtime.DuplicateFunction", e.to_string()))?;
+    let names = || {
+        functions
+            .iter()
+            .map(|d| d.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let handler = std::env::var("_HANDLER").unwrap_or_default();
     if let Some(def) = functions.iter().find(|d| d.name() == handler) {
         return Ok(def);
@@ -105,8 +132,10 @@ struct Env {
 impl Env {
     fn read(def: &FunctionDef) -> Env {
         Env {
-            name: std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| def.name().to_owned()),
-            version: std::env::var("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|_| "$LATEST".to_owned()),
+            name: std::env::var("AWS_LAMBDA_FUNCTION_NAME")
+                .unwrap_or_else(|_| def.name().to_owned()),
+            version: std::env::var("AWS_LAMBDA_FUNCTION_VERSION")
+                .unwrap_or_else(|_| "$LATEST".to_owned()),
             memory_mb: std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
                 .ok()
                 .and_then(|m| m.parse().ok())
@@ -115,7 +144,12 @@ impl Env {
     }
 
     fn context(&self, headers: &HeaderMap) -> Result<Context, LambdaError> {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         let request_id = header("lambda-runtime-aws-request-id").ok_or(LambdaError::NoRequestId)?;
         let mut builder = Context::builder()
             .request_id(request_id)
@@ -153,16 +187,32 @@ struct Client {
 impl Client {
     async fn connect(api: &str) -> Result<Client, LambdaError> {
         let (authority, prefix) = match api.split_once('/') {
-            Some((authority, prefix)) => (authority.to_owned(), format!("/{}", prefix.trim_matches('/'))),
+            Some((authority, prefix)) => (
+                authority.to_owned(),
+                format!("/{}", prefix.trim_matches('/')),
+            ),
             None => (api.to_owned(), String::new()),
         };
         let sender = open(&authority).await?;
-        Ok(Client { base: format!("{prefix}/2018-06-01"), authority, sender })
+        Ok(Client {
+            base: format!("{prefix}/2018-06-01"),
+            authority,
+            sender,
+        })
     }
 
-    async fn send(&mut self, method: Method, path: &str, body: Vec<u8>, error_type: Option<&str>) -> Result<(HeaderMap, Bytes), LambdaError> {
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Vec<u8>,
+        error_type: Option<&str>,
+    ) -> Result<(HeaderMap, Bytes), LambdaError> {
         let uri = format!("{}{path}", self.base);
-        let http_err = |source| LambdaError::Http { path: path.to_owned(), source };
+        let http_err = |source| LambdaError::Http {
+            path: path.to_owned(),
+            source,
+        };
         let body = Bytes::from(body);
         let mut attempts = 0;
         loop {
@@ -177,9 +227,13 @@ impl Client {
             if let Some(t) = error_type {
                 request = request.header("lambda-runtime-function-error-type", t);
             }
-            let request = request
-                .body(Full::new(body.clone()))
-                .map_err(|e| LambdaError::Request { path: path.to_owned(), reason: e.to_string() })?;
+            let request =
+                request
+                    .body(Full::new(body.clone()))
+                    .map_err(|e| LambdaError::Request {
+                        path: path.to_owned(),
+                        reason: e.to_string(),
+                    })?;
             match self.sender.send_request(request).await {
                 Ok(response) => {
                     let (parts, body) = response.into_parts();
@@ -194,7 +248,11 @@ impl Client {
                     return Ok((parts.headers, body));
                 }
                 // A kept-alive connection the server closed while idle: reopen once and retry.
-                Err(e) if attempts == 1 && (e.is_closed() || e.is_incomplete_message()) && method == Method::GET => {
+                Err(e)
+                    if attempts == 1
+                        && (e.is_closed() || e.is_incomplete_message())
+                        && method == Method::GET =>
+                {
                     self.sender = open(&self.authority).await?;
                 }
                 Err(e) => return Err(http_err(e)),
@@ -203,10 +261,16 @@ impl Client {
     }
 
     async fn next(&mut self) -> Result<(HeaderMap, Bytes), LambdaError> {
-        self.send(Method::GET, "/runtime/invocation/next", Vec::new(), None).await
+        self.send(Method::GET, "/runtime/invocation/next", Vec::new(), None)
+            .await
     }
 
-    async fn post(&mut self, path: &str, body: Vec<u8>, error_type: Option<&str>) -> Result<(), LambdaError> {
+    async fn post(
+        &mut self,
+        path: &str,
+        body: Vec<u8>,
+        error_type: Option<&str>,
+    ) -> Result<(), LambdaError> {
         match self.send(Method::POST, path, body, error_type).await {
             Ok(_) => Ok(()),
             // The platform refused this answer (too large, or the invocation timed out): log it
@@ -221,12 +285,18 @@ impl Client {
 }
 
 async fn open(authority: &str) -> Result<SendRequest<Full<Bytes>>, LambdaError> {
-    let connect_err = |source| LambdaError::Connect { api: authority.to_owned(), source };
+    let connect_err = |source| LambdaError::Connect {
+        api: authority.to_owned(),
+        source,
+    };
     let stream = TcpStream::connect(authority).await.map_err(connect_err)?;
     stream.set_nodelay(true).map_err(connect_err)?;
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .map_err(|source| LambdaError::Http { path: "(handshake)".to_owned(), source })?;
+        .map_err(|source| LambdaError::Http {
+            path: "(handshake)".to_owned(),
+            source,
+        })?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!("Runtime API connection closed: {e}");

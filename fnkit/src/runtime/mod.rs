@@ -96,12 +96,23 @@ impl Runtime {
 
     /// Invokes the registered function `name` with a raw payload, in-process, through the same
     /// decode → handler → encode path as production. Returns the encoded result.
-    pub async fn invoke(&self, name: &str, payload: Vec<u8>, context: Context) -> Result<Vec<u8>, Error> {
+    pub async fn invoke(
+        &self,
+        name: &str,
+        payload: Vec<u8>,
+        context: Context,
+    ) -> Result<Vec<u8>, Error> {
         let def = registry::find(name).ok_or_else(|| {
-            let names: Vec<String> = inventory::iter::<FunctionDef>.into_iter().map(|d| d.name().to_owned()).collect();
+            let names: Vec<String> = inventory::iter::<FunctionDef>
+                .into_iter()
+                .map(|d| d.name().to_owned())
+                .collect();
             Error::new(
                 "ResourceNotFoundException",
-                format!("no function named `{name}` is registered; registered: {}", names.join(", ")),
+                format!(
+                    "no function named `{name}` is registered; registered: {}",
+                    names.join(", ")
+                ),
             )
         })?;
         call(def, payload, context, Arc::new(self.state.clone())).await
@@ -115,24 +126,43 @@ pub(crate) async fn call(
     context: Context,
     state: Arc<StateMap>,
 ) -> Result<Vec<u8>, Error> {
-    let span = tracing::info_span!("invocation", function = def.name(), request_id = context.request_id());
+    let span = tracing::info_span!(
+        "invocation",
+        function = def.name(),
+        request_id = context.request_id()
+    );
     let invocation = Invocation::new(def, payload, context, state);
-    catch::catch_unwind(def.call(invocation)).instrument(span).await
+    catch::catch_unwind(def.call(invocation))
+        .instrument(span)
+        .await
 }
 
 fn print_help(manifest: &crate::manifest::Manifest) {
-    let exe = std::env::args().next().unwrap_or_else(|| "<binary>".to_owned());
-    println!("fnkit {}: {} function(s) registered in {exe}\n", manifest.fnkit_version, manifest.functions.len());
+    let exe = std::env::args()
+        .next()
+        .unwrap_or_else(|| "<binary>".to_owned());
+    println!(
+        "fnkit {}: {} function(s) registered in {exe}\n",
+        manifest.fnkit_version,
+        manifest.functions.len()
+    );
     for f in &manifest.functions {
         let trigger = match &f.trigger {
             crate::manifest::Trigger::Http { method, path } => format!("http {method} {path}"),
             crate::manifest::Trigger::Storage { bucket, .. } => format!("storage bucket {bucket}"),
             crate::manifest::Trigger::Queue { name, .. } => format!("queue {name}"),
-            crate::manifest::Trigger::Schedule(crate::manifest::ScheduleExpr::Cron(c)) => format!("schedule cron {c}"),
-            crate::manifest::Trigger::Schedule(crate::manifest::ScheduleExpr::Rate(r)) => format!("schedule rate {r}"),
+            crate::manifest::Trigger::Schedule(crate::manifest::ScheduleExpr::Cron(c)) => {
+                format!("schedule cron {c}")
+            }
+            crate::manifest::Trigger::Schedule(crate::manifest::ScheduleExpr::Rate(r)) => {
+                format!("schedule rate {r}")
+            }
             crate::manifest::Trigger::Event => "event".to_owned(),
         };
-        println!("  {:<20} {:<36} timeout {}s, memory {} MB", f.name, trigger, f.timeout_secs, f.memory_mb);
+        println!(
+            "  {:<20} {:<36} timeout {}s, memory {} MB",
+            f.name, trigger, f.timeout_secs, f.memory_mb
+        );
     }
     println!(
         "\nNo platform detected. Serve these functions locally with the emulator:\n    \
