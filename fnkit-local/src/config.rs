@@ -1,0 +1,114 @@
+//! The emulator's settings: reuse of execution environments, limits, prices, where state lives.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// When a warm execution environment is reused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reuse {
+    /// Reuse a warm environment whenever one is idle (as Lambda does).
+    Always,
+    /// A fresh process for every invocation: state kept in statics never survives.
+    Never,
+    /// A fresh process with probability `P` (0–1), a warm one otherwise: Spin's trick to flush
+    /// out state that only works by accident.
+    Random(f64),
+}
+
+impl FromStr for Reuse {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "always" => Ok(Reuse::Always),
+            "never" => Ok(Reuse::Never),
+            _ => {
+                let p = s
+                    .strip_prefix("random:")
+                    .or_else(|| (s == "random").then_some("0.5"))
+                    .ok_or_else(|| format!("`{s}` is not a reuse policy; use always, never or random:P (P from 0 to 1)"))?;
+                match p.parse::<f64>() {
+                    Ok(p) if (0.0..=1.0).contains(&p) => Ok(Reuse::Random(p)),
+                    _ => Err(format!("`{p}` is not a probability; use random:P with P from 0 to 1, e.g. random:0.5")),
+                }
+            }
+        }
+    }
+}
+
+/// Prices used for cost accounting, per AWS's us-east-1 list prices by default.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prices {
+    /// Dollars per request.
+    pub per_request: f64,
+    /// Dollars per GB-second on x86_64.
+    pub per_gb_second_x86: f64,
+    /// Dollars per GB-second on arm64.
+    pub per_gb_second_arm: f64,
+}
+
+impl Default for Prices {
+    fn default() -> Self {
+        Prices {
+            per_request: 0.20 / 1_000_000.0,
+            per_gb_second_x86: 0.000_016_666_7,
+            per_gb_second_arm: 0.000_013_333_4,
+        }
+    }
+}
+
+/// Everything the emulator can be told.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Reuse policy of warm environments.
+    pub reuse: Reuse,
+    /// Recycle an environment after this many invocations.
+    pub max_uses: Option<u32>,
+    /// Stop an environment idle this long.
+    pub idle_timeout: Duration,
+    /// Concurrency of a function without its own `concurrency`.
+    pub default_concurrency: u32,
+    /// Concurrent invocations across all functions.
+    pub max_concurrency: u32,
+    /// How long a worker may take from spawn to its first `/next` (Lambda: 10 s).
+    pub init_timeout: Duration,
+    /// Where the ledger (`fnkit.db`) lives.
+    pub state_dir: PathBuf,
+    /// Cost accounting prices.
+    pub prices: Prices,
+    /// The region reported to functions.
+    pub region: String,
+    /// Extra environment variables for every worker.
+    pub env: Vec<(String, String)>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            reuse: Reuse::Always,
+            max_uses: None,
+            idle_timeout: Duration::from_secs(300),
+            default_concurrency: 10,
+            max_concurrency: 50,
+            init_timeout: Duration::from_secs(10),
+            state_dir: PathBuf::from(".fnkit"),
+            prices: Prices::default(),
+            region: "us-east-1".to_owned(),
+            env: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuse_policies_parse() {
+        assert_eq!("always".parse(), Ok(Reuse::Always));
+        assert_eq!("never".parse(), Ok(Reuse::Never));
+        assert_eq!("random:0.25".parse(), Ok(Reuse::Random(0.25)));
+        assert!("random:2".parse::<Reuse>().is_err());
+        assert!("sometimes".parse::<Reuse>().is_err());
+    }
+}

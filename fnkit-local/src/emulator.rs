@@ -1,0 +1,322 @@
+//! The embeddable emulator: build it with [`Emulator::builder`], serve it on a listener you
+//! bound, stop it with a future; it drains in-flight invocations and returns a summary.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use fnkit::manifest::{FunctionSpec, Manifest};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::core::{Core, InvokeError, Invoked, Mode};
+use crate::ledger::{Ledger, LedgerError};
+use crate::logs::Logs;
+use crate::metrics::FunctionCounters;
+use crate::target::{self, TargetError};
+
+/// A failure to start the emulator.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    /// A binary could not be described.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// The ledger could not be opened.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// Two binaries register the same function name.
+    #[error("two functions are named `{name}`: in {first} and in {second}")]
+    DuplicateFunction {
+        /// The name.
+        name: String,
+        /// One binary.
+        first: PathBuf,
+        /// The other.
+        second: PathBuf,
+    },
+    /// Nothing to serve.
+    #[error("no functions to serve: the binaries register no #[function]")]
+    NoFunctions,
+    /// The listener failed.
+    #[error("listener: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Builds an [`Emulator`].
+#[derive(Debug, Default)]
+pub struct EmulatorBuilder {
+    config: Config,
+    logs: Option<Logs>,
+    binaries: Vec<(PathBuf, Option<Manifest>)>,
+}
+
+impl EmulatorBuilder {
+    /// Sets the configuration.
+    #[must_use]
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sends the log somewhere other than stdout.
+    #[must_use]
+    pub fn logs(mut self, logs: Logs) -> Self {
+        self.logs = Some(logs);
+        self
+    }
+
+    /// Serves the functions of an fnkit binary (its manifest is read with `--fnkit-describe`).
+    #[must_use]
+    pub fn binary(mut self, path: impl Into<PathBuf>) -> Self {
+        self.binaries.push((path.into(), None));
+        self
+    }
+
+    /// Serves a binary with a manifest given here: for binaries built without fnkit (the official
+    /// `lambda_runtime` crate, for instance) that speak the Runtime API but cannot describe
+    /// themselves.
+    #[must_use]
+    pub fn binary_with_manifest(mut self, path: impl Into<PathBuf>, manifest: Manifest) -> Self {
+        self.binaries.push((path.into(), Some(manifest)));
+        self
+    }
+
+    /// Reads the manifests, checks names, opens the ledger.
+    pub fn build(self) -> Result<Emulator, EmulatorError> {
+        let mut functions: Vec<(FunctionSpec, PathBuf)> = Vec::new();
+        for (bin, manifest) in self.binaries {
+            let manifest = match manifest {
+                Some(m) => m,
+                None => target::describe(&bin)?,
+            };
+            for spec in manifest.functions {
+                if let Some((_, first)) = functions.iter().find(|(s, _)| s.name == spec.name) {
+                    return Err(EmulatorError::DuplicateFunction {
+                        name: spec.name.to_string(),
+                        first: first.clone(),
+                        second: bin,
+                    });
+                }
+                functions.push((spec, bin.clone()));
+            }
+        }
+        if functions.is_empty() {
+            return Err(EmulatorError::NoFunctions);
+        }
+        let ledger = Ledger::open(&self.config.state_dir)?;
+        let logs = self.logs.unwrap_or_default();
+        Ok(Emulator {
+            core: Arc::new(Core::new(functions, self.config, ledger, logs)),
+        })
+    }
+}
+
+/// The emulator: serves functions over HTTP with the cloud's limits and accounting.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let emulator = fnkit_local::Emulator::builder().binary("target/debug/hello").build()?;
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let summary = emulator.serve(listener, tokio::signal::ctrl_c()).await?;
+/// println!("{summary}");
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Emulator {
+    core: Arc<Core>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("functions", &self.core.functions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A served function, as listed at start-up.
+#[derive(Debug, Clone)]
+pub struct ServedFunction {
+    /// Its spec.
+    pub spec: FunctionSpec,
+    /// Its binary.
+    pub binary: PathBuf,
+    /// Its concurrency limit here.
+    pub concurrency: u32,
+}
+
+impl Emulator {
+    /// A builder.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    /// The served functions, sorted by name.
+    pub fn functions(&self) -> Vec<ServedFunction> {
+        let mut list: Vec<ServedFunction> = self
+            .core
+            .functions
+            .values()
+            .map(|f| ServedFunction {
+                spec: f.spec.clone(),
+                binary: f.config.binary.clone(),
+                concurrency: f.limit,
+            })
+            .collect();
+        list.sort_by(|a, b| a.spec.name.cmp(&b.spec.name));
+        list
+    }
+
+    /// The ledger.
+    pub fn ledger(&self) -> &Ledger {
+        &self.core.ledger
+    }
+
+    /// Invokes a function directly, synchronously (as the Invoke API does).
+    pub async fn invoke(
+        &self,
+        name: &str,
+        payload: impl Into<Bytes>,
+    ) -> Result<Invoked, InvokeError> {
+        self.core
+            .invoke(name, payload.into(), Mode::Sync, "event")
+            .await
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then drains: stops accepting, lets
+    /// in-flight invocations finish (up to the longest function timeout), stops every worker and
+    /// flushes the ledger.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future,
+    ) -> Result<Summary, EmulatorError> {
+        let address = listener.local_addr()?;
+        let base_url: Arc<str> = format!("http://{address}").into();
+        let core = self.core.clone();
+        let reaper = {
+            let core = core.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    tick.tick().await;
+                    core.reap_idle();
+                }
+            })
+        };
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, _) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(x) => x,
+                    Err(e) => {
+                        core.logs.info(&format!("fnkit-local: accept failed: {e}"));
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                _ = &mut shutdown => break,
+            };
+            let _ = stream.set_nodelay(true);
+            let core = core.clone();
+            let base_url = base_url.clone();
+            let service = hyper::service::service_fn(move |req| {
+                let core = core.clone();
+                let base_url = base_url.clone();
+                async move {
+                    Ok::<_, std::convert::Infallible>(
+                        crate::server::handle(core, base_url, req).await,
+                    )
+                }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service);
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+        }
+        drop(listener);
+        let longest = core
+            .functions
+            .values()
+            .map(|f| f.config.timeout)
+            .max()
+            .unwrap_or_default()
+            + Duration::from_secs(2);
+        core.logs.info(&format!(
+            "fnkit-local: draining (up to {}s)",
+            longest.as_secs()
+        ));
+        let _ = tokio::time::timeout(longest, graceful.shutdown()).await;
+        let deadline = tokio::time::Instant::now() + longest;
+        while core.in_flight() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        reaper.abort();
+        core.stop_all();
+        let ledger = core.ledger.clone();
+        let _ = tokio::task::spawn_blocking(move || ledger.flush()).await;
+        Ok(Summary {
+            functions: core.metrics.snapshot(),
+        })
+    }
+}
+
+/// Per-function counts of one run of the emulator, printed at shutdown.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    functions: BTreeMap<String, FunctionCounters>,
+}
+
+impl Summary {
+    /// Invocations of `function` that ended with `outcome` (`ok`, `error`, `timeout`, ...).
+    pub fn count(&self, function: &str, outcome: &str) -> u64 {
+        self.functions
+            .get(function)
+            .and_then(|c| c.by_outcome.get(outcome))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{:<24} {:>7} {:>7} {:>9} {:>6} {:>10} {:>12} {:>8} {:>14}",
+            "function",
+            "calls",
+            "errors",
+            "throttled",
+            "cold",
+            "avg ms",
+            "billed ms",
+            "max MB",
+            "cost (x86) $"
+        )?;
+        for (name, c) in &self.functions {
+            let calls: u64 = c.by_outcome.values().sum();
+            let throttled = c.by_outcome.get("throttled").copied().unwrap_or(0);
+            let ok = c.by_outcome.get("ok").copied().unwrap_or(0);
+            let errors = calls - ok - throttled;
+            let avg = if c.executed > 0 {
+                c.duration_sum_ms / c.executed as f64
+            } else {
+                0.0
+            };
+            writeln!(
+                f,
+                "{name:<24} {calls:>7} {errors:>7} {throttled:>9} {:>6} {avg:>10.2} {:>12} {:>8} {:>14.9}",
+                c.cold_starts, c.billed_ms, c.max_memory_mb, c.cost_x86
+            )?;
+        }
+        Ok(())
+    }
+}

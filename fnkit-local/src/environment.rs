@@ -1,0 +1,369 @@
+//! One execution environment: a worker process of the function's binary, started with the
+//! Lambda environment variables and its own Runtime API, serving one invocation at a time. It
+//! enforces the function's timeout and memory size and notices a worker that dies.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+use tokio::sync::{oneshot, watch};
+
+use crate::logs::Logs;
+use crate::memory;
+use crate::runtime_api::{Answer, ApiHandle, Delivery, InitError};
+
+/// What a function runs with: name, memory, timeout, binary.
+#[derive(Debug, Clone)]
+pub(crate) struct FunctionConfig {
+    pub name: String,
+    pub memory_mb: u32,
+    pub timeout: Duration,
+    pub init_timeout: Duration,
+    pub binary: std::path::PathBuf,
+    pub region: String,
+    pub env: Vec<(String, String)>,
+}
+
+/// How one invocation in an environment ended.
+#[derive(Debug)]
+pub(crate) enum RunOutcome {
+    /// The worker answered.
+    Answered(Answer),
+    /// The deadline passed; the worker was killed.
+    TimedOut,
+    /// The worker went above its memory size; it was killed.
+    OutOfMemory,
+    /// The worker exited (crash, abort, `exit`).
+    Exited(String),
+    /// The worker failed before its first `/next`.
+    InitFailed(InitError),
+}
+
+/// Timings and measurements of one run.
+#[derive(Debug)]
+pub(crate) struct Run {
+    pub outcome: RunOutcome,
+    pub duration: Duration,
+    /// Set on the environment's first invocation.
+    pub init: Option<Duration>,
+    pub max_memory_mb: u32,
+}
+
+pub(crate) struct Environment {
+    pub uses: u32,
+    pub last_used: Instant,
+    pid: u32,
+    api: ApiHandle,
+    config: Arc<FunctionConfig>,
+    spawned: Instant,
+    initialised: bool,
+    exited: watch::Receiver<Option<String>>,
+    kill: Option<oneshot::Sender<()>>,
+    stop_api: watch::Sender<bool>,
+    current_request: Arc<Mutex<Option<String>>>,
+    peak_kb: u64,
+}
+
+impl Environment {
+    /// Starts a worker process; its init runs while the first invocation is on its way.
+    pub async fn spawn(
+        id: u64,
+        config: Arc<FunctionConfig>,
+        logs: Logs,
+    ) -> std::io::Result<Environment> {
+        let (stop_api, stop_rx) = watch::channel(false);
+        let api = ApiHandle::start(stop_rx).await?;
+        let mut command = Command::new(&config.binary);
+        command
+            .env("AWS_LAMBDA_RUNTIME_API", &api.address)
+            .env("AWS_LAMBDA_FUNCTION_NAME", &config.name)
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env(
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                config.memory_mb.to_string(),
+            )
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", config.name),
+            )
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                format!(
+                    "{}/[$LATEST]{id:032x}",
+                    chrono::Utc::now().format("%Y/%m/%d")
+                ),
+            )
+            .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+            .env("_HANDLER", &config.name)
+            .env("AWS_REGION", &config.region)
+            .env("AWS_DEFAULT_REGION", &config.region)
+            .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
+            .env(
+                "LAMBDA_TASK_ROOT",
+                config.binary.parent().unwrap_or(Path::new(".")),
+            )
+            .env("TZ", ":UTC")
+            .envs(config.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let spawned = Instant::now();
+        let mut child = command.spawn()?;
+        let pid = child.id().unwrap_or_default();
+        let current_request = Arc::new(Mutex::new(None));
+        for stream in [
+            child.stdout.take().map(Stream::Out),
+            child.stderr.take().map(Stream::Err),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let logs = logs.clone();
+            let current = current_request.clone();
+            let function = config.name.clone();
+            tokio::spawn(async move {
+                match stream {
+                    Stream::Out(s) => forward(BufReader::new(s), &logs, &function, &current).await,
+                    Stream::Err(s) => forward(BufReader::new(s), &logs, &function, &current).await,
+                }
+            });
+        }
+        let (exit_tx, exited) = watch::channel(None);
+        let (kill, kill_rx) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let status = tokio::select! {
+                status = child.wait() => status,
+                _ = kill_rx => {
+                    let _ = child.start_kill();
+                    child.wait().await
+                }
+            };
+            let text = match status {
+                Ok(s) => describe_exit(s),
+                Err(e) => format!("wait failed: {e}"),
+            };
+            let _ = exit_tx.send(Some(text));
+        });
+        Ok(Environment {
+            uses: 0,
+            last_used: Instant::now(),
+            pid,
+            api,
+            config,
+            spawned,
+            initialised: false,
+            exited,
+            kill: Some(kill),
+            stop_api,
+            current_request,
+            peak_kb: 0,
+        })
+    }
+
+    /// Whether the worker has exited.
+    pub fn is_dead(&self) -> bool {
+        self.exited.borrow().is_some()
+    }
+
+    /// Runs one invocation to its end: answered, timed out, out of memory, or crashed.
+    pub async fn invoke(&mut self, request_id: &str, payload: Bytes, trace_id: String) -> Run {
+        self.uses += 1;
+        *self.current_request.lock().unwrap() = Some(request_id.to_owned());
+        let mut init = None;
+        if !self.initialised {
+            match self.wait_ready().await {
+                Ok(ready_at) => {
+                    init = Some(ready_at.saturating_duration_since(self.spawned));
+                    self.initialised = true;
+                }
+                Err(outcome) => {
+                    let init = Some(self.spawned.elapsed());
+                    self.kill();
+                    return Run {
+                        outcome,
+                        duration: Duration::ZERO,
+                        init,
+                        max_memory_mb: self.max_memory_mb(),
+                    };
+                }
+            }
+        }
+        let start = Instant::now();
+        let deadline = start + self.config.timeout;
+        let deadline_ms = (SystemTime::now() + self.config.timeout)
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis() as u64;
+        let delivery = Delivery {
+            request_id: request_id.to_owned(),
+            payload,
+            deadline_ms,
+            function_arn: format!(
+                "arn:aws:lambda:{}:000000000000:function:{}",
+                self.config.region, self.config.name
+            ),
+            trace_id,
+            client_context: None,
+        };
+        let outcome = match self.api.deliver(delivery).await {
+            None => RunOutcome::Exited("the environment's Runtime API is gone".to_owned()),
+            Some(answer) => self.wait_answer(answer, deadline).await,
+        };
+        let duration = start.elapsed();
+        if !matches!(outcome, RunOutcome::Answered(_)) {
+            self.api.abandon();
+            self.kill();
+        }
+        let max_memory_mb = self.max_memory_mb();
+        Run {
+            outcome,
+            duration,
+            init,
+            max_memory_mb,
+        }
+    }
+
+    async fn wait_ready(&mut self) -> Result<Instant, RunOutcome> {
+        let mut ready = self.api.ready();
+        let mut init_error = self.api.init_error();
+        let mut exited = self.exited.clone();
+        let limit = tokio::time::sleep(self.config.init_timeout);
+        tokio::pin!(limit);
+        loop {
+            if let Some(at) = *ready.borrow_and_update() {
+                return Ok(at);
+            }
+            if let Some(e) = init_error.borrow_and_update().clone() {
+                return Err(RunOutcome::InitFailed(e));
+            }
+            if let Some(status) = exited.borrow_and_update().clone() {
+                // An init error posted just before exiting wins over the exit.
+                if let Some(e) = init_error.borrow().clone() {
+                    return Err(RunOutcome::InitFailed(e));
+                }
+                return Err(RunOutcome::Exited(status));
+            }
+            tokio::select! {
+                _ = ready.changed() => {}
+                _ = init_error.changed() => {}
+                _ = exited.changed() => {}
+                _ = &mut limit => {
+                    return Err(RunOutcome::InitFailed(InitError {
+                        error_type: "Runtime.InitTimeout".to_owned(),
+                        message: format!("the worker did not ask for an invocation within {:?} of starting", self.config.init_timeout),
+                    }))
+                }
+            }
+        }
+    }
+
+    async fn wait_answer(
+        &mut self,
+        answer: oneshot::Receiver<Answer>,
+        deadline: Instant,
+    ) -> RunOutcome {
+        let mut exited = self.exited.clone();
+        let limit_kb = u64::from(self.config.memory_mb) * 1024;
+        let pid = self.pid;
+        let mut peak = self.peak_kb;
+        let memory_watch = async {
+            let mut tick = tokio::time::interval_at(
+                tokio::time::Instant::now() + Duration::from_millis(2),
+                Duration::from_millis(5),
+            );
+            loop {
+                tick.tick().await;
+                if let Some((rss, hwm)) = memory::usage_kb(pid) {
+                    peak = peak.max(hwm);
+                    if rss > limit_kb {
+                        return;
+                    }
+                }
+            }
+        };
+        let outcome = tokio::select! {
+            biased;
+            answer = answer => match answer {
+                Ok(a) => RunOutcome::Answered(a),
+                Err(_) => RunOutcome::Exited("the invocation was abandoned".to_owned()),
+            },
+            _ = memory_watch => RunOutcome::OutOfMemory,
+            _ = exited.wait_for(Option::is_some) => {
+                RunOutcome::Exited(self.exited.borrow().clone().unwrap_or_default())
+            }
+            _ = tokio::time::sleep_until(deadline.into()) => RunOutcome::TimedOut,
+        };
+        self.peak_kb = self.peak_kb.max(peak);
+        outcome
+    }
+
+    /// Peak resident memory so far, in MB.
+    fn max_memory_mb(&mut self) -> u32 {
+        if let Some((_, hwm)) = memory::usage_kb(self.pid) {
+            self.peak_kb = self.peak_kb.max(hwm);
+        }
+        memory::kb_to_mb(self.peak_kb)
+    }
+
+    /// Marks the end of an invocation for log prefixes.
+    pub fn finish(&mut self) {
+        *self.current_request.lock().unwrap() = None;
+        self.last_used = Instant::now();
+    }
+
+    /// Stops the worker (SIGKILL) and its API.
+    pub fn kill(&mut self) {
+        if let Some(kill) = self.kill.take() {
+            let _ = kill.send(());
+        }
+        let _ = self.stop_api.send(true);
+    }
+}
+
+impl Drop for Environment {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+enum Stream {
+    Out(tokio::process::ChildStdout),
+    Err(tokio::process::ChildStderr),
+}
+
+async fn forward<R: tokio::io::AsyncBufRead + Unpin>(
+    reader: R,
+    logs: &Logs,
+    function: &str,
+    current: &Mutex<Option<String>>,
+) {
+    let mut lines = reader.lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let request = current.lock().unwrap().clone();
+        logs.worker(function, request.as_deref(), &line);
+    }
+}
+
+fn describe_exit(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit status {code}"),
+        (None, Some(signal)) => format!("signal: {}", signal_name(signal)),
+        _ => "unknown exit".to_owned(),
+    }
+}
+
+fn signal_name(signal: i32) -> String {
+    match signal {
+        6 => "aborted (core dumped)".to_owned(),
+        9 => "killed".to_owned(),
+        11 => "segmentation fault".to_owned(),
+        15 => "terminated".to_owned(),
+        n => format!("signal {n}"),
+    }
+}

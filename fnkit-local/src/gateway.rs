@@ -1,0 +1,140 @@
+//! The HTTP-trigger gateway: routes `METHOD /path` to the function whose route matches (the most
+//! specific one), sends it the API Gateway HTTP API (v2) event it would get on AWS, and turns its
+//! answer back into HTTP, with API Gateway's answers for failures.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use fnkit::event::http::{decode_response, to_v2_event};
+use fnkit::manifest::Trigger;
+use fnkit::route::Route;
+use http::{HeaderValue, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+
+use crate::core::{Core, InvokeError, Mode};
+use crate::report::Outcome;
+use crate::runtime_api::MAX_RESPONSE_BYTES;
+use crate::server::{body, json, Reply};
+
+/// One HTTP route of a served function.
+pub(crate) struct RouteEntry {
+    pub method: String,
+    pub path: String,
+    pub route: Route,
+    pub function: String,
+}
+
+/// The HTTP routes of `functions`, most specific first; built once at start-up.
+pub(crate) fn table<'a>(
+    functions: impl Iterator<Item = (&'a str, &'a Trigger)>,
+) -> Vec<RouteEntry> {
+    let mut routes: Vec<RouteEntry> = functions
+        .filter_map(|(name, trigger)| match trigger {
+            Trigger::Http { method, path } => Some(RouteEntry {
+                method: method.to_string(),
+                path: path.to_string(),
+                route: Route::parse(path),
+                function: name.to_owned(),
+            }),
+            _ => None,
+        })
+        .collect();
+    routes.sort_by(|a, b| {
+        b.route
+            .specificity()
+            .cmp(&a.route.specificity())
+            .then(a.path.cmp(&b.path))
+    });
+    routes
+}
+
+pub(crate) async fn handle(core: Arc<Core>, req: Request<Incoming>) -> Reply {
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let found = core
+        .routes
+        .iter()
+        .filter(|r| {
+            r.method == "ANY" || r.method == method || (method == "HEAD" && r.method == "GET")
+        })
+        .find(|r| r.route.matches(&path).is_some());
+    let Some(RouteEntry {
+        path: route,
+        function,
+        ..
+    }) = found
+    else {
+        let listed: Vec<String> = core
+            .routes
+            .iter()
+            .map(|r| format!("{} {} -> {}", r.method, r.path, r.function))
+            .collect();
+        return json(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({"message": "Not Found", "detail": format!("no route matches {method} {path}"), "routes": listed}),
+        );
+    };
+    let (parts, bytes) = match body(req, MAX_RESPONSE_BYTES).await {
+        Ok(x) => x,
+        Err(_) => {
+            return json(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &serde_json::json!({"message": "Request Entity Too Large"}),
+            )
+        }
+    };
+    let request = http::Request::from_parts(parts, fnkit::Body::from(bytes));
+    let event = to_v2_event(&request, Some(route));
+    let payload = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
+    match core.invoke(function, payload, Mode::Sync, "http").await {
+        Ok(invoked) => {
+            let mut reply = if invoked.outcome == Outcome::Ok {
+                match decode_response(&invoked.body) {
+                    Ok(response) => {
+                        let (parts, body) = response.into_parts();
+                        Response::from_parts(parts, Full::new(body.into_bytes()))
+                    }
+                    Err(e) => {
+                        core.logs.platform(
+                            function,
+                            &format!("the function's answer is not an HTTP response: {e}"),
+                        );
+                        json(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            &serde_json::json!({"message": "Internal Server Error"}),
+                        )
+                    }
+                }
+            } else {
+                // API Gateway answers a failed invocation with 500 and says nothing more; the
+                // error type is in the log, the ledger, and this header.
+                let mut r = json(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    &serde_json::json!({"message": "Internal Server Error"}),
+                );
+                if let Some(Ok(v)) = invoked.error_type.as_deref().map(HeaderValue::from_str) {
+                    r.headers_mut().insert("x-fnkit-error-type", v);
+                }
+                r
+            };
+            if let Ok(v) = HeaderValue::from_str(&invoked.request_id) {
+                reply.headers_mut().insert("apigw-requestid", v.clone());
+                reply.headers_mut().insert("x-amzn-requestid", v);
+            }
+            reply
+        }
+        Err(InvokeError::Throttled { reason, request_id }) => {
+            let mut r = json(
+                StatusCode::TOO_MANY_REQUESTS,
+                &serde_json::json!({"message": "Too Many Requests", "errorType": "TooManyRequestsException", "Reason": reason}),
+            );
+            if let Ok(v) = HeaderValue::from_str(&request_id) {
+                r.headers_mut().insert("x-amzn-requestid", v);
+            }
+            r
+        }
+        Err(e) => crate::server::invoke_error(e),
+    }
+}

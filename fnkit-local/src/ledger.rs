@@ -1,0 +1,369 @@
+//! The ledger: one row per invocation in an SQLite database (`<state-dir>/fnkit.db`), so records
+//! survive a restart and anyone can query them with `sqlite3`. Writes go through one writer
+//! thread, batched in transactions, so the invocation path never waits for the disk; reads flush
+//! it first, so a read sees every invocation already answered.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use crate::report::Record;
+
+/// A ledger failure.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// SQLite refused.
+    #[error("ledger database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// The state directory cannot be created.
+    #[error("cannot create the state directory {path}: {source}")]
+    Dir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The writer thread is gone.
+    #[error("the ledger writer stopped")]
+    WriterGone,
+}
+
+enum Message {
+    Record(Box<Record>),
+    Flush(mpsc::Sender<()>),
+}
+
+/// The ledger: a writer thread and a read connection.
+#[derive(Clone)]
+pub struct Ledger {
+    path: PathBuf,
+    writer: mpsc::Sender<Message>,
+    reader: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger").field("path", &self.path).finish()
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS invocations (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    request_id    TEXT NOT NULL,
+    function      TEXT NOT NULL,
+    trigger       TEXT NOT NULL,
+    start_ms      INTEGER NOT NULL,
+    duration_ms   REAL NOT NULL,
+    billed_ms     INTEGER NOT NULL,
+    init_ms       REAL,
+    memory_mb     INTEGER NOT NULL,
+    max_memory_mb INTEGER NOT NULL,
+    outcome       TEXT NOT NULL,
+    error_type    TEXT,
+    gb_seconds    REAL NOT NULL,
+    cost_x86      REAL NOT NULL,
+    cost_arm      REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS invocations_function ON invocations (function, id);
+CREATE INDEX IF NOT EXISTS invocations_request ON invocations (request_id);
+";
+
+fn open(path: &Path) -> Result<Connection, LedgerError> {
+    let err = |source| LedgerError::Sqlite {
+        path: path.to_owned(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(err)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(err)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(err)?;
+    Ok(conn)
+}
+
+impl Ledger {
+    /// Opens (or creates) `<dir>/fnkit.db`.
+    pub fn open(dir: &Path) -> Result<Ledger, LedgerError> {
+        std::fs::create_dir_all(dir).map_err(|source| LedgerError::Dir {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = dir.join("fnkit.db");
+        let write = open(&path)?;
+        write
+            .execute_batch(SCHEMA)
+            .map_err(|source| LedgerError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
+        let reader = open(&path)?;
+        let (writer, rx) = mpsc::channel();
+        let thread_path = path.clone();
+        thread::Builder::new()
+            .name("fnkit-ledger".to_owned())
+            .spawn(move || write_loop(write, rx, &thread_path))
+            .map_err(|source| LedgerError::Dir {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(Ledger {
+            path,
+            writer,
+            reader: Arc::new(Mutex::new(reader)),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Queues a record for writing.
+    pub fn record(&self, record: Record) {
+        let _ = self.writer.send(Message::Record(Box::new(record)));
+    }
+
+    /// Waits until every queued record is written.
+    pub fn flush(&self) -> Result<(), LedgerError> {
+        let (tx, rx) = mpsc::channel();
+        self.writer
+            .send(Message::Flush(tx))
+            .map_err(|_| LedgerError::WriterGone)?;
+        rx.recv().map_err(|_| LedgerError::WriterGone)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> LedgerError {
+        LedgerError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// The latest invocations, newest first, of one function or all.
+    pub fn invocations(&self, function: Option<&str>, limit: u32) -> Result<Vec<Row>, LedgerError> {
+        self.flush()?;
+        let conn = self.reader.lock().unwrap();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT request_id, function, trigger, start_ms, duration_ms, billed_ms, init_ms, memory_mb,
+                        max_memory_mb, outcome, error_type, gb_seconds, cost_x86, cost_arm
+                 FROM invocations WHERE (?1 IS NULL OR function = ?1) ORDER BY id DESC LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![function, limit], |r| {
+                Ok(Row {
+                    request_id: r.get(0)?,
+                    function: r.get(1)?,
+                    trigger: r.get(2)?,
+                    start_ms: r.get(3)?,
+                    duration_ms: r.get(4)?,
+                    billed_ms: r.get(5)?,
+                    init_ms: r.get(6)?,
+                    memory_mb: r.get(7)?,
+                    max_memory_mb: r.get(8)?,
+                    outcome: r.get(9)?,
+                    error_type: r.get(10)?,
+                    gb_seconds: r.get(11)?,
+                    cost_x86: r.get(12)?,
+                    cost_arm: r.get(13)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Aggregates per function over the whole ledger.
+    pub fn stats(&self) -> Result<Vec<Stats>, LedgerError> {
+        self.flush()?;
+        let conn = self.reader.lock().unwrap();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT function, COUNT(*),
+                        SUM(outcome NOT IN ('ok', 'throttled')), SUM(outcome = 'throttled'),
+                        SUM(init_ms IS NOT NULL), TOTAL(gb_seconds), TOTAL(cost_x86), TOTAL(cost_arm),
+                        SUM(outcome != 'throttled')
+                 FROM invocations GROUP BY function ORDER BY function",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut stats: Vec<Stats> = stmt
+            .query_map([], |r| {
+                Ok(Stats {
+                    function: r.get(0)?,
+                    invocations: r.get(1)?,
+                    errors: r.get(2)?,
+                    throttles: r.get(3)?,
+                    cold_starts: r.get(4)?,
+                    gb_seconds: r.get(5)?,
+                    cost_x86: r.get(6)?,
+                    cost_arm: r.get(7)?,
+                    p50_ms: None,
+                    p95_ms: None,
+                    p99_ms: None,
+                    projected_cost_per_million_x86: 0.0,
+                    executed: r.get(8)?,
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        drop(stmt);
+        for s in &mut stats {
+            let percentile = |p: f64| -> Result<Option<f64>, LedgerError> {
+                if s.executed == 0 {
+                    return Ok(None);
+                }
+                let offset = ((s.executed as f64 - 1.0) * p).round() as i64;
+                conn.query_row(
+                    "SELECT duration_ms FROM invocations WHERE function = ?1 AND outcome != 'throttled'
+                     ORDER BY duration_ms LIMIT 1 OFFSET ?2",
+                    params![s.function, offset],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| self.err(e))
+            };
+            s.p50_ms = percentile(0.50)?;
+            s.p95_ms = percentile(0.95)?;
+            s.p99_ms = percentile(0.99)?;
+            if s.executed > 0 {
+                s.projected_cost_per_million_x86 = s.cost_x86 / s.executed as f64 * 1_000_000.0;
+            }
+        }
+        Ok(stats)
+    }
+}
+
+fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Message>, path: &Path) {
+    let mut pending: Vec<Box<Record>> = Vec::new();
+    let mut waiting: Vec<mpsc::Sender<()>> = Vec::new();
+    while let Ok(first) = rx.recv() {
+        let mut next = Some(first);
+        while let Some(message) = next.take().or_else(|| rx.try_recv().ok()) {
+            match message {
+                Message::Record(r) => pending.push(r),
+                Message::Flush(tx) => waiting.push(tx),
+            }
+        }
+        if let Err(e) = write(&mut conn, &pending) {
+            eprintln!(
+                "fnkit-local: could not write {} record(s) to {}: {e}",
+                pending.len(),
+                path.display()
+            );
+        }
+        pending.clear();
+        for tx in waiting.drain(..) {
+            let _ = tx.send(());
+        }
+    }
+}
+
+fn write(conn: &mut Connection, records: &[Box<Record>]) -> rusqlite::Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO invocations (request_id, function, trigger, start_ms, duration_ms, billed_ms, init_ms,
+                 memory_mb, max_memory_mb, outcome, error_type, gb_seconds, cost_x86, cost_arm)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?;
+        for r in records {
+            stmt.execute(params![
+                r.request_id,
+                r.function,
+                r.trigger,
+                r.start_ms,
+                r.duration_ms,
+                r.billed_ms as i64,
+                r.init_ms,
+                r.memory_mb,
+                r.max_memory_mb,
+                r.outcome.as_str(),
+                r.error_type,
+                r.gb_seconds,
+                r.cost_x86,
+                r.cost_arm,
+            ])?;
+        }
+    }
+    tx.commit()
+}
+
+/// An invocation as read back from the ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// The request id.
+    pub request_id: String,
+    /// The function.
+    pub function: String,
+    /// The trigger kind.
+    pub trigger: String,
+    /// Start, Unix epoch ms.
+    pub start_ms: i64,
+    /// Duration, ms.
+    pub duration_ms: f64,
+    /// Billed duration, ms.
+    pub billed_ms: i64,
+    /// Init duration on a cold start, ms.
+    pub init_ms: Option<f64>,
+    /// Memory size, MB.
+    pub memory_mb: u32,
+    /// Max memory used, MB.
+    pub max_memory_mb: u32,
+    /// `ok`, `error`, `timeout`, `oom`, `crash` or `throttled`.
+    pub outcome: String,
+    /// The error type.
+    pub error_type: Option<String>,
+    /// Billed GB-seconds.
+    pub gb_seconds: f64,
+    /// Cost on x86_64, dollars.
+    pub cost_x86: f64,
+    /// Cost on arm64, dollars.
+    pub cost_arm: f64,
+}
+
+/// Aggregates of one function.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// The function.
+    pub function: String,
+    /// Invocations, throttled included.
+    pub invocations: i64,
+    /// Invocations that did not end `ok` (throttles excluded).
+    pub errors: i64,
+    /// Throttled invocations.
+    pub throttles: i64,
+    /// Cold starts.
+    pub cold_starts: i64,
+    /// Median duration, ms.
+    pub p50_ms: Option<f64>,
+    /// 95th percentile duration, ms.
+    pub p95_ms: Option<f64>,
+    /// 99th percentile duration, ms.
+    pub p99_ms: Option<f64>,
+    /// Billed GB-seconds.
+    pub gb_seconds: f64,
+    /// Total cost on x86_64, dollars.
+    pub cost_x86: f64,
+    /// Total cost on arm64, dollars.
+    pub cost_arm: f64,
+    /// Cost of a million calls like these on x86_64, dollars.
+    pub projected_cost_per_million_x86: f64,
+    #[serde(skip)]
+    executed: i64,
+}

@@ -1,0 +1,213 @@
+//! `fnkit-local`: build the functions, serve them with the cloud's rules, print the bill.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use fnkit::manifest::{ScheduleExpr, Trigger};
+use fnkit_local::target::{self, Target};
+use fnkit_local::{Config, Emulator, Prices, Reuse};
+
+/// Runs fnkit functions locally as the cloud does: isolated worker processes, enforced timeouts,
+/// memory and concurrency, and a ledger of what each invocation cost.
+#[derive(Debug, Parser)]
+#[command(name = "fnkit-local", version)]
+struct Cli {
+    /// Serve an example: a package under examples/ (or a cargo example target). Repeatable.
+    #[arg(long = "example", value_name = "NAME")]
+    examples: Vec<String>,
+    /// Serve every package under the workspace's examples/.
+    #[arg(long = "examples")]
+    all_examples: bool,
+    /// Serve a workspace package's binary. Repeatable.
+    #[arg(long = "package", short = 'p', value_name = "NAME")]
+    packages: Vec<String>,
+    /// Serve a binary that is already built. Repeatable.
+    #[arg(long = "bin", value_name = "PATH")]
+    bins: Vec<PathBuf>,
+    /// Build in release mode.
+    #[arg(long)]
+    release: bool,
+    /// Address to listen on (loopback unless you say otherwise).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 9000)]
+    port: u16,
+    /// Reuse of warm environments: always, never, or random:P (a fresh one with probability P).
+    #[arg(long, default_value = "always", value_parser = parse_reuse)]
+    reuse: Reuse,
+    /// Recycle an environment after N invocations.
+    #[arg(long, value_name = "N")]
+    max_uses: Option<u32>,
+    /// Stop environments idle this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    idle_timeout: u64,
+    /// Concurrency of functions that do not set their own.
+    #[arg(long, default_value_t = 10)]
+    concurrency: u32,
+    /// Concurrent invocations across all functions.
+    #[arg(long, default_value_t = 50)]
+    max_concurrency: u32,
+    /// Where the ledger and other state live.
+    #[arg(long, default_value = ".fnkit")]
+    state_dir: PathBuf,
+    /// An environment variable for every worker, KEY=VALUE. Repeatable.
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    env: Vec<(String, String)>,
+    /// Dollars per request.
+    #[arg(long, default_value_t = Prices::default().per_request)]
+    price_request: f64,
+    /// Dollars per GB-second, x86_64.
+    #[arg(long, default_value_t = Prices::default().per_gb_second_x86)]
+    price_x86: f64,
+    /// Dollars per GB-second, arm64.
+    #[arg(long, default_value_t = Prices::default().per_gb_second_arm)]
+    price_arm: f64,
+}
+
+fn parse_reuse(s: &str) -> Result<Reuse, String> {
+    s.parse()
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("`{s}` is not KEY=VALUE"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut targets: Vec<Target> = Vec::new();
+    targets.extend(cli.examples.iter().cloned().map(Target::Example));
+    targets.extend(cli.packages.iter().cloned().map(Target::Package));
+    targets.extend(cli.bins.iter().cloned().map(Target::Bin));
+    if cli.all_examples {
+        targets.push(Target::AllExamples);
+    }
+    if targets.is_empty() {
+        eprintln!("fnkit-local: say what to serve: --example NAME, --examples, --package NAME or --bin PATH");
+        return ExitCode::from(2);
+    }
+    let bins = match target::build(&targets, cli.release) {
+        Ok(bins) => bins,
+        Err(e) => {
+            eprintln!("fnkit-local: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let config = Config {
+        reuse: cli.reuse,
+        max_uses: cli.max_uses,
+        idle_timeout: Duration::from_secs(cli.idle_timeout),
+        default_concurrency: cli.concurrency,
+        max_concurrency: cli.max_concurrency,
+        state_dir: cli.state_dir.clone(),
+        prices: Prices {
+            per_request: cli.price_request,
+            per_gb_second_x86: cli.price_x86,
+            per_gb_second_arm: cli.price_arm,
+        },
+        env: cli.env.clone(),
+        ..Config::default()
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("fnkit-local: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(serve(cli, bins, config))
+}
+
+async fn serve(cli: Cli, bins: Vec<PathBuf>, config: Config) -> ExitCode {
+    let mut builder = Emulator::builder().config(config);
+    for bin in &bins {
+        builder = builder.binary(bin);
+    }
+    let emulator = match builder.build() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("fnkit-local: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let address = format!("{}:{}", cli.host, cli.port);
+    let listener = match tokio::net::TcpListener::bind(&address).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("fnkit-local: cannot listen on {address}: {e} (use --port to pick another)");
+            return ExitCode::from(1);
+        }
+    };
+    let local: SocketAddr = listener
+        .local_addr()
+        .unwrap_or_else(|_| ([127, 0, 0, 1], cli.port).into());
+    print_banner(&emulator, local, &cli);
+    let shutdown = async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    };
+    match emulator.serve(listener, shutdown).await {
+        Ok(summary) => {
+            println!("\nfnkit-local: stopped. This run:\n{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fnkit-local: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn print_banner(emulator: &Emulator, local: SocketAddr, cli: &Cli) {
+    let base = format!("http://{local}");
+    println!(
+        "fnkit-local: serving {} function(s) on {base}\n",
+        emulator.functions().len()
+    );
+    for f in emulator.functions() {
+        let s = &f.spec;
+        let how = match &s.trigger {
+            Trigger::Http { method, path } => format!("{method} {base}{path}"),
+            Trigger::Event => format!("POST {base}/2015-03-31/functions/{}/invocations", s.name),
+            Trigger::Storage { bucket, prefix, .. } => format!(
+                "storage: bucket {bucket}{}",
+                prefix
+                    .as_deref()
+                    .map(|p| format!(" prefix {p}"))
+                    .unwrap_or_default()
+            ),
+            Trigger::Queue {
+                name, batch_size, ..
+            } => format!("queue: {name} (batches of {batch_size})"),
+            Trigger::Schedule(ScheduleExpr::Cron(c)) => format!("schedule: cron {c}"),
+            Trigger::Schedule(ScheduleExpr::Rate(r)) => format!("schedule: rate {r}"),
+        };
+        println!(
+            "  {:<20} {:<56} timeout {}s, memory {} MB, concurrency {}",
+            s.name, how, s.timeout_secs, s.memory_mb, f.concurrency
+        );
+    }
+    println!(
+        "\n  reuse {:?}, ledger {}\n  admin: {base}/_fnkit/functions, {base}/_fnkit/stats, {base}/_fnkit/metrics\n  Ctrl-C drains in-flight invocations and prints a summary.\n",
+        cli.reuse,
+        emulator.ledger().path().display()
+    );
+}

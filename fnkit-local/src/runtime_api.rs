@@ -1,0 +1,296 @@
+//! The Lambda Runtime API one execution environment's worker talks to, on its own listener on
+//! 127.0.0.1 (so `AWS_LAMBDA_RUNTIME_API` is a plain `host:port`, as on Lambda): `GET /next`
+//! long-polls for the environment's next invocation, `POST /response` and `/error` answer it,
+//! `POST /init/error` reports a failed start. Answers are capped at 6 MB, as on Lambda; an answer
+//! naming another request id is refused.
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot, watch};
+
+/// The largest response or error a function may post (Lambda: 6 MB).
+pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+
+/// An invocation handed to the worker on `/next`.
+#[derive(Debug)]
+pub(crate) struct Delivery {
+    pub request_id: String,
+    pub payload: Bytes,
+    pub deadline_ms: u64,
+    pub function_arn: String,
+    pub trace_id: String,
+    pub client_context: Option<String>,
+}
+
+/// What the worker posted for an invocation.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    Response(Bytes),
+    Error { error_type: String, body: Bytes },
+    TooLarge,
+}
+
+/// The init error a worker reported.
+#[derive(Debug, Clone)]
+pub(crate) struct InitError {
+    pub error_type: String,
+    pub message: String,
+}
+
+/// The state of one environment's API, shared by the server and the invoker.
+pub(crate) struct Api {
+    deliveries: tokio::sync::Mutex<mpsc::Receiver<Delivery>>,
+    in_flight: Mutex<Option<(String, oneshot::Sender<Answer>)>>,
+    /// Set when the worker first asks for `/next`: init is over.
+    ready: watch::Sender<Option<Instant>>,
+    init_error: watch::Sender<Option<InitError>>,
+}
+
+/// The invoker's side of an environment's API.
+pub(crate) struct ApiHandle {
+    pub api: Arc<Api>,
+    deliver: mpsc::Sender<Delivery>,
+    pub address: String,
+}
+
+impl ApiHandle {
+    /// Binds a listener on 127.0.0.1:0 and serves the API on it until `shutdown` fires.
+    pub async fn start(mut shutdown: watch::Receiver<bool>) -> std::io::Result<ApiHandle> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let address = listener.local_addr()?.to_string();
+        let (deliver, deliveries) = mpsc::channel(1);
+        let api = Arc::new(Api {
+            deliveries: tokio::sync::Mutex::new(deliveries),
+            in_flight: Mutex::new(None),
+            ready: watch::channel(None).0,
+            init_error: watch::channel(None).0,
+        });
+        let server = api.clone();
+        tokio::spawn(async move {
+            loop {
+                let stream = tokio::select! {
+                    accepted = listener.accept() => match accepted {
+                        Ok((stream, _)) => stream,
+                        Err(_) => continue,
+                    },
+                    _ = shutdown.changed() => return,
+                };
+                let _ = stream.set_nodelay(true);
+                let api = server.clone();
+                let mut stop = shutdown.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let api = api.clone();
+                        async move { Ok::<_, Infallible>(api.handle(req).await) }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::select! {
+                        _ = conn => {}
+                        _ = stop.changed() => {}
+                    }
+                });
+            }
+        });
+        Ok(ApiHandle {
+            api,
+            deliver,
+            address,
+        })
+    }
+
+    /// Hands an invocation to the worker and returns where its answer will arrive.
+    pub async fn deliver(&self, delivery: Delivery) -> Option<oneshot::Receiver<Answer>> {
+        let (tx, rx) = oneshot::channel();
+        *self.api.in_flight.lock().unwrap() = Some((delivery.request_id.clone(), tx));
+        self.deliver.send(delivery).await.ok()?;
+        Some(rx)
+    }
+
+    /// Forgets the invocation in flight (after a timeout or a crash), so a late answer is refused.
+    pub fn abandon(&self) {
+        self.api.in_flight.lock().unwrap().take();
+    }
+
+    pub fn ready(&self) -> watch::Receiver<Option<Instant>> {
+        self.api.ready.subscribe()
+    }
+
+    pub fn init_error(&self) -> watch::Receiver<Option<InitError>> {
+        self.api.init_error.subscribe()
+    }
+}
+
+fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn accepted() -> Response<Full<Bytes>> {
+    reply(StatusCode::ACCEPTED, &br#"{"status":"OK"}"#[..])
+}
+
+fn error(status: StatusCode, error_type: &str, message: &str) -> Response<Full<Bytes>> {
+    let body = serde_json::json!({"errorType": error_type, "errorMessage": message});
+    reply(status, serde_json::to_vec(&body).unwrap_or_default())
+}
+
+impl Api {
+    async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let path = req.uri().path().to_owned();
+        let Some(rest) = path.strip_prefix("/2018-06-01/runtime/") else {
+            return error(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "unknown Runtime API path",
+            );
+        };
+        let method = req.method().clone();
+        match (method, rest) {
+            (http::Method::GET, "invocation/next") => self.next().await,
+            (http::Method::POST, "init/error") => {
+                let error_type = header(&req, "lambda-runtime-function-error-type");
+                let body = match read(req).await {
+                    Ok(body) => body,
+                    Err(response) => return response,
+                };
+                let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                let error_type = error_type
+                    .or_else(|| parsed["errorType"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "Runtime.Unknown".to_owned());
+                let message = parsed["errorMessage"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                self.init_error.send_replace(Some(InitError {
+                    error_type,
+                    message,
+                }));
+                accepted()
+            }
+            (http::Method::POST, rest) => {
+                let Some((id, kind)) = rest
+                    .strip_prefix("invocation/")
+                    .and_then(|r| r.split_once('/'))
+                else {
+                    return error(
+                        StatusCode::NOT_FOUND,
+                        "NotFound",
+                        "unknown Runtime API path",
+                    );
+                };
+                if kind != "response" && kind != "error" {
+                    return error(
+                        StatusCode::NOT_FOUND,
+                        "NotFound",
+                        "unknown Runtime API path",
+                    );
+                }
+                let id = id.to_owned();
+                let is_error = kind == "error";
+                let error_type = header(&req, "lambda-runtime-function-error-type");
+                let sender = {
+                    let mut in_flight = self.in_flight.lock().unwrap();
+                    match in_flight.as_ref() {
+                        Some((current, _)) if *current == id => in_flight.take().map(|(_, tx)| tx),
+                        _ => None,
+                    }
+                };
+                let Some(sender) = sender else {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "InvalidRequestID",
+                        "no invocation with this request id is in flight in this environment",
+                    );
+                };
+                let answer = match read(req).await {
+                    Ok(body) if is_error => {
+                        let parsed: serde_json::Value =
+                            serde_json::from_slice(&body).unwrap_or_default();
+                        let error_type = error_type
+                            .or_else(|| parsed["errorType"].as_str().map(str::to_owned))
+                            .unwrap_or_else(|| "Unhandled".to_owned());
+                        Answer::Error { error_type, body }
+                    }
+                    Ok(body) => Answer::Response(body),
+                    Err(response) => {
+                        let _ = sender.send(Answer::TooLarge);
+                        return response;
+                    }
+                };
+                let _ = sender.send(answer);
+                accepted()
+            }
+            _ => error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                "unsupported method",
+            ),
+        }
+    }
+
+    async fn next(&self) -> Response<Full<Bytes>> {
+        if self.ready.borrow().is_none() {
+            self.ready.send_replace(Some(Instant::now()));
+        }
+        let delivery = self.deliveries.lock().await.recv().await;
+        let Some(d) = delivery else {
+            return error(
+                StatusCode::GONE,
+                "EnvironmentShutdown",
+                "the environment is shutting down",
+            );
+        };
+        let mut response = Response::builder()
+            .header("lambda-runtime-aws-request-id", &d.request_id)
+            .header("lambda-runtime-deadline-ms", d.deadline_ms.to_string())
+            .header("lambda-runtime-invoked-function-arn", &d.function_arn)
+            .header("lambda-runtime-trace-id", &d.trace_id)
+            .header(http::header::CONTENT_TYPE, "application/json");
+        if let Some(cc) = &d.client_context {
+            response = response.header("lambda-runtime-client-context", cc);
+        }
+        response.body(Full::new(d.payload)).unwrap_or_else(|_| {
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal",
+                "bad delivery headers",
+            )
+        })
+    }
+}
+
+fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Reads a body of at most 6 MB, or the 413 Lambda gives.
+async fn read(req: Request<Incoming>) -> Result<Bytes, Response<Full<Bytes>>> {
+    match Limited::new(req.into_body(), MAX_RESPONSE_BYTES)
+        .collect()
+        .await
+    {
+        Ok(body) => Ok(body.to_bytes()),
+        Err(_) => Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            &format!("the payload exceeds the maximum allowed size of {MAX_RESPONSE_BYTES} bytes"),
+        )),
+    }
+}
