@@ -1,0 +1,209 @@
+//! An emulator started in-process on 127.0.0.1:0 for a test, with its log captured, its ledger
+//! in a fresh directory, and a small HTTP client to talk to it.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use fnkit::manifest::Manifest;
+use fnkit_local::{Config, Emulator, Logs, Summary};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A fresh, empty directory under the system's temp dir.
+pub fn temp_dir(label: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "fnkit-{label}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// A running emulator.
+#[allow(missing_debug_implementations)]
+pub struct TestEmulator {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Every line it logged.
+    pub logs: Arc<Mutex<Vec<String>>>,
+    /// Its state directory.
+    pub state_dir: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Summary>>,
+}
+
+/// A binary to serve, with the manifest to use when it cannot describe itself.
+#[allow(missing_debug_implementations)]
+pub enum Served<'a> {
+    /// An fnkit binary.
+    Fnkit(&'a Path),
+    /// Any Runtime API binary with a manifest given here.
+    WithManifest(&'a Path, Manifest),
+}
+
+impl TestEmulator {
+    /// Starts an emulator on 127.0.0.1:0 serving `binaries`, with `configure` applied to a
+    /// config whose state directory is fresh.
+    pub async fn start(
+        binaries: Vec<Served<'_>>,
+        configure: impl FnOnce(&mut Config),
+    ) -> TestEmulator {
+        let state_dir = temp_dir("state");
+        let mut config = Config {
+            state_dir: state_dir.clone(),
+            ..Config::default()
+        };
+        configure(&mut config);
+        Self::start_with(binaries, config).await
+    }
+
+    /// Starts an emulator with exactly this config.
+    pub async fn start_with(binaries: Vec<Served<'_>>, config: Config) -> TestEmulator {
+        let state_dir = config.state_dir.clone();
+        let (logs, lines) = Logs::capture(std::env::var_os("FNKIT_TEST_ECHO").is_some());
+        let mut builder = Emulator::builder().config(config).logs(logs);
+        for b in binaries {
+            builder = match b {
+                Served::Fnkit(path) => builder.binary(path),
+                Served::WithManifest(path, manifest) => {
+                    builder.binary_with_manifest(path, manifest)
+                }
+            };
+        }
+        let emulator = builder.build().expect("the emulator starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            emulator
+                .serve(listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve")
+        });
+        TestEmulator {
+            base,
+            logs: lines,
+            state_dir,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops it (draining) and returns its summary.
+    pub async fn stop(mut self) -> Summary {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task
+            .take()
+            .expect("running")
+            .await
+            .expect("the emulator task")
+    }
+
+    /// The captured log lines.
+    pub fn log(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
+    }
+
+    /// `POST /2015-03-31/functions/{name}/invocations` with `payload`.
+    pub async fn invoke(&self, name: &str, payload: &serde_json::Value) -> Reply {
+        request(
+            "POST",
+            &format!("{}/2015-03-31/functions/{name}/invocations", self.base),
+            &[],
+            serde_json::to_vec(payload).unwrap(),
+        )
+        .await
+    }
+
+    /// `GET` a JSON admin endpoint.
+    pub async fn admin(&self, path: &str) -> serde_json::Value {
+        let reply = request("GET", &format!("{}{path}", self.base), &[], Vec::new()).await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text());
+        reply.json()
+    }
+}
+
+impl Drop for TestEmulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: http::HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON (panics if it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// One HTTP/1.1 request on a new connection.
+pub async fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+    let uri: http::Uri = url.parse().expect("a URL");
+    let authority = uri.authority().expect("an authority").to_string();
+    let stream = tokio::net::TcpStream::connect(&authority)
+        .await
+        .expect("connect");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(conn);
+    let mut builder = http::Request::builder()
+        .method(method)
+        .uri(uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
+        .header(http::header::HOST, &authority);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let response = tokio::time::timeout(
+        Duration::from_secs(60),
+        sender.send_request(builder.body(Full::new(Bytes::from(body))).unwrap()),
+    )
+    .await
+    .expect("an answer within 60 s")
+    .expect("a response");
+    let (parts, body) = response.into_parts();
+    let body = body.collect().await.expect("a body").to_bytes();
+    Reply {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    }
+}

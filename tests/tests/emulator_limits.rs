@@ -1,0 +1,288 @@
+//! The emulator enforces the cloud's rules on real worker processes: timeouts (also of a
+//! CPU-bound loop), memory sizes, crashes, panics and concurrency limits, and it never goes
+//! down with a function.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fnkit_local::Reuse;
+use fnkit_tests::emulator::{Served, TestEmulator};
+use serde_json::json;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_fixtures"))
+}
+
+async fn start(configure: impl FnOnce(&mut fnkit_local::Config)) -> TestEmulator {
+    let bin = fixtures();
+    TestEmulator::start(vec![Served::Fnkit(Path::new(&bin))], configure).await
+}
+
+/// The ledger's row for `request_id`.
+async fn row(emulator: &TestEmulator, function: &str, request_id: &str) -> serde_json::Value {
+    let rows = emulator
+        .admin(&format!(
+            "/_fnkit/invocations?function={function}&limit=100"
+        ))
+        .await;
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["request_id"] == request_id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no ledger row for {request_id}: {rows}"))
+}
+
+#[tokio::test]
+async fn a_cpu_bound_loop_is_stopped_at_its_timeout_and_the_next_call_starts_cold() {
+    let emulator = start(|_| {}).await;
+    // Warm the environment first, so the replacement below is visibly a new one.
+    assert_eq!(
+        emulator.invoke("spin", &json!({"warm": 1})).await.status,
+        200
+    );
+    let started = Instant::now();
+    let reply = emulator.invoke("spin", &json!({"spin": true})).await;
+    let waited = started.elapsed();
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    let error = reply.json();
+    assert_eq!(error["errorType"], "Sandbox.Timedout");
+    let message = error["errorMessage"].as_str().unwrap();
+    assert!(message.contains("Task timed out after 1.0"), "{message}");
+    // Generous bound: the 1 s timeout fired, the loop did not run on.
+    assert!(
+        waited >= Duration::from_secs(1) && waited < Duration::from_secs(5),
+        "answered after {waited:?}"
+    );
+
+    let timed_out = row(&emulator, "spin", reply.header("x-amzn-requestid").unwrap()).await;
+    assert_eq!(timed_out["outcome"], "timeout");
+
+    let next = emulator.invoke("spin", &json!({"after": true})).await;
+    assert_eq!(next.status, 200);
+    assert_eq!(next.json(), json!({"after": true}));
+    let after = row(&emulator, "spin", next.header("x-amzn-requestid").unwrap()).await;
+    assert_eq!(after["outcome"], "ok");
+    assert!(
+        after["init_ms"].is_number(),
+        "the environment was replaced, so the next call is cold: {after}"
+    );
+}
+
+#[tokio::test]
+async fn a_panic_is_a_function_error_and_the_worker_stays_warm() {
+    let emulator = start(|_| {}).await;
+    let reply = emulator.invoke("echo", &json!({"panic": "boom"})).await;
+    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(reply.json()["errorType"], "Runtime.Panic");
+    let next = emulator.invoke("echo", &json!({"x": 1})).await;
+    assert_eq!(next.json(), json!({"x": 1}));
+    let after = row(&emulator, "echo", next.header("x-amzn-requestid").unwrap()).await;
+    assert!(
+        after["init_ms"].is_null(),
+        "a panic does not cost the environment: {after}"
+    );
+}
+
+#[tokio::test]
+async fn an_abort_is_an_exit_error_and_the_worker_is_replaced() {
+    let emulator = start(|_| {}).await;
+    let reply = emulator.invoke("abort", &json!({"abort": true})).await;
+    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    let error = reply.json();
+    assert_eq!(error["errorType"], "Runtime.ExitError");
+    assert!(
+        error["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("signal: aborted"),
+        "{error}"
+    );
+    assert_eq!(
+        row(
+            &emulator,
+            "abort",
+            reply.header("x-amzn-requestid").unwrap()
+        )
+        .await["outcome"],
+        "crash"
+    );
+    let next = emulator.invoke("abort", &json!({"ok": true})).await;
+    assert_eq!(next.json(), json!({"ok": true}));
+    assert!(
+        row(&emulator, "abort", next.header("x-amzn-requestid").unwrap()).await["init_ms"]
+            .is_number()
+    );
+}
+
+#[tokio::test]
+async fn a_function_above_its_memory_size_is_stopped_with_out_of_memory() {
+    let emulator = start(|_| {}).await;
+    let small = emulator.invoke("leak", &json!({"mb": 8})).await;
+    assert_eq!(small.status, 200);
+    assert!(
+        small.header("x-amz-function-error").is_none(),
+        "{}",
+        small.text()
+    );
+    let measured = row(&emulator, "leak", small.header("x-amzn-requestid").unwrap()).await;
+    let used = measured["max_memory_mb"].as_u64().unwrap();
+    assert!(
+        (9..128).contains(&used),
+        "Max Memory Used is measured, not the 128 MB limit: {used}"
+    );
+
+    let reply = emulator.invoke("leak", &json!({"mb": 400})).await;
+    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(reply.json()["errorType"], "Runtime.OutOfMemory");
+    let killed = row(&emulator, "leak", reply.header("x-amzn-requestid").unwrap()).await;
+    assert_eq!(killed["outcome"], "oom");
+    assert!(killed["max_memory_mb"].as_u64().unwrap() > 128, "{killed}");
+    let next = emulator.invoke("leak", &json!({"mb": 1})).await;
+    assert_eq!(next.status, 200);
+    assert!(
+        next.header("x-amz-function-error").is_none(),
+        "{}",
+        next.text()
+    );
+}
+
+#[tokio::test]
+async fn over_its_concurrency_a_call_is_throttled_with_429() {
+    let emulator = start(|_| {}).await;
+    let base = emulator.base.clone();
+    let first = tokio::spawn(async move {
+        fnkit_tests::emulator::request(
+            "POST",
+            &format!("{base}/2015-03-31/functions/slow/invocations"),
+            &[],
+            br#"{"ms": 1500}"#.to_vec(),
+        )
+        .await
+    });
+    // Wait until the first call holds the only slot.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let functions = emulator.admin("/_fnkit/functions").await;
+        let slow = functions
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "slow")
+            .unwrap()
+            .clone();
+        if slow["in_flight"] == 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the first call never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = emulator.invoke("slow", &json!({"ms": 1})).await;
+    assert_eq!(second.status, 429);
+    assert_eq!(
+        second.header("x-amzn-errortype"),
+        Some("TooManyRequestsException")
+    );
+    assert_eq!(
+        second.json()["Reason"],
+        "ReservedFunctionConcurrentInvocationLimitExceeded"
+    );
+    let first = first.await.unwrap();
+    assert_eq!(first.status, 200);
+    assert_eq!(first.json(), json!({"ms": 1500}));
+    let throttled = row(
+        &emulator,
+        "slow",
+        second.header("x-amzn-requestid").unwrap(),
+    )
+    .await;
+    assert_eq!(throttled["outcome"], "throttled");
+    let stats = emulator.admin("/_fnkit/stats").await;
+    let slow = stats
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["function"] == "slow")
+        .unwrap()
+        .clone();
+    assert_eq!(slow["throttles"], 1);
+    assert_eq!(slow["invocations"], 2);
+}
+
+#[tokio::test]
+async fn reuse_never_gives_every_call_a_fresh_process() {
+    let emulator = start(|c| c.reuse = Reuse::Never).await;
+    for _ in 0..3 {
+        let reply = emulator.invoke("counter", &json!({})).await;
+        assert_eq!(
+            reply.json(),
+            json!(1),
+            "a static never survives with --reuse never"
+        );
+        let r = row(
+            &emulator,
+            "counter",
+            reply.header("x-amzn-requestid").unwrap(),
+        )
+        .await;
+        assert!(r["init_ms"].is_number(), "every call is cold: {r}");
+    }
+}
+
+#[tokio::test]
+async fn reuse_always_keeps_the_warm_process_and_its_statics() {
+    let emulator = start(|_| {}).await;
+    let counts: Vec<serde_json::Value> = {
+        let mut v = Vec::new();
+        for _ in 0..3 {
+            v.push(emulator.invoke("counter", &json!({})).await.json());
+        }
+        v
+    };
+    assert_eq!(counts, [json!(1), json!(2), json!(3)]);
+}
+
+#[tokio::test]
+async fn max_uses_recycles_the_environment() {
+    let emulator = start(|c| c.max_uses = Some(2)).await;
+    let mut counts = Vec::new();
+    for _ in 0..4 {
+        counts.push(emulator.invoke("counter", &json!({})).await.json());
+    }
+    assert_eq!(counts, [json!(1), json!(2), json!(1), json!(2)]);
+}
+
+#[tokio::test]
+async fn the_deadline_is_absolute_and_the_lambda_environment_is_set() {
+    let emulator = start(|_| {}).await;
+    let reply = emulator.invoke("whoami", &json!({})).await;
+    let me = reply.json();
+    let remaining = me["remaining_ms"].as_u64().unwrap();
+    assert!(
+        remaining > 5_000 && remaining <= 7_000,
+        "7 s timeout, fresh call: {remaining} ms left"
+    );
+    assert_eq!(me["memory_mb"], 256);
+    assert_eq!(me["function"], "whoami");
+    assert_eq!(me["request_id"], reply.header("x-amzn-requestid").unwrap());
+    assert_eq!(me["env_function"], "whoami");
+    assert_eq!(me["env_memory"], "256");
+    assert_eq!(me["env_handler"], "whoami");
+    assert_eq!(me["env_region"], "us-east-1");
+    assert_eq!(me["env_log_group"], "/aws/lambda/whoami");
+    assert!(me["arn"].as_str().unwrap().ends_with(":function:whoami"));
+}
+
+#[tokio::test]
+async fn the_emulator_survives_every_misbehaviour_and_drains_on_shutdown() {
+    let emulator = start(|_| {}).await;
+    let _ = emulator.invoke("abort", &json!({"abort": true})).await;
+    let _ = emulator.invoke("echo", &json!({"panic": "again"})).await;
+    let ok = emulator.invoke("echo", &json!({"still": "here"})).await;
+    assert_eq!(ok.json(), json!({"still": "here"}));
+    let summary = emulator.stop().await;
+    assert_eq!(summary.count("abort", "crash"), 1);
+    assert_eq!(summary.count("echo", "error"), 1);
+    assert_eq!(summary.count("echo", "ok"), 1);
+}
