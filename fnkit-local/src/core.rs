@@ -287,40 +287,42 @@ impl Core {
     ) -> Invoked {
         let start_ms = now_ms();
         let name = &f.config.name;
-        self.logs.platform(
-            name,
-            &format!("START RequestId: {request_id} Version: $LATEST"),
-        );
+        let start_line = format!("START RequestId: {request_id} Version: $LATEST");
         let trace_id = format!(
             "Root=1-{:08x}-{}",
             start_ms / 1000,
             &request_id.replace('-', "")[..24]
         );
-        let run = match self.acquire(f).await {
+        let (run, unlogged_start) = match self.acquire(f).await {
             Ok(mut env) => {
-                let run = env.invoke(&request_id, payload, trace_id).await;
+                let run = env.invoke(&request_id, payload, trace_id, start_line).await;
                 let healthy = matches!(run.outcome, RunOutcome::Answered(_)) && !env.is_dead();
                 let used_up = self.config.max_uses.is_some_and(|max| env.uses >= max);
                 let keep = healthy && !used_up && self.config.reuse != Reuse::Never;
+                let start = env.finish();
                 if keep {
-                    env.finish();
                     f.idle.lock().unwrap().push(env);
                 } else {
                     env.kill();
                 }
-                run
+                (run, start)
             }
-            Err(e) => crate::environment::Run {
-                outcome: RunOutcome::Exited(format!(
-                    "cannot start {}: {e}",
-                    f.config.binary.display()
-                )),
-                duration: Duration::ZERO,
-                init: None,
-                max_memory_mb: 0,
-            },
+            Err(e) => {
+                let run = crate::environment::Run {
+                    outcome: RunOutcome::Exited(format!(
+                        "cannot start {}: {e}",
+                        f.config.binary.display()
+                    )),
+                    duration: Duration::ZERO,
+                    init: None,
+                    max_memory_mb: 0,
+                };
+                (run, Some(start_line))
+            }
         };
-        let (outcome, body, error_type) = self.judge(&request_id, f, run.outcome, run.duration);
+        let mut lines: Vec<String> = unlogged_start.into_iter().collect();
+        let (outcome, body, error_type) =
+            self.judge(&request_id, f, run.outcome, run.duration, &mut lines);
         let billed_ms = report::billed_ms(run.duration, run.init);
         let (gb_seconds, cost_x86, cost_arm) =
             report::cost(billed_ms, f.config.memory_mb, &self.config.prices);
@@ -340,9 +342,9 @@ impl Core {
             cost_x86,
             cost_arm,
         };
-        self.logs
-            .platform(name, &format!("END RequestId: {request_id}"));
-        self.logs.platform(name, &report::report_line(&record));
+        lines.push(format!("END RequestId: {request_id}"));
+        lines.push(report::report_line(&record));
+        self.logs.platform_lines(name, &lines);
         self.metrics.observe(&record, run.init.is_some());
         self.ledger.record(record.clone());
         Invoked {
@@ -361,6 +363,7 @@ impl Core {
         f: &Function,
         outcome: RunOutcome,
         duration: Duration,
+        lines: &mut Vec<String>,
     ) -> (Outcome, Bytes, Option<String>) {
         let error = |t: &str, message: String| {
             let body = serde_json::json!({"errorType": t, "errorMessage": message});
@@ -382,20 +385,20 @@ impl Core {
                     "{now} {request_id} Task timed out after {:.2} seconds",
                     duration.as_secs_f64()
                 );
-                self.logs.platform(&f.config.name, &m);
+                lines.push(m.clone());
                 let t = "Sandbox.Timedout";
                 (Outcome::Timeout, error(t, m), Some(t.to_owned()))
             }
             RunOutcome::OutOfMemory => {
                 let m = format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed (above its memory size of {} MB)", f.config.memory_mb);
-                self.logs.platform(&f.config.name, &m);
+                lines.push(m.clone());
                 let t = "Runtime.OutOfMemory";
                 (Outcome::Oom, error(t, m), Some(t.to_owned()))
             }
             RunOutcome::Exited(status) => {
                 let m =
                     format!("RequestId: {request_id} Error: Runtime exited with error: {status}");
-                self.logs.platform(&f.config.name, &m);
+                lines.push(m.clone());
                 let t = "Runtime.ExitError";
                 (Outcome::Crash, error(t, m), Some(t.to_owned()))
             }

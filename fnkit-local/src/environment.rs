@@ -53,6 +53,9 @@ pub(crate) struct Run {
     pub max_memory_mb: u32,
 }
 
+/// The request in flight in an environment and its START line, until that is logged.
+type CurrentRequest = Mutex<Option<(String, Option<String>)>>;
+
 pub(crate) struct Environment {
     pub uses: u32,
     pub last_used: Instant,
@@ -64,8 +67,11 @@ pub(crate) struct Environment {
     exited: watch::Receiver<Option<String>>,
     kill: Option<oneshot::Sender<()>>,
     stop_api: watch::Sender<bool>,
-    current_request: Arc<Mutex<Option<String>>>,
+    /// The request in flight, and its START line until something else is logged for it.
+    current_request: Arc<CurrentRequest>,
     peak_kb: u64,
+    /// When `/proc/<pid>/status` was last read (it is costly for the kernel to produce).
+    memory_read: Option<Instant>,
 }
 
 impl Environment {
@@ -115,7 +121,7 @@ impl Environment {
         let spawned = Instant::now();
         let mut child = command.spawn()?;
         let pid = child.id().unwrap_or_default();
-        let current_request = Arc::new(Mutex::new(None));
+        let current_request: Arc<CurrentRequest> = Arc::new(Mutex::new(None));
         for stream in [
             child.stdout.take().map(Stream::Out),
             child.stderr.take().map(Stream::Err),
@@ -162,6 +168,7 @@ impl Environment {
             stop_api,
             current_request,
             peak_kb: 0,
+            memory_read: None,
         })
     }
 
@@ -171,9 +178,17 @@ impl Environment {
     }
 
     /// Runs one invocation to its end: answered, timed out, out of memory, or crashed.
-    pub async fn invoke(&mut self, request_id: &str, payload: Bytes, trace_id: String) -> Run {
+    /// `start_line` is logged before the worker's first line for this request, or by the
+    /// caller with the END and REPORT lines (see [`Environment::finish`]).
+    pub async fn invoke(
+        &mut self,
+        request_id: &str,
+        payload: Bytes,
+        trace_id: String,
+        start_line: String,
+    ) -> Run {
         self.uses += 1;
-        *self.current_request.lock().unwrap() = Some(request_id.to_owned());
+        *self.current_request.lock().unwrap() = Some((request_id.to_owned(), Some(start_line)));
         let mut init = None;
         if !self.initialised {
             match self.wait_ready().await {
@@ -302,18 +317,30 @@ impl Environment {
         outcome
     }
 
-    /// Peak resident memory so far, in MB.
+    /// Peak resident memory so far, in MB. The kernel's peak (`VmHWM`) only grows, so it is
+    /// read at most every 50 ms: a spike inside a burst of short calls shows up at the latest
+    /// in a REPORT 50 ms later.
     fn max_memory_mb(&mut self) -> u32 {
-        if let Some((_, hwm)) = memory::usage_kb(self.pid) {
-            self.peak_kb = self.peak_kb.max(hwm);
+        let stale = self
+            .memory_read
+            .is_none_or(|at| at.elapsed() >= Duration::from_millis(50));
+        if stale {
+            if let Some((_, hwm)) = memory::usage_kb(self.pid) {
+                self.peak_kb = self.peak_kb.max(hwm);
+            }
+            self.memory_read = Some(Instant::now());
         }
         memory::kb_to_mb(self.peak_kb)
     }
 
-    /// Marks the end of an invocation for log prefixes.
-    pub fn finish(&mut self) {
-        *self.current_request.lock().unwrap() = None;
+    /// Marks the end of an invocation; returns its START line if it was not logged yet.
+    pub fn finish(&mut self) -> Option<String> {
         self.last_used = Instant::now();
+        self.current_request
+            .lock()
+            .unwrap()
+            .take()
+            .and_then(|(_, start)| start)
     }
 
     /// Stops the worker (SIGKILL) and its API.
@@ -340,11 +367,17 @@ async fn forward<R: tokio::io::AsyncBufRead + Unpin>(
     reader: R,
     logs: &Logs,
     function: &str,
-    current: &Mutex<Option<String>>,
+    current: &CurrentRequest,
 ) {
     let mut lines = reader.lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        let request = current.lock().unwrap().clone();
+        let (request, start) = match current.lock().unwrap().as_mut() {
+            Some((id, start)) => (Some(id.clone()), start.take()),
+            None => (None, None),
+        };
+        if let Some(start) = start {
+            logs.platform(function, &start);
+        }
         logs.worker(function, request.as_deref(), &line);
     }
 }

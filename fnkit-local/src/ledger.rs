@@ -75,7 +75,6 @@ CREATE TABLE IF NOT EXISTS invocations (
     cost_arm      REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS invocations_function ON invocations (function, id);
-CREATE INDEX IF NOT EXISTS invocations_request ON invocations (request_id);
 ";
 
 fn open(path: &Path) -> Result<Connection, LedgerError> {
@@ -246,16 +245,27 @@ impl Ledger {
     }
 }
 
+/// How long the writer gathers records into one transaction once the first arrives.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
+
 fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Message>, path: &Path) {
     let mut pending: Vec<Box<Record>> = Vec::new();
     let mut waiting: Vec<mpsc::Sender<()>> = Vec::new();
+    let take =
+        |m: Message, pending: &mut Vec<Box<Record>>, waiting: &mut Vec<mpsc::Sender<()>>| match m {
+            Message::Record(r) => pending.push(r),
+            Message::Flush(tx) => waiting.push(tx),
+        };
     while let Ok(first) = rx.recv() {
-        let mut next = Some(first);
-        while let Some(message) = next.take().or_else(|| rx.try_recv().ok()) {
-            match message {
-                Message::Record(r) => pending.push(r),
-                Message::Flush(tx) => waiting.push(tx),
-            }
+        let flush_now = matches!(first, Message::Flush(_));
+        take(first, &mut pending, &mut waiting);
+        // Let records gather for a moment: one wake-up and one transaction per window instead of
+        // one per invocation. A reader waiting for a flush is answered at once.
+        if !flush_now {
+            thread::sleep(BATCH_WINDOW);
+        }
+        while let Ok(m) = rx.try_recv() {
+            take(m, &mut pending, &mut waiting);
         }
         if let Err(e) = write(&mut conn, &pending) {
             eprintln!(

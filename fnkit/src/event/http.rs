@@ -178,9 +178,7 @@ pub(crate) enum HttpShape {
 
 impl FromEvent<trigger::Http> for HttpRequest {
     fn from_event(invocation: &mut Invocation) -> Result<Self, Error> {
-        let value: serde_json::Value =
-            super::parse_payload(&invocation.payload, "an HTTP request")?;
-        let (shape, mut request) = decode_request(value)?;
+        let (shape, mut request) = decode_request(&invocation.payload)?;
         invocation.http_shape = Some(shape);
         if request.extensions().get::<PathParams>().is_none() {
             if let Trigger::Http { path, .. } = &invocation.function.spec().trigger {
@@ -196,25 +194,44 @@ impl FromEvent<trigger::Http> for HttpRequest {
 
 const WHAT: &str = "an HTTP request (API Gateway v1 or v2, Function URL or ALB)";
 
+/// Just enough of a payload to tell its shape, read without allocating.
+#[derive(serde::Deserialize)]
+struct Sniff<'a> {
+    #[serde(borrow, default)]
+    version: Option<&'a str>,
+    #[serde(rename = "httpMethod", default)]
+    http_method: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "requestContext", default)]
+    request_context: Option<SniffContext>,
+    #[serde(rename = "multiValueHeaders", default)]
+    multi_value_headers: Option<serde::de::IgnoredAny>,
+}
+
+#[derive(serde::Deserialize)]
+struct SniffContext {
+    #[serde(default)]
+    http: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    elb: Option<serde::de::IgnoredAny>,
+}
+
 /// Decodes any of the HTTP payload shapes.
-pub(crate) fn decode_request(value: serde_json::Value) -> Result<(HttpShape, HttpRequest), Error> {
-    let context = value.get("requestContext");
-    if value.get("version").and_then(|v| v.as_str()) == Some("2.0")
-        || context.and_then(|c| c.get("http")).is_some()
-    {
+pub(crate) fn decode_request(payload: &[u8]) -> Result<(HttpShape, HttpRequest), Error> {
+    let sniff: Sniff<'_> =
+        serde_json::from_slice(payload).map_err(|e| Error::unmarshal(WHAT, e))?;
+    let context = sniff.request_context.as_ref();
+    if sniff.version == Some("2.0") || context.is_some_and(|c| c.http.is_some()) {
         let event: ApiGatewayV2httpRequest =
-            serde_json::from_value(value).map_err(|e| Error::unmarshal(WHAT, e))?;
+            serde_json::from_slice(payload).map_err(|e| Error::unmarshal(WHAT, e))?;
         Ok((HttpShape::V2, from_v2(event)?))
-    } else if context.and_then(|c| c.get("elb")).is_some() {
-        let multi_value = value
-            .get("multiValueHeaders")
-            .is_some_and(|h| h.is_object());
+    } else if context.is_some_and(|c| c.elb.is_some()) {
+        let multi_value = sniff.multi_value_headers.is_some();
         let event: AlbTargetGroupRequest =
-            serde_json::from_value(value).map_err(|e| Error::unmarshal(WHAT, e))?;
+            serde_json::from_slice(payload).map_err(|e| Error::unmarshal(WHAT, e))?;
         Ok((HttpShape::Alb { multi_value }, from_alb(event)?))
-    } else if value.get("httpMethod").is_some() {
+    } else if sniff.http_method.is_some() {
         let event: ApiGatewayProxyRequest =
-            serde_json::from_value(value).map_err(|e| Error::unmarshal(WHAT, e))?;
+            serde_json::from_slice(payload).map_err(|e| Error::unmarshal(WHAT, e))?;
         Ok((HttpShape::V1, from_v1(event)?))
     } else {
         Err(Error::unmarshal(
@@ -458,22 +475,20 @@ pub fn decode_response(payload: &[u8]) -> Result<HttpResponse, Error> {
         #[serde(default)]
         is_base64_encoded: bool,
     }
-    let value: serde_json::Value =
-        serde_json::from_slice(payload).map_err(|e| Error::unmarshal("an HTTP response", e))?;
     // A v2 function may answer with any JSON that is not a response object: API Gateway then
     // answers 200 with that JSON as the body.
-    let looks_like_response = value
-        .as_object()
-        .is_some_and(|o| o.contains_key("statusCode"));
-    if !looks_like_response {
-        return http::Response::builder()
-            .status(StatusCode::OK)
-            .header(CONTENT_TYPE, "application/json")
-            .body(Body::from(payload.to_vec()))
-            .map_err(|e| Error::unmarshal("an HTTP response", e));
-    }
-    let any: Any =
-        serde_json::from_value(value).map_err(|e| Error::unmarshal("an HTTP response", e))?;
+    let any = match serde_json::from_slice::<Any>(payload) {
+        Ok(any) if any.status_code.is_some() => any,
+        _ => {
+            serde_json::from_slice::<serde::de::IgnoredAny>(payload)
+                .map_err(|e| Error::unmarshal("an HTTP response", e))?;
+            return http::Response::builder()
+                .status(StatusCode::OK)
+                .header(CONTENT_TYPE, "application/json")
+                .body(Body::from(payload.to_vec()))
+                .map_err(|e| Error::unmarshal("an HTTP response", e));
+        }
+    };
     let mut builder = http::Response::builder().status(any.status_code.unwrap_or(200));
     for (k, v) in &any.headers {
         builder = builder.header(k, v);

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Benchmarks fnkit-local against the same no-op handler on a bare hyper server, on this machine,
+# in one run. Prints the figures recorded in docs/performance.md. Not part of CI (timing is not a
+# test); needs wrk and hey (installed from Debian's packages when missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }; }
+need wrk wrk
+need hey hey
+
+cargo build --release -q -p fnkit-local -p fnkit-bench -p fnkit-tests
+T=target/release
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+# Starts the emulator on a free port; sets URL and PID.
+emulator() {
+  local log="$work/emulator-$RANDOM.log"
+  "$T/fnkit-local" --port 0 --state-dir "$work/state-$RANDOM" "$@" >"$log" 2>&1 &
+  PID=$!
+  pids+=("$PID")
+  for _ in $(seq 200); do
+    URL=$(grep -o 'on http://[0-9.:]*' "$log" | head -1 | cut -c4- || true)
+    [ -n "$URL" ] && return
+    sleep 0.05
+  done
+  cat "$log" >&2; exit 1
+}
+rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
+ms() { python3 -c "import sys; print(round(float(sys.argv[1]) * 1000, 2))" "$1"; }
+
+echo "== machine: $(nproc) cores, $(uname -r)"
+
+# 1. Throughput at 16 connections: emulator (warm, concurrency 16) vs bare hyper (current_thread).
+emulator --bin "$T/noop" --concurrency 16
+E=$URL epid=$PID
+sleep 0.5
+echo "== emulator idle RSS: $(rss_kb "$epid") kB"
+wrk -t1 -c16 -d3s "$E/noop" >/dev/null   # warm 16 environments
+e16=$(wrk -t1 -c16 -d10s "$E/noop" | awk '/Requests\/sec/ {print $2}')
+"$T/bare" 9311 1 >/dev/null 2>&1 & pids+=($!); sleep 0.3
+b16=$(wrk -t1 -c16 -d10s http://127.0.0.1:9311/noop | awk '/Requests/ && /sec/ {print $2}')
+echo "== c=16: emulator $e16 req/s, bare hyper $b16 req/s, ratio $(python3 -c "print(round($e16/$b16, 3))")"
+
+# 2. Latency at one connection.
+echo "== c=1 latency, emulator (warm):"
+wrk -t1 -c1 -d10s --latency "$E/noop" | grep -A4 'Latency Distribution' | tail -4
+echo "== c=1 latency, bare hyper:"
+wrk -t1 -c1 -d10s --latency http://127.0.0.1:9311/noop | grep -A4 'Latency Distribution' | tail -4
+
+# 3. Warm p99 at half of peak load (hey, rate-limited: 8 workers sharing the rate).
+half=$(python3 -c "print(max(1, int($e16 / 2 / 8)))")
+echo "== half of peak ($((half * 8)) req/s offered), emulator:"
+hey -z 10s -c 8 -q "$half" "$E/noop" | grep -E 'Requests/sec|50%|99%|\[2'
+
+# 4. Cold start: --reuse never, so every call spawns a worker (release build).
+emulator --bin "$T/noop" --reuse never
+C=$URL
+sleep 0.3
+echo "== cold start (no warm worker -> response), 200 sequential calls:"
+hey -n 200 -c 1 "$C/noop" | grep -E '10%|50%|90%|99%|\[2'
+
+# 5. A CPU-bound call past its 1 s timeout: how long after the deadline the caller is answered.
+emulator --bin "$T/fixtures"
+F=$URL
+sleep 0.3
+curl -s -o /dev/null -X POST "$F/2015-03-31/functions/spin/invocations" -d '{}'
+echo "== timeout overshoot (answer time - 1000 ms), 5 calls:"
+for _ in 1 2 3 4 5; do
+  t=$(curl -s -o /dev/null -w '%{time_total}' -X POST "$F/2015-03-31/functions/spin/invocations" -d '{"spin":true}')
+  python3 -c "print(f'  {float($t) * 1000 - 1000:.1f} ms')"
+done
+echo "== emulator RSS after all that: $(rss_kb "$epid") kB"
