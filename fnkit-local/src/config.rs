@@ -80,6 +80,21 @@ pub struct Config {
     pub region: String,
     /// Extra environment variables for every worker.
     pub env: Vec<(String, String)>,
+    /// Where buckets live (default: `<state_dir>/buckets`).
+    pub buckets_dir: Option<PathBuf>,
+    /// Whether schedules fire on their own (manual firing works either way).
+    pub schedules: bool,
+    /// How long a failed queue message waits before it is delivered again.
+    pub queue_retry_delay: Duration,
+    /// The first retry delay of a failed asynchronous invocation; each retry doubles it.
+    pub async_retry_base: Duration,
+}
+
+impl Config {
+    /// The buckets' root folder.
+    pub fn buckets_root(&self) -> PathBuf {
+        self.buckets_dir.clone().unwrap_or_else(|| self.state_dir.join("buckets"))
+    }
 }
 
 impl Default for Config {
@@ -95,6 +110,10 @@ impl Default for Config {
             prices: Prices::default(),
             region: "us-east-1".to_owned(),
             env: Vec::new(),
+            buckets_dir: None,
+            schedules: true,
+            queue_retry_delay: Duration::from_secs(1),
+            async_retry_base: Duration::from_secs(1),
         }
     }
 }

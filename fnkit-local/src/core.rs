@@ -94,6 +94,8 @@ pub(crate) struct Core {
     pub logs: Logs,
     pub metrics: Metrics,
     pub routes: Vec<crate::gateway::RouteEntry>,
+    pub store: Arc<crate::store::Store>,
+    wakers: HashMap<(crate::store::Kind, String), Arc<tokio::sync::Notify>>,
     global: Arc<Semaphore>,
     next_env: AtomicU64,
     rng: Mutex<u64>,
@@ -104,6 +106,7 @@ impl Core {
         functions: Vec<(FunctionSpec, std::path::PathBuf)>,
         config: Config,
         ledger: Ledger,
+        store: Arc<crate::store::Store>,
         logs: Logs,
     ) -> Core {
         let functions: HashMap<String, Arc<Function>> = functions
@@ -137,6 +140,13 @@ impl Core {
                 .iter()
                 .map(|(name, f)| (name.as_str(), &f.spec.trigger)),
         );
+        let mut wakers = HashMap::new();
+        for (name, f) in &functions {
+            wakers.insert((crate::store::Kind::Async, name.clone()), Arc::default());
+            if let fnkit::manifest::Trigger::Queue { name: queue, .. } = &f.spec.trigger {
+                wakers.insert((crate::store::Kind::Queue, queue.to_string()), Arc::default());
+            }
+        }
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
@@ -150,6 +160,8 @@ impl Core {
             logs,
             metrics: Metrics::default(),
             routes,
+            store,
+            wakers,
             next_env: AtomicU64::new(1),
             rng: Mutex::new(seed),
         }
@@ -168,13 +180,32 @@ impl Core {
         (*s >> 11) as f64 / (1u64 << 53) as f64
     }
 
+    /// The waker of a queue's or a function's delivery loop.
+    pub fn waker(&self, kind: crate::store::Kind, target: &str) -> Arc<tokio::sync::Notify> {
+        self.wakers.get(&(kind, target.to_owned())).cloned().unwrap_or_default()
+    }
+
+    /// Tells a delivery loop that work is ready.
+    pub fn wake(&self, kind: crate::store::Kind, target: &str) {
+        if let Some(w) = self.wakers.get(&(kind, target.to_owned())) {
+            w.notify_one();
+        }
+    }
+
     /// Invokes `name` with `payload`; `trigger` names what fired it, for the ledger.
-    pub async fn invoke(
+    pub async fn invoke(&self, name: &str, payload: Bytes, mode: Mode, trigger: &str) -> Result<Invoked, InvokeError> {
+        self.invoke_as(name, payload, mode, trigger, None).await
+    }
+
+    /// [`Core::invoke`] under a given request id (an asynchronous invocation keeps its id across
+    /// retries, as on Lambda).
+    pub async fn invoke_as(
         &self,
         name: &str,
         payload: Bytes,
         mode: Mode,
         trigger: &str,
+        request_id: Option<String>,
     ) -> Result<Invoked, InvokeError> {
         let function = self
             .functions
@@ -186,7 +217,7 @@ impl Core {
                 limit: MAX_RESPONSE_BYTES,
             });
         }
-        let request_id = fnkit_request_id();
+        let request_id = request_id.unwrap_or_else(fnkit_request_id);
         let permits = match mode {
             Mode::Sync => self.try_permits(&function),
             Mode::Async => Ok(self.wait_permits(&function).await),
@@ -438,7 +469,7 @@ fn now_ms() -> i64 {
 }
 
 /// A request id shaped like Lambda's: a random UUID v4.
-fn fnkit_request_id() -> String {
+pub(crate) fn fnkit_request_id() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let t = SystemTime::now()

@@ -109,10 +109,15 @@ impl EmulatorBuilder {
             return Err(EmulatorError::NoFunctions);
         }
         let ledger = Ledger::open(&self.config.state_dir)?;
+        let store = Arc::new(crate::store::Store::open(&self.config.state_dir)?);
         let logs = self.logs.unwrap_or_default();
-        Ok(Emulator {
-            core: Arc::new(Core::new(functions, self.config, ledger, logs)),
-        })
+        let recovered = store.recover()?;
+        if recovered > 0 {
+            logs.info(&format!(
+                "fnkit-local: {recovered} message(s) were in flight when the emulator last stopped; delivering them again"
+            ));
+        }
+        Ok(Emulator { core: Arc::new(Core::new(functions, self.config, ledger, store, logs)) })
     }
 }
 
@@ -209,6 +214,9 @@ impl Emulator {
                 }
             })
         };
+        let mut background = crate::delivery::start(&core);
+        background.extend(crate::storage::start(&core));
+        background.extend(crate::schedule::start(&core));
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         tokio::pin!(shutdown);
         loop {
@@ -260,6 +268,9 @@ impl Emulator {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         reaper.abort();
+        for task in background {
+            task.abort();
+        }
         core.stop_all();
         let ledger = core.ledger.clone();
         let _ = tokio::task::spawn_blocking(move || ledger.flush()).await;

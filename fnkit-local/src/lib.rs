@@ -20,8 +20,10 @@
 mod admin;
 mod config;
 mod core;
+mod delivery;
 mod emulator;
 mod environment;
+mod events_api;
 mod gateway;
 mod ledger;
 mod logs;
@@ -29,7 +31,10 @@ mod memory;
 mod metrics;
 mod report;
 mod runtime_api;
+mod schedule;
 mod server;
+mod storage;
+mod store;
 pub mod target;
 
 pub use crate::config::{Config, Prices, Reuse};
@@ -40,3 +45,4 @@ pub use crate::logs::Logs;
 pub use crate::report::{report_line, Outcome, Record};
 pub use crate::runtime_api::MAX_RESPONSE_BYTES;
 pub use crate::server::MAX_ASYNC_PAYLOAD_BYTES;
+pub use crate::store::{QueueCounts, Store, StoredMessage};

@@ -54,6 +54,18 @@ struct Cli {
     /// Where the ledger and other state live.
     #[arg(long, default_value = ".fnkit")]
     state_dir: PathBuf,
+    /// Where buckets live (default: <state-dir>/buckets).
+    #[arg(long, value_name = "DIR")]
+    buckets_dir: Option<PathBuf>,
+    /// Do not fire schedules on their own (POST /_fnkit/schedules/{function} still fires one).
+    #[arg(long)]
+    no_schedules: bool,
+    /// Milliseconds before a failed queue message is delivered again.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    queue_retry_delay: u64,
+    /// Milliseconds before the first retry of a failed asynchronous invocation (doubling after).
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    async_retry_base: u64,
     /// An environment variable for every worker, KEY=VALUE. Repeatable.
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     env: Vec<(String, String)>,
@@ -111,6 +123,10 @@ fn main() -> ExitCode {
             per_gb_second_arm: cli.price_arm,
         },
         env: cli.env.clone(),
+        buckets_dir: cli.buckets_dir.clone(),
+        schedules: !cli.no_schedules,
+        queue_retry_delay: Duration::from_millis(cli.queue_retry_delay),
+        async_retry_base: Duration::from_millis(cli.async_retry_base),
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()

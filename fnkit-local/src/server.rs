@@ -71,7 +71,10 @@ pub(crate) async fn handle(core: Arc<Core>, base_url: Arc<str>, req: Request<Inc
         }
     }
     if let Some(rest) = path.strip_prefix("/_fnkit/") {
-        return crate::admin::handle(core, &base_url, rest, req).await;
+        return match crate::events_api::handle(core.clone(), rest, req).await {
+            Ok(reply) => reply,
+            Err(req) => crate::admin::handle(core, &base_url, rest, req).await,
+        };
     }
     gateway::handle(core, req).await
 }
@@ -158,24 +161,17 @@ async fn invoke_api(core: Arc<Core>, name: &str, req: Request<Incoming>) -> Repl
             .status(StatusCode::NO_CONTENT)
             .body(Full::default())
             .unwrap_or_default(),
-        "Event" => {
-            let name = name.to_owned();
-            let background = core.clone();
-            tokio::spawn(async move {
-                if let Err(e) = background
-                    .invoke(&name, payload, Mode::Async, "event")
-                    .await
-                {
-                    background
-                        .logs
-                        .platform(&name, &format!("asynchronous invocation not run: {e}"));
+        "Event" => match crate::events_api::accept_async(&core, name, payload, "event") {
+            // Stored before it is acknowledged; delivered (and retried) by the async loop.
+            Ok(id) => {
+                let mut r = Response::builder().status(StatusCode::ACCEPTED).body(Full::default()).unwrap_or_default();
+                if let Ok(v) = HeaderValue::from_str(&id) {
+                    r.headers_mut().insert("x-amzn-requestid", v);
                 }
-            });
-            Response::builder()
-                .status(StatusCode::ACCEPTED)
-                .body(Full::default())
-                .unwrap_or_default()
-        }
+                r
+            }
+            Err(reply) => reply,
+        },
         "RequestResponse" => match core.invoke(name, payload, Mode::Sync, "event").await {
             Ok(invoked) => {
                 let mut response = Response::new(Full::new(invoked.body));

@@ -1,0 +1,240 @@
+//! Delivery of stored work: queue messages in batches to their queue's function, and accepted
+//! asynchronous invocations (Invoke API `Event`, storage and schedule events) to theirs, with
+//! Lambda's retry rules. A message leaves the store only once it was handled; a failure makes
+//! it ready again, and after its last attempt it moves to a dead-letter queue (queues) or the
+//! dead-letter store (asynchronous invocations).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use fnkit::manifest::Trigger;
+use fnkit::QueueMessage;
+use tokio::sync::Semaphore;
+
+use crate::core::{Core, Mode};
+use crate::report::Outcome;
+use crate::store::{now_ms, Kind, StoredMessage};
+
+/// Starts a delivery loop for every queue function and every function's asynchronous
+/// invocations. The loops run until the runtime stops.
+pub(crate) fn start(core: &Arc<Core>) -> Vec<tokio::task::JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    for f in core.functions.values() {
+        let name = f.config.name.clone();
+        if let Trigger::Queue { name: queue, batch_size, window_ms, max_receive_count } = &f.spec.trigger {
+            let settings = QueueSettings {
+                function: name.clone(),
+                queue: queue.to_string(),
+                batch_size: *batch_size,
+                window: Duration::from_millis(u64::from(*window_ms)),
+                max_receive_count: *max_receive_count,
+                parallel: f.limit,
+            };
+            tasks.push(tokio::spawn(queue_loop(core.clone(), settings)));
+        }
+        tasks.push(tokio::spawn(async_loop(core.clone(), name, f.spec.retries, f.limit)));
+    }
+    tasks
+}
+
+/// Waits until `target` has a visible message (or its waker fires, or a second passes).
+async fn wait_for_work(core: &Core, kind: Kind, target: &str) {
+    let waker = core.waker(kind, target);
+    loop {
+        let notified = waker.notified();
+        let next = match core.store.next_visible(kind, target) {
+            Ok(n) => n,
+            Err(e) => {
+                core.logs.info(&format!("fnkit-local: reading the work store: {e}"));
+                None
+            }
+        };
+        let wait = match next {
+            Some(at) if at <= now_ms() => return,
+            Some(at) => Duration::from_millis((at - now_ms()) as u64).min(Duration::from_secs(1)),
+            None => Duration::from_secs(1),
+        };
+        let _ = tokio::time::timeout(wait, notified).await;
+    }
+}
+
+struct QueueSettings {
+    function: String,
+    queue: String,
+    batch_size: u32,
+    window: Duration,
+    max_receive_count: u32,
+    parallel: u32,
+}
+
+async fn queue_loop(core: Arc<Core>, s: QueueSettings) {
+    let slots = Arc::new(Semaphore::new(s.parallel.max(1) as usize));
+    let s = Arc::new(s);
+    loop {
+        wait_for_work(&core, Kind::Queue, &s.queue).await;
+        if !s.window.is_zero() {
+            // The batching window: let a batch gather.
+            tokio::time::sleep(s.window).await;
+        }
+        let Ok(slot) = slots.clone().acquire_owned().await else { return };
+        let batch = match core.store.claim(Kind::Queue, &s.queue, s.batch_size) {
+            Ok(b) => b,
+            Err(e) => {
+                core.logs.info(&format!("fnkit-local: claiming from queue {}: {e}", s.queue));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if batch.is_empty() {
+            continue;
+        }
+        let (core, s) = (core.clone(), s.clone());
+        tokio::spawn(async move {
+            deliver_batch(&core, &s, batch).await;
+            drop(slot);
+        });
+    }
+}
+
+async fn deliver_batch(core: &Core, s: &QueueSettings, batch: Vec<StoredMessage>) {
+    let messages: Vec<QueueMessage<String>> = batch
+        .iter()
+        .map(|m| {
+            let mut message = QueueMessage::new(m.id.clone(), m.body.clone());
+            message.receive_count = m.receive_count;
+            message.queue.clone_from(&s.queue);
+            if let Some(attrs) = m.attributes.as_object() {
+                message.attributes = attrs.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect();
+            }
+            message
+        })
+        .collect();
+    let event = fnkit::event::queue::to_sqs_event(&s.queue, &messages);
+    let payload = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
+    let ids: Vec<String> = batch.iter().map(|m| m.id.clone()).collect();
+    let failed: Result<Vec<String>, String> = match core.invoke_as(&s.function, payload, Mode::Async, "queue", None).await {
+        Ok(invoked) if invoked.outcome == Outcome::Ok => batch_failures(&invoked.body, &ids),
+        Ok(invoked) => Err(invoked.error_type.unwrap_or_else(|| invoked.outcome.as_str().to_owned())),
+        Err(e) => Err(e.to_string()),
+    };
+    let (failed, reason) = match failed {
+        Ok(failed) => (failed, "reported in batchItemFailures".to_owned()),
+        Err(reason) => (ids.clone(), reason),
+    };
+    let succeeded: Vec<String> = ids.iter().filter(|id| !failed.contains(id)).cloned().collect();
+    if let Err(e) = core.store.complete(&succeeded) {
+        core.logs.info(&format!("fnkit-local: completing messages of {}: {e}", s.queue));
+    }
+    let (dead, again): (Vec<&StoredMessage>, Vec<&StoredMessage>) =
+        batch.iter().filter(|m| failed.contains(&m.id)).partition(|m| m.receive_count >= s.max_receive_count);
+    let again: Vec<String> = again.iter().map(|m| m.id.clone()).collect();
+    let dead: Vec<String> = dead.iter().map(|m| m.id.clone()).collect();
+    let delay = core.config.queue_retry_delay.as_millis() as u64;
+    if let Err(e) = core.store.retry(&again, delay, &reason) {
+        core.logs.info(&format!("fnkit-local: returning messages to {}: {e}", s.queue));
+    }
+    if !dead.is_empty() {
+        let dlq = format!("{}-dlq", s.queue);
+        core.logs.info(&format!(
+            "fnkit-local: {} message(s) of queue {} moved to {dlq} after {} receives: {}",
+            dead.len(),
+            s.queue,
+            s.max_receive_count,
+            dead.join(", ")
+        ));
+        if let Err(e) = core.store.to_dead_letter_queue(&dead, &dlq, &reason) {
+            core.logs.info(&format!("fnkit-local: moving messages to {dlq}: {e}"));
+        }
+    }
+    if !again.is_empty() {
+        core.wake(Kind::Queue, &s.queue);
+    }
+}
+
+/// The ids a queue function reported as failed. An id that is not in the batch makes the whole
+/// batch fail, as Lambda does.
+fn batch_failures(body: &[u8], ids: &[String]) -> Result<Vec<String>, String> {
+    let value: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+    let Some(failures) = value.get("batchItemFailures") else { return Ok(Vec::new()) };
+    let Some(failures) = failures.as_array() else { return Ok(Vec::new()) };
+    let mut failed = Vec::new();
+    for f in failures {
+        match f.get("itemIdentifier").and_then(|i| i.as_str()) {
+            Some(id) if ids.iter().any(|x| x == id) => failed.push(id.to_owned()),
+            other => return Err(format!("invalid itemIdentifier {other:?} in batchItemFailures: the whole batch failed")),
+        }
+    }
+    Ok(failed)
+}
+
+async fn async_loop(core: Arc<Core>, function: String, retries: u32, parallel: u32) {
+    let slots = Arc::new(Semaphore::new(parallel.max(1) as usize));
+    loop {
+        wait_for_work(&core, Kind::Async, &function).await;
+        let Ok(slot) = slots.clone().acquire_owned().await else { return };
+        let claimed = match core.store.claim(Kind::Async, &function, 1) {
+            Ok(c) => c,
+            Err(e) => {
+                core.logs.info(&format!("fnkit-local: claiming async invocations of {function}: {e}"));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let Some(message) = claimed.into_iter().next() else { continue };
+        let core = core.clone();
+        let function = function.clone();
+        tokio::spawn(async move {
+            deliver_async(&core, &function, retries, message).await;
+            drop(slot);
+        });
+    }
+}
+
+async fn deliver_async(core: &Core, function: &str, retries: u32, m: StoredMessage) {
+    let payload = Bytes::from(m.body.clone().into_bytes());
+    let failure = match core.invoke_as(function, payload, Mode::Async, &m.trigger, Some(m.id.clone())).await {
+        Ok(invoked) if invoked.outcome == Outcome::Ok => None,
+        Ok(invoked) => Some(invoked.error_type.unwrap_or_else(|| invoked.outcome.as_str().to_owned())),
+        Err(e) => Some(e.to_string()),
+    };
+    let ids = [m.id.clone()];
+    let result = match failure {
+        None => core.store.complete(&ids),
+        Some(reason) if m.receive_count > retries => {
+            core.logs.info(&format!(
+                "fnkit-local: asynchronous invocation {} of {function} failed {} time(s) ({reason}); moved to the dead-letter store",
+                m.id, m.receive_count
+            ));
+            core.store.bury(&ids, &reason)
+        }
+        Some(reason) => {
+            // Lambda retries after about 1 and 2 minutes; here the base delay is configurable.
+            let delay = core.config.async_retry_base.as_millis() as u64 * (1 << (m.receive_count - 1).min(10));
+            core.logs.info(&format!(
+                "fnkit-local: asynchronous invocation {} of {function} failed ({reason}); retry {} of {retries} in {delay} ms",
+                m.id, m.receive_count
+            ));
+            let r = core.store.retry(&ids, delay, &reason);
+            core.wake(Kind::Async, function);
+            r
+        }
+    };
+    if let Err(e) = result {
+        core.logs.info(&format!("fnkit-local: recording the end of {}: {e}", m.id));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_failures_are_read_and_checked() {
+        let ids = vec!["a".to_owned(), "b".to_owned()];
+        assert_eq!(batch_failures(br#"{"batchItemFailures":[{"itemIdentifier":"b"}]}"#, &ids), Ok(vec!["b".to_owned()]));
+        assert_eq!(batch_failures(br#"{"batchItemFailures":[]}"#, &ids), Ok(vec![]));
+        assert_eq!(batch_failures(b"null", &ids), Ok(vec![]));
+        assert!(batch_failures(br#"{"batchItemFailures":[{"itemIdentifier":"zzz"}]}"#, &ids).is_err());
+    }
+}
