@@ -93,7 +93,9 @@ pub struct Config {
 impl Config {
     /// The buckets' root folder.
     pub fn buckets_root(&self) -> PathBuf {
-        self.buckets_dir.clone().unwrap_or_else(|| self.state_dir.join("buckets"))
+        self.buckets_dir
+            .clone()
+            .unwrap_or_else(|| self.state_dir.join("buckets"))
     }
 }
 

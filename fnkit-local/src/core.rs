@@ -144,7 +144,10 @@ impl Core {
         for (name, f) in &functions {
             wakers.insert((crate::store::Kind::Async, name.clone()), Arc::default());
             if let fnkit::manifest::Trigger::Queue { name: queue, .. } = &f.spec.trigger {
-                wakers.insert((crate::store::Kind::Queue, queue.to_string()), Arc::default());
+                wakers.insert(
+                    (crate::store::Kind::Queue, queue.to_string()),
+                    Arc::default(),
+                );
             }
         }
         let seed = SystemTime::now()
@@ -182,7 +185,10 @@ impl Core {
 
     /// The waker of a queue's or a function's delivery loop.
     pub fn waker(&self, kind: crate::store::Kind, target: &str) -> Arc<tokio::sync::Notify> {
-        self.wakers.get(&(kind, target.to_owned())).cloned().unwrap_or_default()
+        self.wakers
+            .get(&(kind, target.to_owned()))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Tells a delivery loop that work is ready.
@@ -193,7 +199,13 @@ impl Core {
     }
 
     /// Invokes `name` with `payload`; `trigger` names what fired it, for the ledger.
-    pub async fn invoke(&self, name: &str, payload: Bytes, mode: Mode, trigger: &str) -> Result<Invoked, InvokeError> {
+    pub async fn invoke(
+        &self,
+        name: &str,
+        payload: Bytes,
+        mode: Mode,
+        trigger: &str,
+    ) -> Result<Invoked, InvokeError> {
         self.invoke_as(name, payload, mode, trigger, None).await
     }
 

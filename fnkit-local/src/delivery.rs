@@ -22,7 +22,13 @@ pub(crate) fn start(core: &Arc<Core>) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = Vec::new();
     for f in core.functions.values() {
         let name = f.config.name.clone();
-        if let Trigger::Queue { name: queue, batch_size, window_ms, max_receive_count } = &f.spec.trigger {
+        if let Trigger::Queue {
+            name: queue,
+            batch_size,
+            window_ms,
+            max_receive_count,
+        } = &f.spec.trigger
+        {
             let settings = QueueSettings {
                 function: name.clone(),
                 queue: queue.to_string(),
@@ -33,7 +39,12 @@ pub(crate) fn start(core: &Arc<Core>) -> Vec<tokio::task::JoinHandle<()>> {
             };
             tasks.push(tokio::spawn(queue_loop(core.clone(), settings)));
         }
-        tasks.push(tokio::spawn(async_loop(core.clone(), name, f.spec.retries, f.limit)));
+        tasks.push(tokio::spawn(async_loop(
+            core.clone(),
+            name,
+            f.spec.retries,
+            f.limit,
+        )));
     }
     tasks
 }
@@ -46,7 +57,8 @@ async fn wait_for_work(core: &Core, kind: Kind, target: &str) {
         let next = match core.store.next_visible(kind, target) {
             Ok(n) => n,
             Err(e) => {
-                core.logs.info(&format!("fnkit-local: reading the work store: {e}"));
+                core.logs
+                    .info(&format!("fnkit-local: reading the work store: {e}"));
                 None
             }
         };
@@ -77,11 +89,16 @@ async fn queue_loop(core: Arc<Core>, s: QueueSettings) {
             // The batching window: let a batch gather.
             tokio::time::sleep(s.window).await;
         }
-        let Ok(slot) = slots.clone().acquire_owned().await else { return };
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
         let batch = match core.store.claim(Kind::Queue, &s.queue, s.batch_size) {
             Ok(b) => b,
             Err(e) => {
-                core.logs.info(&format!("fnkit-local: claiming from queue {}: {e}", s.queue));
+                core.logs.info(&format!(
+                    "fnkit-local: claiming from queue {}: {e}",
+                    s.queue
+                ));
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
@@ -105,7 +122,10 @@ async fn deliver_batch(core: &Core, s: &QueueSettings, batch: Vec<StoredMessage>
             message.receive_count = m.receive_count;
             message.queue.clone_from(&s.queue);
             if let Some(attrs) = m.attributes.as_object() {
-                message.attributes = attrs.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect();
+                message.attributes = attrs
+                    .iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                    .collect();
             }
             message
         })
@@ -113,26 +133,43 @@ async fn deliver_batch(core: &Core, s: &QueueSettings, batch: Vec<StoredMessage>
     let event = fnkit::event::queue::to_sqs_event(&s.queue, &messages);
     let payload = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
     let ids: Vec<String> = batch.iter().map(|m| m.id.clone()).collect();
-    let failed: Result<Vec<String>, String> = match core.invoke_as(&s.function, payload, Mode::Async, "queue", None).await {
+    let failed: Result<Vec<String>, String> = match core
+        .invoke_as(&s.function, payload, Mode::Async, "queue", None)
+        .await
+    {
         Ok(invoked) if invoked.outcome == Outcome::Ok => batch_failures(&invoked.body, &ids),
-        Ok(invoked) => Err(invoked.error_type.unwrap_or_else(|| invoked.outcome.as_str().to_owned())),
+        Ok(invoked) => Err(invoked
+            .error_type
+            .unwrap_or_else(|| invoked.outcome.as_str().to_owned())),
         Err(e) => Err(e.to_string()),
     };
     let (failed, reason) = match failed {
         Ok(failed) => (failed, "reported in batchItemFailures".to_owned()),
         Err(reason) => (ids.clone(), reason),
     };
-    let succeeded: Vec<String> = ids.iter().filter(|id| !failed.contains(id)).cloned().collect();
+    let succeeded: Vec<String> = ids
+        .iter()
+        .filter(|id| !failed.contains(id))
+        .cloned()
+        .collect();
     if let Err(e) = core.store.complete(&succeeded) {
-        core.logs.info(&format!("fnkit-local: completing messages of {}: {e}", s.queue));
+        core.logs.info(&format!(
+            "fnkit-local: completing messages of {}: {e}",
+            s.queue
+        ));
     }
-    let (dead, again): (Vec<&StoredMessage>, Vec<&StoredMessage>) =
-        batch.iter().filter(|m| failed.contains(&m.id)).partition(|m| m.receive_count >= s.max_receive_count);
+    let (dead, again): (Vec<&StoredMessage>, Vec<&StoredMessage>) = batch
+        .iter()
+        .filter(|m| failed.contains(&m.id))
+        .partition(|m| m.receive_count >= s.max_receive_count);
     let again: Vec<String> = again.iter().map(|m| m.id.clone()).collect();
     let dead: Vec<String> = dead.iter().map(|m| m.id.clone()).collect();
     let delay = core.config.queue_retry_delay.as_millis() as u64;
     if let Err(e) = core.store.retry(&again, delay, &reason) {
-        core.logs.info(&format!("fnkit-local: returning messages to {}: {e}", s.queue));
+        core.logs.info(&format!(
+            "fnkit-local: returning messages to {}: {e}",
+            s.queue
+        ));
     }
     if !dead.is_empty() {
         let dlq = format!("{}-dlq", s.queue);
@@ -144,7 +181,8 @@ async fn deliver_batch(core: &Core, s: &QueueSettings, batch: Vec<StoredMessage>
             dead.join(", ")
         ));
         if let Err(e) = core.store.to_dead_letter_queue(&dead, &dlq, &reason) {
-            core.logs.info(&format!("fnkit-local: moving messages to {dlq}: {e}"));
+            core.logs
+                .info(&format!("fnkit-local: moving messages to {dlq}: {e}"));
         }
     }
     if !again.is_empty() {
@@ -156,13 +194,21 @@ async fn deliver_batch(core: &Core, s: &QueueSettings, batch: Vec<StoredMessage>
 /// batch fail, as Lambda does.
 fn batch_failures(body: &[u8], ids: &[String]) -> Result<Vec<String>, String> {
     let value: serde_json::Value = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
-    let Some(failures) = value.get("batchItemFailures") else { return Ok(Vec::new()) };
-    let Some(failures) = failures.as_array() else { return Ok(Vec::new()) };
+    let Some(failures) = value.get("batchItemFailures") else {
+        return Ok(Vec::new());
+    };
+    let Some(failures) = failures.as_array() else {
+        return Ok(Vec::new());
+    };
     let mut failed = Vec::new();
     for f in failures {
         match f.get("itemIdentifier").and_then(|i| i.as_str()) {
             Some(id) if ids.iter().any(|x| x == id) => failed.push(id.to_owned()),
-            other => return Err(format!("invalid itemIdentifier {other:?} in batchItemFailures: the whole batch failed")),
+            other => {
+                return Err(format!(
+                    "invalid itemIdentifier {other:?} in batchItemFailures: the whole batch failed"
+                ))
+            }
         }
     }
     Ok(failed)
@@ -172,16 +218,22 @@ async fn async_loop(core: Arc<Core>, function: String, retries: u32, parallel: u
     let slots = Arc::new(Semaphore::new(parallel.max(1) as usize));
     loop {
         wait_for_work(&core, Kind::Async, &function).await;
-        let Ok(slot) = slots.clone().acquire_owned().await else { return };
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
         let claimed = match core.store.claim(Kind::Async, &function, 1) {
             Ok(c) => c,
             Err(e) => {
-                core.logs.info(&format!("fnkit-local: claiming async invocations of {function}: {e}"));
+                core.logs.info(&format!(
+                    "fnkit-local: claiming async invocations of {function}: {e}"
+                ));
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
         };
-        let Some(message) = claimed.into_iter().next() else { continue };
+        let Some(message) = claimed.into_iter().next() else {
+            continue;
+        };
         let core = core.clone();
         let function = function.clone();
         tokio::spawn(async move {
@@ -193,9 +245,22 @@ async fn async_loop(core: Arc<Core>, function: String, retries: u32, parallel: u
 
 async fn deliver_async(core: &Core, function: &str, retries: u32, m: StoredMessage) {
     let payload = Bytes::from(m.body.clone().into_bytes());
-    let failure = match core.invoke_as(function, payload, Mode::Async, &m.trigger, Some(m.id.clone())).await {
+    let failure = match core
+        .invoke_as(
+            function,
+            payload,
+            Mode::Async,
+            &m.trigger,
+            Some(m.id.clone()),
+        )
+        .await
+    {
         Ok(invoked) if invoked.outcome == Outcome::Ok => None,
-        Ok(invoked) => Some(invoked.error_type.unwrap_or_else(|| invoked.outcome.as_str().to_owned())),
+        Ok(invoked) => Some(
+            invoked
+                .error_type
+                .unwrap_or_else(|| invoked.outcome.as_str().to_owned()),
+        ),
         Err(e) => Some(e.to_string()),
     };
     let ids = [m.id.clone()];
@@ -210,7 +275,8 @@ async fn deliver_async(core: &Core, function: &str, retries: u32, m: StoredMessa
         }
         Some(reason) => {
             // Lambda retries after about 1 and 2 minutes; here the base delay is configurable.
-            let delay = core.config.async_retry_base.as_millis() as u64 * (1 << (m.receive_count - 1).min(10));
+            let delay = core.config.async_retry_base.as_millis() as u64
+                * (1 << (m.receive_count - 1).min(10));
             core.logs.info(&format!(
                 "fnkit-local: asynchronous invocation {} of {function} failed ({reason}); retry {} of {retries} in {delay} ms",
                 m.id, m.receive_count
@@ -221,7 +287,8 @@ async fn deliver_async(core: &Core, function: &str, retries: u32, m: StoredMessa
         }
     };
     if let Err(e) = result {
-        core.logs.info(&format!("fnkit-local: recording the end of {}: {e}", m.id));
+        core.logs
+            .info(&format!("fnkit-local: recording the end of {}: {e}", m.id));
     }
 }
 
@@ -232,9 +299,17 @@ mod tests {
     #[test]
     fn batch_failures_are_read_and_checked() {
         let ids = vec!["a".to_owned(), "b".to_owned()];
-        assert_eq!(batch_failures(br#"{"batchItemFailures":[{"itemIdentifier":"b"}]}"#, &ids), Ok(vec!["b".to_owned()]));
-        assert_eq!(batch_failures(br#"{"batchItemFailures":[]}"#, &ids), Ok(vec![]));
+        assert_eq!(
+            batch_failures(br#"{"batchItemFailures":[{"itemIdentifier":"b"}]}"#, &ids),
+            Ok(vec!["b".to_owned()])
+        );
+        assert_eq!(
+            batch_failures(br#"{"batchItemFailures":[]}"#, &ids),
+            Ok(vec![])
+        );
         assert_eq!(batch_failures(b"null", &ids), Ok(vec![]));
-        assert!(batch_failures(br#"{"batchItemFailures":[{"itemIdentifier":"zzz"}]}"#, &ids).is_err());
+        assert!(
+            batch_failures(br#"{"batchItemFailures":[{"itemIdentifier":"zzz"}]}"#, &ids).is_err()
+        );
     }
 }

@@ -117,7 +117,9 @@ impl EmulatorBuilder {
                 "fnkit-local: {recovered} message(s) were in flight when the emulator last stopped; delivering them again"
             ));
         }
-        Ok(Emulator { core: Arc::new(Core::new(functions, self.config, ledger, store, logs)) })
+        Ok(Emulator {
+            core: Arc::new(Core::new(functions, self.config, ledger, store, logs)),
+        })
     }
 }
 

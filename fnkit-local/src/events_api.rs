@@ -21,40 +21,62 @@ const MAX_OBJECT_BYTES: usize = 64 * 1024 * 1024;
 const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
 fn bad_request(message: impl std::fmt::Display) -> Reply {
-    json(StatusCode::BAD_REQUEST, &serde_json::json!({"message": message.to_string()}))
+    json(
+        StatusCode::BAD_REQUEST,
+        &serde_json::json!({"message": message.to_string()}),
+    )
 }
 
 fn internal(message: impl std::fmt::Display) -> Reply {
-    json(StatusCode::INTERNAL_SERVER_ERROR, &serde_json::json!({"message": message.to_string()}))
+    json(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &serde_json::json!({"message": message.to_string()}),
+    )
 }
 
 fn query(req: &Request<Incoming>, key: &str) -> Option<String> {
     req.uri().query()?.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == key).then(|| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+        (k == key).then(|| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
     })
 }
 
 /// Handles `rest` (the path after `/_fnkit/`) if it is an event API; `Err(req)` otherwise.
-pub(crate) async fn handle(core: Arc<Core>, rest: &str, req: Request<Incoming>) -> Result<Reply, Request<Incoming>> {
+pub(crate) async fn handle(
+    core: Arc<Core>,
+    rest: &str,
+    req: Request<Incoming>,
+) -> Result<Reply, Request<Incoming>> {
     let segments: Vec<&str> = rest.splitn(3, '/').collect();
     let method = req.method().clone();
     Ok(match (segments.as_slice(), &method) {
         (["buckets", bucket], &Method::GET) => {
             let prefix = query(&req, "prefix").unwrap_or_default();
             match storage::list(&core, bucket, &prefix) {
-                Ok(objects) => json(StatusCode::OK, &serde_json::json!({"bucket": bucket, "prefix": prefix, "objects": objects})),
+                Ok(objects) => json(
+                    StatusCode::OK,
+                    &serde_json::json!({"bucket": bucket, "prefix": prefix, "objects": objects}),
+                ),
                 Err(e) => bad_request(e),
             }
         }
         (["buckets", bucket, key], _) => {
-            let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy().into_owned();
+            let key = percent_encoding::percent_decode_str(key)
+                .decode_utf8_lossy()
+                .into_owned();
             object(&core, bucket, &key, req).await
         }
         (["queues", name, "messages"], &Method::POST) => send(&core, name, req).await,
         (["queues", name], &Method::GET) => match core.store.queue_counts(name) {
             Ok(counts) => {
-                let dlq = core.store.queue_counts(&format!("{name}-dlq")).unwrap_or_default();
+                let dlq = core
+                    .store
+                    .queue_counts(&format!("{name}-dlq"))
+                    .unwrap_or_default();
                 json(
                     StatusCode::OK,
                     &serde_json::json!({"queue": name, "depth": counts.depth, "delayed": counts.delayed, "in_flight": counts.in_flight, "dlq_depth": dlq.depth}),
@@ -62,35 +84,59 @@ pub(crate) async fn handle(core: Arc<Core>, rest: &str, req: Request<Incoming>) 
             }
             Err(e) => internal(e),
         },
-        (["queues", name, "dlq"], &Method::GET) => match core.store.list(true, &format!("{name}-dlq"), None, 1000) {
-            Ok(messages) => json(StatusCode::OK, &serde_json::json!({"queue": format!("{name}-dlq"), "messages": messages})),
-            Err(e) => internal(e),
-        },
-        (["queues", name, "dlq/redrive"], &Method::POST) => match core.store.redrive_queue(&format!("{name}-dlq"), name) {
-            Ok(n) => {
-                core.wake(Kind::Queue, name);
-                json(StatusCode::OK, &serde_json::json!({"queue": name, "redriven": n}))
+        (["queues", name, "dlq"], &Method::GET) => {
+            match core.store.list(true, &format!("{name}-dlq"), None, 1000) {
+                Ok(messages) => json(
+                    StatusCode::OK,
+                    &serde_json::json!({"queue": format!("{name}-dlq"), "messages": messages}),
+                ),
+                Err(e) => internal(e),
             }
-            Err(e) => internal(e),
-        },
-        (["schedules", function], &Method::POST) => match crate::schedule::fire(&core, function, std::time::SystemTime::now()) {
-            Ok(id) => {
-                let mut r = json(StatusCode::ACCEPTED, &serde_json::json!({"function": function, "id": id}));
-                if let Ok(v) = http::HeaderValue::from_str(&id) {
-                    r.headers_mut().insert("x-amzn-requestid", v);
+        }
+        (["queues", name, "dlq/redrive"], &Method::POST) => {
+            match core.store.redrive_queue(&format!("{name}-dlq"), name) {
+                Ok(n) => {
+                    core.wake(Kind::Queue, name);
+                    json(
+                        StatusCode::OK,
+                        &serde_json::json!({"queue": name, "redriven": n}),
+                    )
                 }
-                r
+                Err(e) => internal(e),
             }
-            Err(e) => json(StatusCode::NOT_FOUND, &serde_json::json!({"message": e})),
-        },
-        (["async", function, "dead"], &Method::GET) => match core.store.list(false, function, Some("dead"), 1000) {
-            Ok(messages) => json(StatusCode::OK, &serde_json::json!({"function": function, "messages": messages})),
-            Err(e) => internal(e),
-        },
-        (["async", function, "redrive"], &Method::POST) => match core.store.redrive_async(function) {
+        }
+        (["schedules", function], &Method::POST) => {
+            match crate::schedule::fire(&core, function, std::time::SystemTime::now()) {
+                Ok(id) => {
+                    let mut r = json(
+                        StatusCode::ACCEPTED,
+                        &serde_json::json!({"function": function, "id": id}),
+                    );
+                    if let Ok(v) = http::HeaderValue::from_str(&id) {
+                        r.headers_mut().insert("x-amzn-requestid", v);
+                    }
+                    r
+                }
+                Err(e) => json(StatusCode::NOT_FOUND, &serde_json::json!({"message": e})),
+            }
+        }
+        (["async", function, "dead"], &Method::GET) => {
+            match core.store.list(false, function, Some("dead"), 1000) {
+                Ok(messages) => json(
+                    StatusCode::OK,
+                    &serde_json::json!({"function": function, "messages": messages}),
+                ),
+                Err(e) => internal(e),
+            }
+        }
+        (["async", function, "redrive"], &Method::POST) => match core.store.redrive_async(function)
+        {
             Ok(n) => {
                 core.wake(Kind::Async, function);
-                json(StatusCode::OK, &serde_json::json!({"function": function, "redriven": n}))
+                json(
+                    StatusCode::OK,
+                    &serde_json::json!({"function": function, "redriven": n}),
+                )
             }
             Err(e) => internal(e),
         },
@@ -106,15 +152,24 @@ async fn object(core: &Core, bucket: &str, key: &str, req: Request<Incoming>) ->
     match req.method().clone() {
         Method::PUT => {
             let Ok((_, bytes)) = body(req, MAX_OBJECT_BYTES).await else {
-                return json(StatusCode::PAYLOAD_TOO_LARGE, &serde_json::json!({"message": format!("objects are limited to {MAX_OBJECT_BYTES} bytes here")}));
+                return json(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    &serde_json::json!({"message": format!("objects are limited to {MAX_OBJECT_BYTES} bytes here")}),
+                );
             };
             match storage::put(core, bucket, key, &bytes).await {
-                Ok(meta) => json(StatusCode::OK, &serde_json::json!({"bucket": bucket, "key": key, "size": meta.size, "etag": meta.etag})),
+                Ok(meta) => json(
+                    StatusCode::OK,
+                    &serde_json::json!({"bucket": bucket, "key": key, "size": meta.size, "etag": meta.etag}),
+                ),
                 Err(e) => refused(e),
             }
         }
         Method::DELETE => match storage::delete(core, bucket, key).await {
-            Ok(_) => Response::builder().status(StatusCode::NO_CONTENT).body(Full::default()).unwrap_or_default(),
+            Ok(_) => Response::builder()
+                .status(StatusCode::NO_CONTENT)
+                .body(Full::default())
+                .unwrap_or_default(),
             Err(e) => refused(e),
         },
         Method::GET => {
@@ -125,16 +180,23 @@ async fn object(core: &Core, bucket: &str, key: &str, req: Request<Incoming>) ->
             match tokio::fs::read(&path).await {
                 Ok(bytes) => {
                     let mut r = Response::new(Full::new(Bytes::from(bytes)));
-                    r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/octet-stream"));
+                    r.headers_mut().insert(
+                        http::header::CONTENT_TYPE,
+                        http::HeaderValue::from_static("application/octet-stream"),
+                    );
                     r
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    json(StatusCode::NOT_FOUND, &serde_json::json!({"message": format!("no object {bucket}/{key}")}))
-                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => json(
+                    StatusCode::NOT_FOUND,
+                    &serde_json::json!({"message": format!("no object {bucket}/{key}")}),
+                ),
                 Err(e) => internal(e),
             }
         }
-        _ => json(StatusCode::METHOD_NOT_ALLOWED, &serde_json::json!({"message": "use PUT, GET or DELETE"})),
+        _ => json(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &serde_json::json!({"message": "use PUT, GET or DELETE"}),
+        ),
     }
 }
 
@@ -144,9 +206,14 @@ async fn send(core: &Core, queue: &str, req: Request<Incoming>) -> Reply {
     if let Err(e) = crate::storage::check_queue(queue) {
         return bad_request(e);
     }
-    let default_delay: u64 = query(&req, "delay_seconds").and_then(|d| d.parse().ok()).unwrap_or(0);
+    let default_delay: u64 = query(&req, "delay_seconds")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0);
     let Ok((_, bytes)) = body(req, 10 * MAX_MESSAGE_BYTES).await else {
-        return json(StatusCode::PAYLOAD_TOO_LARGE, &serde_json::json!({"message": "a batch is limited to 2.5 MB"}));
+        return json(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &serde_json::json!({"message": "a batch is limited to 2.5 MB"}),
+        );
     };
     let value: serde_json::Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
@@ -165,17 +232,25 @@ async fn send(core: &Core, queue: &str, req: Request<Incoming>) -> Reply {
                     Some(other) => other.to_string(),
                     None => String::new(),
                 };
-                let attributes = o.remove("attributes").unwrap_or_else(|| serde_json::json!({}));
+                let attributes = o
+                    .remove("attributes")
+                    .unwrap_or_else(|| serde_json::json!({}));
                 if !attributes.is_object() {
                     return bad_request("`attributes` must be an object of strings");
                 }
-                let delay = o.get("delay_seconds").and_then(|d| d.as_u64()).unwrap_or(default_delay);
+                let delay = o
+                    .get("delay_seconds")
+                    .and_then(|d| d.as_u64())
+                    .unwrap_or(default_delay);
                 (body, attributes, delay)
             }
             other => (other.to_string(), serde_json::json!({}), default_delay),
         };
         if body.len() > MAX_MESSAGE_BYTES {
-            return json(StatusCode::PAYLOAD_TOO_LARGE, &serde_json::json!({"message": format!("a message is limited to {MAX_MESSAGE_BYTES} bytes")}));
+            return json(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &serde_json::json!({"message": format!("a message is limited to {MAX_MESSAGE_BYTES} bytes")}),
+            );
         }
         if delay > 900 {
             return bad_request("delay_seconds is 0 to 900, as SQS allows");
@@ -194,27 +269,45 @@ async fn send(core: &Core, queue: &str, req: Request<Incoming>) -> Reply {
         return internal(e);
     }
     core.wake(Kind::Queue, queue);
-    let ids: Vec<serde_json::Value> = messages.iter().map(|m| serde_json::json!({"id": m.id})).collect();
-    json(StatusCode::OK, &serde_json::json!({"queue": queue, "messages": ids}))
+    let ids: Vec<serde_json::Value> = messages
+        .iter()
+        .map(|m| serde_json::json!({"id": m.id}))
+        .collect();
+    json(
+        StatusCode::OK,
+        &serde_json::json!({"queue": queue, "messages": ids}),
+    )
+}
+
+/// Why an asynchronous invocation was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AcceptError {
+    #[error("Request must be smaller than {MAX_ASYNC_PAYLOAD_BYTES} bytes for the InvokeAsync operation")]
+    TooLarge,
+    #[error(transparent)]
+    Store(#[from] crate::ledger::LedgerError),
 }
 
 /// Stores an asynchronous invocation (`X-Amz-Invocation-Type: Event`) and returns its id.
-pub(crate) fn accept_async(core: &Core, function: &str, payload: Bytes, trigger: &str) -> Result<String, Reply> {
+pub(crate) fn accept_async(
+    core: &Core,
+    function: &str,
+    payload: Bytes,
+    trigger: &str,
+) -> Result<String, AcceptError> {
     if payload.len() > MAX_ASYNC_PAYLOAD_BYTES {
-        return Err(json(StatusCode::PAYLOAD_TOO_LARGE, &serde_json::json!({"message": "too large"})));
+        return Err(AcceptError::TooLarge);
     }
     let id = crate::core::fnkit_request_id();
-    core.store
-        .enqueue(&[NewMessage {
-            id: id.clone(),
-            kind: Kind::Async,
-            target: function.to_owned(),
-            body: payload.to_vec(),
-            attributes: serde_json::json!({}),
-            trigger: trigger.to_owned(),
-            delay_ms: 0,
-        }])
-        .map_err(internal)?;
+    core.store.enqueue(&[NewMessage {
+        id: id.clone(),
+        kind: Kind::Async,
+        target: function.to_owned(),
+        body: payload.to_vec(),
+        attributes: serde_json::json!({}),
+        trigger: trigger.to_owned(),
+        delay_ms: 0,
+    }])?;
     core.wake(Kind::Async, function);
     Ok(id)
 }

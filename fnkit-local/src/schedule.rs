@@ -13,7 +13,11 @@ use crate::core::Core;
 use crate::store::{Kind, NewMessage};
 
 /// The next firing after `after`, or `None` if the expression never fires again.
-pub(crate) fn next_after(expr: &ScheduleExpr, after: chrono::DateTime<Utc>, started: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
+pub(crate) fn next_after(
+    expr: &ScheduleExpr,
+    after: chrono::DateTime<Utc>,
+    started: chrono::DateTime<Utc>,
+) -> Option<chrono::DateTime<Utc>> {
     match expr {
         ScheduleExpr::Cron(c) => cron::Schedule::from_str(c).ok()?.after(&after).next(),
         ScheduleExpr::Rate(r) => {
@@ -42,11 +46,18 @@ pub(crate) fn rate_period(rate: &str) -> Option<Duration> {
 /// Stores a scheduled event for `function` (fired at `time`) and wakes its delivery; returns
 /// the event id.
 pub(crate) fn fire(core: &Core, function: &str, time: SystemTime) -> Result<String, String> {
-    let f = core.functions.get(function).ok_or_else(|| format!("no function named `{function}`"))?;
+    let f = core
+        .functions
+        .get(function)
+        .ok_or_else(|| format!("no function named `{function}`"))?;
     let id = crate::core::fnkit_request_id();
     let mut event = fnkit::ScheduleEvent::new(id.clone(), time);
-    event.resources = vec![format!("arn:aws:events:{}:000000000000:rule/{}", core.config.region, f.config.name)];
-    let body = serde_json::to_vec(&fnkit::event::schedule::to_eventbridge_event(&event)).unwrap_or_default();
+    event.resources = vec![format!(
+        "arn:aws:events:{}:000000000000:rule/{}",
+        core.config.region, f.config.name
+    )];
+    let body = serde_json::to_vec(&fnkit::event::schedule::to_eventbridge_event(&event))
+        .unwrap_or_default();
     core.store
         .enqueue(&[NewMessage {
             id: id.clone(),
@@ -82,7 +93,8 @@ pub(crate) fn start(core: &Arc<Core>) -> Vec<tokio::task::JoinHandle<()>> {
                     let wait = (next - Utc::now()).to_std().unwrap_or_default();
                     tokio::time::sleep(wait).await;
                     if let Err(e) = fire(&core, &name, next.into()) {
-                        core.logs.info(&format!("fnkit-local: schedule of {name}: {e}"));
+                        core.logs
+                            .info(&format!("fnkit-local: schedule of {name}: {e}"));
                     }
                     after = next;
                 }
@@ -100,10 +112,19 @@ mod tests {
     fn cron_with_seconds_and_rates_give_the_next_time() {
         let t = Utc.with_ymd_and_hms(2026, 11, 27, 10, 3, 7).unwrap();
         let cron = ScheduleExpr::Cron("0 */5 * * * *".into());
-        assert_eq!(next_after(&cron, t, t), Some(Utc.with_ymd_and_hms(2026, 11, 27, 10, 5, 0).unwrap()));
+        assert_eq!(
+            next_after(&cron, t, t),
+            Some(Utc.with_ymd_and_hms(2026, 11, 27, 10, 5, 0).unwrap())
+        );
         let rate = ScheduleExpr::Rate("5 minutes".into());
-        assert_eq!(next_after(&rate, t, t), Some(t + chrono::Duration::minutes(5)));
-        assert_eq!(next_after(&rate, t + chrono::Duration::minutes(7), t), Some(t + chrono::Duration::minutes(10)));
+        assert_eq!(
+            next_after(&rate, t, t),
+            Some(t + chrono::Duration::minutes(5))
+        );
+        assert_eq!(
+            next_after(&rate, t + chrono::Duration::minutes(7), t),
+            Some(t + chrono::Duration::minutes(10))
+        );
         assert_eq!(rate_period("1 day"), Some(Duration::from_secs(86_400)));
         assert_eq!(rate_period("0 days"), None);
     }

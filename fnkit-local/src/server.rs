@@ -164,13 +164,27 @@ async fn invoke_api(core: Arc<Core>, name: &str, req: Request<Incoming>) -> Repl
         "Event" => match crate::events_api::accept_async(&core, name, payload, "event") {
             // Stored before it is acknowledged; delivered (and retried) by the async loop.
             Ok(id) => {
-                let mut r = Response::builder().status(StatusCode::ACCEPTED).body(Full::default()).unwrap_or_default();
+                let mut r = Response::builder()
+                    .status(StatusCode::ACCEPTED)
+                    .body(Full::default())
+                    .unwrap_or_default();
                 if let Ok(v) = HeaderValue::from_str(&id) {
                     r.headers_mut().insert("x-amzn-requestid", v);
                 }
                 r
             }
-            Err(reply) => reply,
+            Err(e @ crate::events_api::AcceptError::TooLarge) => aws_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLargeException",
+                &e.to_string(),
+                None,
+            ),
+            Err(e) => aws_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "ServiceException",
+                &e.to_string(),
+                None,
+            ),
         },
         "RequestResponse" => match core.invoke(name, payload, Mode::Sync, "event").await {
             Ok(invoked) => {

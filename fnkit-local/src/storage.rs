@@ -17,8 +17,20 @@ use tokio::sync::mpsc;
 use crate::core::Core;
 use crate::store::{Kind, NewMessage, ObjectMeta};
 
-/// How long a file must stay unchanged before its event fires.
+/// How long a path must stay quiet after its writer closed it (or it was renamed or removed)
+/// before its event fires.
 const QUIET: Duration = Duration::from_millis(150);
+/// How long a path written without a visible close must stay quiet before its event fires.
+const QUIET_UNCLOSED: Duration = Duration::from_secs(2);
+
+/// What the watcher saw happen to a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen {
+    /// Created or written: a writer may still be at work.
+    Written,
+    /// Closed after writing, renamed or removed: complete.
+    Settled,
+}
 /// Files the upload API writes before renaming them into place.
 const TEMP_PREFIX: &str = ".fnkit-upload-";
 
@@ -39,7 +51,9 @@ pub(crate) enum KeyError {
 
 pub(crate) fn check_bucket(bucket: &str) -> Result<(), KeyError> {
     let ok = (3..=63).contains(&bucket.len())
-        && bucket.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+        && bucket
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
         && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
         && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
     if ok {
@@ -63,8 +77,12 @@ pub(crate) fn object_path(root: &Path, bucket: &str, key: &str) -> Result<PathBu
         return Err(KeyError::Nul);
     }
     let relative = Path::new(key);
-    let plain = relative.components().all(|c| matches!(c, Component::Normal(_)))
-        && !key.split('/').any(|s| s.is_empty() || s == "." || s == "..")
+    let plain = relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        && !key
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
         && !key.starts_with(TEMP_PREFIX)
         && !key.split('/').any(|s| s.starts_with(TEMP_PREFIX));
     if !plain {
@@ -75,20 +93,35 @@ pub(crate) fn object_path(root: &Path, bucket: &str, key: &str) -> Result<PathBu
 
 /// Writes an object atomically (a temporary file renamed into place), then reconciles it so its
 /// event is stored before the caller is answered.
-pub(crate) async fn put(core: &Core, bucket: &str, key: &str, body: &[u8]) -> Result<ObjectMeta, PutError> {
+pub(crate) async fn put(
+    core: &Core,
+    bucket: &str,
+    key: &str,
+    body: &[u8],
+) -> Result<ObjectMeta, PutError> {
     let root = core.config.buckets_root();
     let path = object_path(&root, bucket, key)?;
-    let dir = path.parent().ok_or_else(|| KeyError::Escapes(key.to_owned()))?.to_owned();
+    let dir = path
+        .parent()
+        .ok_or_else(|| KeyError::Escapes(key.to_owned()))?
+        .to_owned();
     tokio::fs::create_dir_all(&dir).await?;
     let bucket_dir = tokio::fs::canonicalize(root.join(bucket)).await?;
-    if !tokio::fs::canonicalize(&dir).await?.starts_with(&bucket_dir) {
+    if !tokio::fs::canonicalize(&dir)
+        .await?
+        .starts_with(&bucket_dir)
+    {
         return Err(KeyError::Escapes(key.to_owned()).into());
     }
     let temp = dir.join(format!("{TEMP_PREFIX}{}", crate::core::fnkit_request_id()));
     tokio::fs::write(&temp, body).await?;
     tokio::fs::rename(&temp, &path).await?;
     reconcile(core, bucket, key).map_err(|e| PutError::Io(std::io::Error::other(e.to_string())))?;
-    core.store.object(bucket, key).ok().flatten().ok_or_else(|| PutError::Io(std::io::Error::other("the object vanished")))
+    core.store
+        .object(bucket, key)
+        .ok()
+        .flatten()
+        .ok_or_else(|| PutError::Io(std::io::Error::other("the object vanished")))
 }
 
 /// Deletes an object and fires its event; `Ok(false)` if there was none.
@@ -113,20 +146,28 @@ pub(crate) enum PutError {
 }
 
 /// The objects of a bucket whose keys start with `prefix`, sorted.
-pub(crate) fn list(core: &Core, bucket: &str, prefix: &str) -> Result<Vec<serde_json::Value>, KeyError> {
+pub(crate) fn list(
+    core: &Core,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Vec<serde_json::Value>, KeyError> {
     check_bucket(bucket)?;
     let dir = core.config.buckets_root().join(bucket);
     let mut out = Vec::new();
     let mut stack = vec![dir.clone()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             let Ok(ft) = entry.file_type() else { continue };
             if ft.is_dir() {
                 stack.push(path);
             } else if ft.is_file() {
-                let Some(key) = key_of(&dir, &path) else { continue };
+                let Some(key) = key_of(&dir, &path) else {
+                    continue;
+                };
                 if key.starts_with(prefix) {
                     let meta = core.store.object(bucket, &key).ok().flatten();
                     out.push(serde_json::json!({
@@ -146,7 +187,11 @@ pub(crate) fn list(core: &Core, bucket: &str, prefix: &str) -> Result<Vec<serde_
 fn key_of(bucket_dir: &Path, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(bucket_dir).ok()?;
     let key = relative.to_str()?.to_owned();
-    let temp = relative.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with(TEMP_PREFIX)));
+    let temp = relative.components().any(|c| {
+        c.as_os_str()
+            .to_str()
+            .is_some_and(|s| s.starts_with(TEMP_PREFIX))
+    });
     (!temp && !key.is_empty()).then_some(key)
 }
 
@@ -157,10 +202,18 @@ fn meta_of(path: &Path) -> std::io::Result<Option<ObjectMeta>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    let mtime_ns = metadata.modified()?.duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos() as i64;
+    let mtime_ns = metadata
+        .modified()?
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as i64;
     let bytes = std::fs::read(path)?;
     let etag = format!("{:x}", Md5::digest(&bytes));
-    Ok(Some(ObjectMeta { size: metadata.len(), mtime_ns, etag }))
+    Ok(Some(ObjectMeta {
+        size: metadata.len(),
+        mtime_ns,
+        etag,
+    }))
 }
 
 /// Compares an object on disk with the index and, if it changed, records the change and the
@@ -173,7 +226,9 @@ pub(crate) fn reconcile(core: &Core, bucket: &str, key: &str) -> Result<(), Stri
         (None, None) => return Ok(()),
         (Some(b), Some(n)) if b.size == n.size && b.etag == n.etag => {
             if b.mtime_ns != n.mtime_ns {
-                core.store.object_changed(bucket, key, Some(n), &[]).map_err(|e| e.to_string())?;
+                core.store
+                    .object_changed(bucket, key, Some(n), &[])
+                    .map_err(|e| e.to_string())?;
             }
             return Ok(());
         }
@@ -204,24 +259,40 @@ pub(crate) fn reconcile(core: &Core, bucket: &str, key: &str) -> Result<(), Stri
             delay_ms: 0,
         })
         .collect();
-    core.store.object_changed(bucket, key, now.as_ref(), &messages).map_err(|e| e.to_string())?;
+    core.store
+        .object_changed(bucket, key, now.as_ref(), &messages)
+        .map_err(|e| e.to_string())?;
     for function in &targets {
         core.wake(Kind::Async, function);
     }
     core.logs.info(&format!(
         "fnkit-local: {} {bucket}/{key} -> {}",
         record.event_name,
-        if targets.is_empty() { "no function".to_owned() } else { targets.join(", ") }
+        if targets.is_empty() {
+            "no function".to_owned()
+        } else {
+            targets.join(", ")
+        }
     ));
     Ok(())
 }
 
 /// Whether a storage trigger fires for a change of `bucket`/`key`.
 pub(crate) fn matches(trigger: &Trigger, bucket: &str, key: &str, change: StorageChange) -> bool {
-    let Trigger::Storage { bucket: b, prefix, suffix, events } = trigger else { return false };
+    let Trigger::Storage {
+        bucket: b,
+        prefix,
+        suffix,
+        events,
+    } = trigger
+    else {
+        return false;
+    };
     let kind = matches!(
         (events, change),
-        (StorageEvents::All, _) | (StorageEvents::Created, StorageChange::Created) | (StorageEvents::Deleted, StorageChange::Deleted)
+        (StorageEvents::All, _)
+            | (StorageEvents::Created, StorageChange::Created)
+            | (StorageEvents::Deleted, StorageChange::Deleted)
     );
     b == bucket
         && kind
@@ -234,16 +305,27 @@ pub(crate) fn matches(trigger: &Trigger, bucket: &str, key: &str, change: Storag
 pub(crate) fn start(core: &Arc<Core>) -> Vec<tokio::task::JoinHandle<()>> {
     let root = core.config.buckets_root();
     if let Err(e) = std::fs::create_dir_all(&root) {
-        core.logs.info(&format!("fnkit-local: cannot create the buckets folder {}: {e}; storage triggers are off", root.display()));
+        core.logs.info(&format!(
+            "fnkit-local: cannot create the buckets folder {}: {e}; storage triggers are off",
+            root.display()
+        ));
         return Vec::new();
     }
     scan(core, &root);
-    let (tx, rx) = mpsc::unbounded_channel::<PathBuf>();
+    let (tx, rx) = mpsc::unbounded_channel::<(PathBuf, Seen)>();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
-            for path in event.paths {
-                let _ = tx.send(path);
+        use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+        let Ok(event) = event else { return };
+        let seen = match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => Seen::Settled,
+            EventKind::Modify(ModifyKind::Name(_)) | EventKind::Remove(_) => Seen::Settled,
+            EventKind::Create(_) | EventKind::Modify(_) | EventKind::Any | EventKind::Other => {
+                Seen::Written
             }
+            EventKind::Access(_) => return,
+        };
+        for path in event.paths {
+            let _ = tx.send((path, seen));
         }
     });
     let mut watcher = match watcher {
@@ -255,7 +337,10 @@ pub(crate) fn start(core: &Arc<Core>) -> Vec<tokio::task::JoinHandle<()>> {
     };
     use notify::Watcher as _;
     if let Err(e) = watcher.watch(&root, notify::RecursiveMode::Recursive) {
-        core.logs.info(&format!("fnkit-local: cannot watch {}: {e}", root.display()));
+        core.logs.info(&format!(
+            "fnkit-local: cannot watch {}: {e}",
+            root.display()
+        ));
         return Vec::new();
     }
     let core = core.clone();
@@ -270,13 +355,17 @@ fn scan(core: &Core, root: &Path) {
     let mut seen: Vec<(String, String)> = Vec::new();
     if let Ok(buckets) = std::fs::read_dir(root) {
         for b in buckets.flatten() {
-            let Some(bucket) = b.file_name().to_str().map(str::to_owned) else { continue };
+            let Some(bucket) = b.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
             if check_bucket(&bucket).is_err() || !b.path().is_dir() {
                 continue;
             }
             let mut stack = vec![b.path()];
             while let Some(d) = stack.pop() {
-                let Ok(entries) = std::fs::read_dir(&d) else { continue };
+                let Ok(entries) = std::fs::read_dir(&d) else {
+                    continue;
+                };
                 for entry in entries.flatten() {
                     let path = entry.path();
                     if path.is_dir() {
@@ -293,47 +382,89 @@ fn scan(core: &Core, root: &Path) {
         .buckets()
         .unwrap_or_default()
         .into_iter()
-        .flat_map(|b| core.store.object_keys(&b).unwrap_or_default().into_iter().map(move |k| (b.clone(), k)))
+        .flat_map(|b| {
+            core.store
+                .object_keys(&b)
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |k| (b.clone(), k))
+        })
         .collect();
-    for (bucket, key) in seen.iter().chain(indexed.iter().filter(|i| !seen.contains(i))) {
+    for (bucket, key) in seen
+        .iter()
+        .chain(indexed.iter().filter(|i| !seen.contains(i)))
+    {
         if let Err(e) = reconcile(core, bucket, key) {
             core.logs.info(&format!("fnkit-local: {bucket}/{key}: {e}"));
         }
     }
 }
 
-/// Reconciles each changed path once it has been quiet for [`QUIET`].
-async fn debounce(core: Arc<Core>, root: PathBuf, mut rx: mpsc::UnboundedReceiver<PathBuf>) {
-    let mut pending: HashMap<PathBuf, Instant> = HashMap::new();
+/// Reconciles each changed path once it is complete: quiet for [`QUIET`] after its writer
+/// closed it (or it was renamed or removed), or quiet for [`QUIET_UNCLOSED`] otherwise. A file
+/// still being written therefore fires once, when it is done.
+async fn debounce(
+    core: Arc<Core>,
+    root: PathBuf,
+    mut rx: mpsc::UnboundedReceiver<(PathBuf, Seen)>,
+) {
+    let mut pending: HashMap<PathBuf, (Instant, Seen)> = HashMap::new();
+    let due_at = |(at, seen): &(Instant, Seen)| {
+        *at + if *seen == Seen::Settled {
+            QUIET
+        } else {
+            QUIET_UNCLOSED
+        }
+    };
     loop {
-        let next_due = pending.values().min().map(|t| *t + QUIET);
+        let next_due = pending.values().map(due_at).min();
         let received = match next_due {
             Some(due) => tokio::time::timeout_at(due.into(), rx.recv()).await.ok(),
             None => Some(rx.recv().await),
         };
         match received {
-            Some(Some(path)) => {
-                pending.insert(path, Instant::now());
+            Some(Some((path, seen))) => {
+                pending.insert(path, (Instant::now(), seen));
                 continue;
             }
             Some(None) => return,
             None => {}
         }
         let now = Instant::now();
-        let due: Vec<PathBuf> = pending.iter().filter(|(_, t)| now.duration_since(**t) >= QUIET).map(|(p, _)| p.clone()).collect();
+        let due: Vec<PathBuf> = pending
+            .iter()
+            .filter(|(_, v)| due_at(v) <= now)
+            .map(|(p, _)| p.clone())
+            .collect();
         for path in due {
             pending.remove(&path);
-            let Ok(relative) = path.strip_prefix(&root) else { continue };
+            let Ok(relative) = path.strip_prefix(&root) else {
+                continue;
+            };
             let mut parts = relative.components();
-            let Some(bucket) = parts.next().and_then(|c| c.as_os_str().to_str()).map(str::to_owned) else { continue };
+            let Some(bucket) = parts
+                .next()
+                .and_then(|c| c.as_os_str().to_str())
+                .map(str::to_owned)
+            else {
+                continue;
+            };
             if check_bucket(&bucket).is_err() {
                 continue;
             }
             let bucket_dir = root.join(&bucket);
             if path.is_dir() {
                 // A folder moved in or out: reconcile what is under it now and what the index had.
-                let prefix = key_of(&bucket_dir, &path).map(|k| format!("{k}/")).unwrap_or_default();
-                let mut keys: Vec<String> = core.store.object_keys(&bucket).unwrap_or_default().into_iter().filter(|k| k.starts_with(&prefix)).collect();
+                let prefix = key_of(&bucket_dir, &path)
+                    .map(|k| format!("{k}/"))
+                    .unwrap_or_default();
+                let mut keys: Vec<String> = core
+                    .store
+                    .object_keys(&bucket)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|k| k.starts_with(&prefix))
+                    .collect();
                 let mut stack = vec![path.clone()];
                 while let Some(d) = stack.pop() {
                     for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
@@ -352,12 +483,30 @@ async fn debounce(core: Arc<Core>, root: PathBuf, mut rx: mpsc::UnboundedReceive
                 }
                 continue;
             }
-            let Some(key) = key_of(&bucket_dir, &path) else { continue };
+            let Some(key) = key_of(&bucket_dir, &path) else {
+                continue;
+            };
             if let Err(e) = reconcile(&core, &bucket, &key) {
                 core.logs.info(&format!("fnkit-local: {bucket}/{key}: {e}"));
             }
         }
     }
+}
+
+/// Checks a queue name as SQS does: 1 to 80 letters, digits, `-` and `_` (`.fifo` may end it).
+pub(crate) fn check_queue(name: &str) -> Result<(), String> {
+    let stem = name.strip_suffix(".fifo").unwrap_or(name);
+    if stem.is_empty()
+        || name.len() > 80
+        || !stem
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "`{name}` is not a valid queue name (1 to 80 letters, digits, `-` or `_`)"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -367,8 +516,21 @@ mod tests {
     #[test]
     fn keys_that_would_escape_are_refused() {
         let root = Path::new("/b");
-        assert_eq!(object_path(root, "uploads", "a/b.txt"), Ok(PathBuf::from("/b/uploads/a/b.txt")));
-        for bad in ["../x", "a/../../x", "/etc/passwd", "a//b", "./a", "a/.", "", "a/", ".fnkit-upload-1"] {
+        assert_eq!(
+            object_path(root, "uploads", "a/b.txt"),
+            Ok(PathBuf::from("/b/uploads/a/b.txt"))
+        );
+        for bad in [
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "a//b",
+            "./a",
+            "a/.",
+            "",
+            "a/",
+            ".fnkit-upload-1",
+        ] {
             assert!(object_path(root, "uploads", bad).is_err(), "{bad}");
         }
         assert_eq!(object_path(root, "uploads", "a\0b"), Err(KeyError::Nul));
@@ -384,19 +546,35 @@ mod tests {
             suffix: Some(".png".into()),
             events: StorageEvents::Created,
         };
-        assert!(matches(&t, "uploads", "images/a.png", StorageChange::Created));
-        assert!(!matches(&t, "uploads", "docs/a.png", StorageChange::Created));
-        assert!(!matches(&t, "uploads", "images/a.jpg", StorageChange::Created));
-        assert!(!matches(&t, "uploads", "images/a.png", StorageChange::Deleted));
-        assert!(!matches(&t, "other", "images/a.png", StorageChange::Created));
+        assert!(matches(
+            &t,
+            "uploads",
+            "images/a.png",
+            StorageChange::Created
+        ));
+        assert!(!matches(
+            &t,
+            "uploads",
+            "docs/a.png",
+            StorageChange::Created
+        ));
+        assert!(!matches(
+            &t,
+            "uploads",
+            "images/a.jpg",
+            StorageChange::Created
+        ));
+        assert!(!matches(
+            &t,
+            "uploads",
+            "images/a.png",
+            StorageChange::Deleted
+        ));
+        assert!(!matches(
+            &t,
+            "other",
+            "images/a.png",
+            StorageChange::Created
+        ));
     }
-}
-
-/// Checks a queue name as SQS does: 1 to 80 letters, digits, `-` and `_` (`.fifo` may end it).
-pub(crate) fn check_queue(name: &str) -> Result<(), String> {
-    let stem = name.strip_suffix(".fifo").unwrap_or(name);
-    if stem.is_empty() || name.len() > 80 || !stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(format!("`{name}` is not a valid queue name (1 to 80 letters, digits, `-` or `_`)"));
-    }
-    Ok(())
 }

@@ -112,7 +112,10 @@ pub(crate) struct ObjectMeta {
 }
 
 pub(crate) fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as i64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as i64
 }
 
 /// The store.
@@ -125,25 +128,44 @@ pub struct Store {
 impl Store {
     /// Opens `<dir>/fnkit.db` (the ledger's file; different tables).
     pub fn open(dir: &Path) -> Result<Store, LedgerError> {
-        std::fs::create_dir_all(dir).map_err(|source| LedgerError::Dir { path: dir.to_owned(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| LedgerError::Dir {
+            path: dir.to_owned(),
+            source,
+        })?;
         let path = dir.join("fnkit.db");
-        let err = |source| LedgerError::Sqlite { path: path.clone(), source };
+        let err = |source| LedgerError::Sqlite {
+            path: path.clone(),
+            source,
+        };
         let conn = Connection::open(&path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
-        Ok(Store { path, conn: Mutex::new(conn) })
+        Ok(Store {
+            path,
+            conn: Mutex::new(conn),
+        })
     }
 
     fn err(&self, source: rusqlite::Error) -> LedgerError {
-        LedgerError::Sqlite { path: self.path.clone(), source }
+        LedgerError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     /// Makes work that was in flight when the emulator stopped ready again; returns how much.
     pub(crate) fn recover(&self) -> Result<usize, LedgerError> {
         let conn = self.conn.lock().unwrap();
-        conn.execute("UPDATE messages SET state = 'ready' WHERE state = 'inflight'", []).map_err(|e| self.err(e))
+        conn.execute(
+            "UPDATE messages SET state = 'ready' WHERE state = 'inflight'",
+            [],
+        )
+        .map_err(|e| self.err(e))
     }
 
     /// Stores messages in one transaction; they are durable when this returns.
@@ -156,7 +178,12 @@ impl Store {
 
     /// Takes up to `limit` visible messages of `target` in order, marking them in flight and
     /// counting the delivery.
-    pub(crate) fn claim(&self, kind: Kind, target: &str, limit: u32) -> Result<Vec<StoredMessage>, LedgerError> {
+    pub(crate) fn claim(
+        &self,
+        kind: Kind,
+        target: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, LedgerError> {
         let mut conn = self.conn.lock().unwrap();
         let tx = conn.transaction().map_err(|e| self.err(e))?;
         let claimed = {
@@ -167,7 +194,10 @@ impl Store {
                 )
                 .map_err(|e| self.err(e))?;
             let rows = select
-                .query_map(params![kind.as_str(), target, now_ms(), limit], row_to_message)
+                .query_map(
+                    params![kind.as_str(), target, now_ms(), limit],
+                    row_to_message,
+                )
                 .map_err(|e| self.err(e))?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| self.err(e))?;
@@ -190,7 +220,11 @@ impl Store {
     }
 
     /// When the next ready message of `target` becomes visible, if there is one.
-    pub(crate) fn next_visible(&self, kind: Kind, target: &str) -> Result<Option<i64>, LedgerError> {
+    pub(crate) fn next_visible(
+        &self,
+        kind: Kind,
+        target: &str,
+    ) -> Result<Option<i64>, LedgerError> {
         let conn = self.conn.lock().unwrap();
         conn.query_row(
             "SELECT MIN(visible_at) FROM messages WHERE kind = ?1 AND target = ?2 AND state = 'ready'",
@@ -206,7 +240,12 @@ impl Store {
     }
 
     /// Makes messages ready again after `delay_ms`, recording why they failed.
-    pub(crate) fn retry(&self, ids: &[String], delay_ms: u64, error: &str) -> Result<(), LedgerError> {
+    pub(crate) fn retry(
+        &self,
+        ids: &[String],
+        delay_ms: u64,
+        error: &str,
+    ) -> Result<(), LedgerError> {
         let at = now_ms() + delay_ms as i64;
         let mut conn = self.conn.lock().unwrap();
         let tx = conn.transaction().map_err(|e| self.err(e))?;
@@ -218,7 +257,12 @@ impl Store {
     }
 
     /// Moves queue messages to the dead-letter queue `dlq` (a queue of its own).
-    pub(crate) fn to_dead_letter_queue(&self, ids: &[String], dlq: &str, error: &str) -> Result<(), LedgerError> {
+    pub(crate) fn to_dead_letter_queue(
+        &self,
+        ids: &[String],
+        dlq: &str,
+        error: &str,
+    ) -> Result<(), LedgerError> {
         let mut conn = self.conn.lock().unwrap();
         let tx = conn.transaction().map_err(|e| self.err(e))?;
         for id in ids {
@@ -236,8 +280,11 @@ impl Store {
         let mut conn = self.conn.lock().unwrap();
         let tx = conn.transaction().map_err(|e| self.err(e))?;
         for id in ids {
-            tx.execute("UPDATE messages SET state = 'dead', last_error = ?2 WHERE id = ?1", params![id, error])
-                .map_err(|e| self.err(e))?;
+            tx.execute(
+                "UPDATE messages SET state = 'dead', last_error = ?2 WHERE id = ?1",
+                params![id, error],
+            )
+            .map_err(|e| self.err(e))?;
         }
         tx.commit().map_err(|e| self.err(e))
     }
@@ -268,7 +315,13 @@ impl Store {
     }
 
     /// Messages of a queue, or async invocations of a function in a state.
-    pub fn list(&self, kind_queue: bool, target: &str, state: Option<&str>, limit: u32) -> Result<Vec<StoredMessage>, LedgerError> {
+    pub fn list(
+        &self,
+        kind_queue: bool,
+        target: &str,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>, LedgerError> {
         let kind = if kind_queue { Kind::Queue } else { Kind::Async };
         let conn = self.conn.lock().unwrap();
         let mut stmt = conn
@@ -308,12 +361,22 @@ impl Store {
     }
 
     /// The index entry of an object.
-    pub(crate) fn object(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, LedgerError> {
+    pub(crate) fn object(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<ObjectMeta>, LedgerError> {
         let conn = self.conn.lock().unwrap();
         conn.query_row(
             "SELECT size, mtime_ns, etag FROM objects WHERE bucket = ?1 AND key = ?2",
             params![bucket, key],
-            |r| Ok(ObjectMeta { size: r.get::<_, i64>(0)? as u64, mtime_ns: r.get(1)?, etag: r.get(2)? }),
+            |r| {
+                Ok(ObjectMeta {
+                    size: r.get::<_, i64>(0)? as u64,
+                    mtime_ns: r.get(1)?,
+                    etag: r.get(2)?,
+                })
+            },
         )
         .optional()
         .map_err(|e| self.err(e))
@@ -322,7 +385,9 @@ impl Store {
     /// Every indexed key of a bucket.
     pub(crate) fn object_keys(&self, bucket: &str) -> Result<Vec<String>, LedgerError> {
         let conn = self.conn.lock().unwrap();
-        let mut stmt = conn.prepare_cached("SELECT key FROM objects WHERE bucket = ?1").map_err(|e| self.err(e))?;
+        let mut stmt = conn
+            .prepare_cached("SELECT key FROM objects WHERE bucket = ?1")
+            .map_err(|e| self.err(e))?;
         let keys = stmt
             .query_map(params![bucket], |r| r.get(0))
             .map_err(|e| self.err(e))?
@@ -334,7 +399,9 @@ impl Store {
     /// Every bucket in the index.
     pub(crate) fn buckets(&self) -> Result<Vec<String>, LedgerError> {
         let conn = self.conn.lock().unwrap();
-        let mut stmt = conn.prepare_cached("SELECT DISTINCT bucket FROM objects").map_err(|e| self.err(e))?;
+        let mut stmt = conn
+            .prepare_cached("SELECT DISTINCT bucket FROM objects")
+            .map_err(|e| self.err(e))?;
         let buckets = stmt
             .query_map([], |r| r.get(0))
             .map_err(|e| self.err(e))?
@@ -344,7 +411,13 @@ impl Store {
     }
 
     /// Records an object's new state (`None`: deleted) and the events it fires, atomically.
-    pub(crate) fn object_changed(&self, bucket: &str, key: &str, meta: Option<&ObjectMeta>, events: &[NewMessage]) -> Result<(), LedgerError> {
+    pub(crate) fn object_changed(
+        &self,
+        bucket: &str,
+        key: &str,
+        meta: Option<&ObjectMeta>,
+        events: &[NewMessage],
+    ) -> Result<(), LedgerError> {
         let mut conn = self.conn.lock().unwrap();
         let tx = conn.transaction().map_err(|e| self.err(e))?;
         match meta {

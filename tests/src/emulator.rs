@@ -57,8 +57,10 @@ impl TestEmulator {
         configure: impl FnOnce(&mut Config),
     ) -> TestEmulator {
         let state_dir = temp_dir("state");
+        // Schedules are off unless a test turns them on: the fixtures have a per-second clock.
         let mut config = Config {
             state_dir: state_dir.clone(),
+            schedules: false,
             ..Config::default()
         };
         configure(&mut config);

@@ -146,6 +146,7 @@ async fn ledger_rows_match_what_the_client_saw_and_survive_a_restart() {
         vec![Served::Fnkit(Path::new(&bin))],
         Config {
             state_dir: state_dir.clone(),
+            schedules: false,
             ..Config::default()
         },
     )

@@ -117,7 +117,10 @@ async fn s3_event_reaches_the_storage_function_with_its_key_url_decoded() {
     }]});
     assert_eq!(answer(&api, event).await, Outcome::Response(Value::Null));
     let seen = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(seen, "images/my holiday photo(1)é.png\t1024\tCreated\n");
+    assert_eq!(
+        seen,
+        "images/my holiday photo(1)é.png\t1024\tCreated\tabc\n"
+    );
 }
 
 #[tokio::test]

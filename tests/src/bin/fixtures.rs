@@ -6,17 +6,43 @@ use std::io::Write;
 use fnkit::prelude::*;
 use serde::Deserialize;
 
-/// Appends `key<TAB>size` of every record to the file named by `FIXTURE_OUT`.
-#[function(trigger = storage(bucket = "uploads", prefix = "images/"))]
-async fn record_upload(event: StorageEvent) -> Result<(), Error> {
-    let path = std::env::var("FIXTURE_OUT")
-        .map_err(|_| Error::new("Fixture", "FIXTURE_OUT is not set"))?;
+/// Appends a line to the file named by `FIXTURE_OUT`, if it is set.
+fn record(line: &str) -> Result<(), Error> {
+    let Ok(path) = std::env::var("FIXTURE_OUT") else {
+        return Ok(());
+    };
     let mut out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)?;
-    for record in event {
-        writeln!(out, "{}\t{}\t{:?}", record.key, record.size, record.change)?;
+    // One write per line, so lines of concurrent workers never interleave.
+    out.write_all(format!("{line}\n").as_bytes())?;
+    Ok(())
+}
+
+/// Records `key<TAB>size<TAB>change<TAB>etag` of every record (in `FIXTURE_OUT`, which it needs).
+#[function(trigger = storage(bucket = "uploads", prefix = "images/"))]
+async fn record_upload(event: StorageEvent) -> Result<(), Error> {
+    if std::env::var("FIXTURE_OUT").is_err() {
+        return Err(Error::new("Fixture", "FIXTURE_OUT is not set"));
+    }
+    for r in event {
+        record(&format!(
+            "{}\t{}\t{:?}\t{}",
+            r.key,
+            r.size,
+            r.change,
+            r.etag.unwrap_or_default()
+        ))?;
+    }
+    Ok(())
+}
+
+/// Records deletions in the uploads bucket.
+#[function(trigger = storage(bucket = "uploads", events = "deleted"))]
+async fn on_delete(event: StorageEvent) -> Result<(), Error> {
+    for r in event {
+        record(&format!("deleted\t{}\t{}", r.key, r.event_name))?;
     }
     Ok(())
 }
@@ -26,14 +52,69 @@ struct Order {
     qty: i64,
 }
 
-/// Fails the orders whose quantity is not positive.
-#[function(trigger = queue(name = "orders", batch_size = 10))]
-async fn orders(batch: QueueBatch<Order>) -> BatchResult {
-    batch
-        .into_iter()
-        .filter(|m| m.body.qty <= 0)
-        .map(|m| m.id)
-        .collect()
+/// Fails the orders whose quantity is not positive; records every delivery.
+#[function(trigger = queue(name = "orders", batch_size = 10, max_receive_count = 3))]
+async fn orders(batch: QueueBatch<Order>) -> Result<BatchResult, Error> {
+    let mut result = BatchResult::ok();
+    for m in batch {
+        record(&format!(
+            "order\t{}\t{}\t{}",
+            m.id, m.receive_count, m.body.qty
+        ))?;
+        if m.body.qty <= 0 {
+            result.fail(m.id);
+        }
+    }
+    Ok(result)
+}
+
+/// Sleeps `FIXTURE_SLOW_MS` milliseconds, if set: slow consumers for the crash test.
+async fn slow_down() {
+    if let Some(ms) = std::env::var("FIXTURE_SLOW_MS")
+        .ok()
+        .and_then(|m| m.parse().ok())
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
+/// Records the `n` of every message of the `ids` queue.
+#[function(trigger = queue(name = "ids", batch_size = 10), concurrency = 2)]
+async fn record_ids(batch: QueueBatch<serde_json::Value>) -> Result<(), Error> {
+    for m in batch {
+        slow_down().await;
+        record(&format!("id\t{}", m.body["n"]))?;
+    }
+    Ok(())
+}
+
+/// Records the `n` of every asynchronous invocation.
+#[function(concurrency = 2)]
+async fn record_async(input: serde_json::Value) -> Result<(), Error> {
+    slow_down().await;
+    record(&format!("async\t{}", input["n"]))
+}
+
+/// Always fails, recording each attempt: for retries and the dead-letter store.
+#[function(retries = 2)]
+async fn flaky(_input: serde_json::Value, ctx: Context) -> Result<(), Error> {
+    record(&format!("flaky\t{}", ctx.request_id()))?;
+    Err(Error::new("Flaky", "this function always fails"))
+}
+
+/// Records each firing of its schedule.
+#[function(trigger = schedule(cron = "* * * * * *"))]
+async fn tick(event: ScheduleEvent) -> Result<(), Error> {
+    let at = event
+        .time
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    record(&format!(
+        "tick\t{}\t{at}\t{}",
+        event.id,
+        event.resources.join(",")
+    ))
 }
 
 /// Answers with its input; panics with the message in `panic` if there is one.
