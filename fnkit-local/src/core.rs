@@ -109,6 +109,14 @@ impl Core {
         store: Arc<crate::store::Store>,
         logs: Logs,
     ) -> Core {
+        // Functions find the local buckets (folders) here; on AWS they would use S3.
+        let buckets = config.buckets_root();
+        let buckets = std::path::absolute(&buckets).unwrap_or(buckets);
+        let mut env = vec![(
+            "FNKIT_BUCKETS_DIR".to_owned(),
+            buckets.to_string_lossy().into_owned(),
+        )];
+        env.extend(config.env.iter().cloned());
         let functions: HashMap<String, Arc<Function>> = functions
             .into_iter()
             .map(|(spec, binary)| {
@@ -123,7 +131,7 @@ impl Core {
                     init_timeout: config.init_timeout,
                     binary,
                     region: config.region.clone(),
-                    env: config.env.clone(),
+                    env: env.clone(),
                 });
                 let f = Function {
                     spec,
