@@ -3,6 +3,8 @@
 //! panic caught and turned into an error.
 
 mod catch;
+mod cloudevent;
+mod http_server;
 mod lambda;
 mod log;
 
@@ -28,6 +30,9 @@ pub const DESCRIBE_FLAG: &str = "--fnkit-describe";
 /// - `<binary> --fnkit-describe` prints the JSON manifest of the registered functions and exits.
 /// - With `AWS_LAMBDA_RUNTIME_API` set (on AWS Lambda, or under `fnkit-local`), it serves the
 ///   function named by `_HANDLER` through the Lambda Runtime API, one invocation at a time.
+/// - With `PORT` set (Knative, Cloud Run) or `FNKIT_MODE=http`, it serves every function over
+///   HTTP on `$PORT` (default 8080): HTTP functions on their routes, the others as CloudEvents
+///   at `POST /{function}`.
 /// - Otherwise it lists the functions and says how to serve them locally.
 ///
 /// Use [`Runtime`] to share state with handlers.
@@ -86,6 +91,22 @@ impl Runtime {
         if let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") {
             log::init();
             if let Err(e) = lambda::serve(&api, Arc::new(self.state)) {
+                eprintln!("fnkit: {e}");
+                std::process::exit(1);
+            }
+            return;
+        }
+        let http_mode = std::env::var("FNKIT_MODE").is_ok_and(|m| m == "http")
+            || std::env::var_os("PORT").is_some();
+        if http_mode {
+            log::init();
+            let port = std::env::var("PORT")
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(8080);
+            // Containers must listen on every interface; FNKIT_HOST narrows it (tests: 127.0.0.1).
+            let host = std::env::var("FNKIT_HOST").unwrap_or_else(|_| "0.0.0.0".to_owned());
+            if let Err(e) = http_server::serve(&host, port, Arc::new(self.state)) {
                 eprintln!("fnkit: {e}");
                 std::process::exit(1);
             }
