@@ -29,6 +29,7 @@ mod ledger;
 mod logs;
 mod memory;
 mod metrics;
+pub mod package;
 mod report;
 mod runtime_api;
 mod schedule;

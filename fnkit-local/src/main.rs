@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use fnkit::manifest::{ScheduleExpr, Trigger};
 use fnkit_local::target::{self, Target};
 use fnkit_local::{Config, Emulator, Prices, Reuse};
@@ -13,8 +13,50 @@ use fnkit_local::{Config, Emulator, Prices, Reuse};
 /// Runs fnkit functions locally as the cloud does: isolated worker processes, enforced timeouts,
 /// memory and concurrency, and a ledger of what each invocation cost.
 #[derive(Debug, Parser)]
-#[command(name = "fnkit-local", version)]
+#[command(name = "fnkit-local", version, args_conflicts_with_subcommands = true)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a release binary and write the files to deploy it (AWS Lambda or Knative).
+    Package(PackageArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PlatformArg {
+    /// AWS Lambda: a bootstrap.zip per function and a SAM template.yaml.
+    Lambda,
+    /// Knative: a Dockerfile, a Service and Triggers.
+    Knative,
+}
+
+#[derive(Debug, Args)]
+struct PackageArgs {
+    /// Where to deploy.
+    #[arg(long)]
+    target: PlatformArg,
+    /// Package an example (a package under examples/, or a cargo example target).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["package", "bin"])]
+    example: Option<String>,
+    /// Package a workspace package's binary.
+    #[arg(long, short = 'p', value_name = "NAME", conflicts_with = "bin")]
+    package: Option<String>,
+    /// Package a binary built already.
+    #[arg(long, value_name = "PATH")]
+    bin: Option<PathBuf>,
+    /// Where the files go (`<out>/lambda/...` or `<out>/knative/...`).
+    #[arg(long, value_name = "DIR", default_value = "target/fnkit")]
+    out: PathBuf,
+}
+
+/// Serving options.
+#[derive(Debug, Args)]
+struct ServeArgs {
     /// Serve an example: a package under examples/ (or a cargo example target). Repeatable.
     #[arg(long = "example", value_name = "NAME")]
     examples: Vec<String>,
@@ -92,6 +134,61 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Package(args)) => package(args),
+        None => serve_main(cli.serve),
+    }
+}
+
+fn package(args: PackageArgs) -> ExitCode {
+    let target = match (args.example, args.package, args.bin) {
+        (Some(e), _, _) => Target::Example(e),
+        (_, Some(p), _) => Target::Package(p),
+        (_, _, Some(b)) => Target::Bin(b),
+        _ => {
+            eprintln!("fnkit-local package: say what to package: --example NAME, --package NAME or --bin PATH");
+            return ExitCode::from(2);
+        }
+    };
+    let platform = match args.target {
+        PlatformArg::Lambda => fnkit_local::package::Platform::Lambda,
+        PlatformArg::Knative => fnkit_local::package::Platform::Knative,
+    };
+    if !fnkit_local::package::zigbuild_available() {
+        eprintln!(
+            "fnkit-local package: cargo-zigbuild is not installed, building with this machine's glibc; \
+             the binary may not load on provided.al2023 (install it: `cargo install cargo-zigbuild` and `pip install ziglang`)"
+        );
+    }
+    match fnkit_local::package::package(platform, &[target], &args.out) {
+        Ok(p) => {
+            let glibc = p
+                .glibc
+                .map(|(a, b)| format!("GLIBC_{a}.{b}"))
+                .unwrap_or_else(|| "none".to_owned());
+            println!(
+                "fnkit-local: packaged for {:?} in {} (highest glibc symbol: {glibc}{})",
+                args.target,
+                p.dir.display(),
+                if p.zigbuild {
+                    ", linked by cargo-zigbuild against glibc 2.17"
+                } else {
+                    ""
+                }
+            );
+            for f in &p.files {
+                println!("  {}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fnkit-local package: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn serve_main(cli: ServeArgs) -> ExitCode {
     let mut targets: Vec<Target> = Vec::new();
     targets.extend(cli.examples.iter().cloned().map(Target::Example));
     targets.extend(cli.packages.iter().cloned().map(Target::Package));
@@ -142,7 +239,7 @@ fn main() -> ExitCode {
     runtime.block_on(serve(cli, bins, config))
 }
 
-async fn serve(cli: Cli, bins: Vec<PathBuf>, config: Config) -> ExitCode {
+async fn serve(cli: ServeArgs, bins: Vec<PathBuf>, config: Config) -> ExitCode {
     let mut builder = Emulator::builder().config(config);
     for bin in &bins {
         builder = builder.binary(bin);
@@ -192,7 +289,7 @@ async fn serve(cli: Cli, bins: Vec<PathBuf>, config: Config) -> ExitCode {
     }
 }
 
-fn print_banner(emulator: &Emulator, local: SocketAddr, cli: &Cli) {
+fn print_banner(emulator: &Emulator, local: SocketAddr, cli: &ServeArgs) {
     let base = format!("http://{local}");
     println!(
         "fnkit-local: serving {} function(s) on {base}\n",

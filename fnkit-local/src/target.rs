@@ -106,6 +106,15 @@ fn metadata() -> Result<Metadata, TargetError> {
 
 /// Builds the targets (release or debug) and returns their binaries.
 pub fn build(targets: &[Target], release: bool) -> Result<Vec<PathBuf>, TargetError> {
+    build_for(targets, release, None)
+}
+
+/// [`build`] for a cross target through `cargo zigbuild` (e.g. `x86_64-unknown-linux-gnu.2.17`).
+pub fn build_for(
+    targets: &[Target],
+    release: bool,
+    zig_target: Option<&str>,
+) -> Result<Vec<PathBuf>, TargetError> {
     let mut bins = Vec::new();
     let mut cargo_args: Vec<Vec<String>> = Vec::new();
     let needs_metadata = targets.iter().any(|t| !matches!(t, Target::Bin(_)));
@@ -141,10 +150,11 @@ pub fn build(targets: &[Target], release: bool) -> Result<Vec<PathBuf>, TargetEr
         }
     }
     if !cargo_args.is_empty() {
-        let mut args = vec![
-            "build".to_owned(),
-            "--message-format=json-render-diagnostics".to_owned(),
-        ];
+        let mut args = match zig_target {
+            Some(t) => vec!["zigbuild".to_owned(), "--target".to_owned(), t.to_owned()],
+            None => vec!["build".to_owned()],
+        };
+        args.push("--message-format=json-render-diagnostics".to_owned());
         if release {
             args.push("--release".to_owned());
         }

@@ -1,0 +1,161 @@
+//! The Knative files for a binary: a `Service` running it in HTTP mode, a `Trigger` per
+//! event-driven function (filtered on fnkit's CloudEvent types), a `PingSource` per schedule,
+//! and a Dockerfile for the image.
+
+use fnkit::manifest::{FunctionSpec, ScheduleExpr, StorageEvents, Trigger};
+use serde_json::{json, Value};
+
+/// A Kubernetes name (DNS-1123 label) from a binary or function name.
+pub(crate) fn k8s_name(name: &str) -> String {
+    let mut out: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    out = out.trim_matches('-').to_owned();
+    out.truncate(63);
+    if out.is_empty() {
+        "fnkit".to_owned()
+    } else {
+        out
+    }
+}
+
+/// A 5-field cron for a PingSource, from fnkit's cron (seconds first) or rate.
+pub(crate) fn ping_schedule(expr: &ScheduleExpr) -> Result<String, String> {
+    match expr {
+        ScheduleExpr::Cron(c) => {
+            let f: Vec<&str> = c.split_whitespace().collect();
+            if f.first() != Some(&"0") {
+                return Err(format!(
+                    "cron `{c}` fires on seconds; PingSource schedules have minute resolution"
+                ));
+            }
+            if f.len() == 7 && f[6] != "*" {
+                return Err(format!(
+                    "cron `{c}` names a year; PingSource schedules cannot"
+                ));
+            }
+            Ok(f[1..6].join(" "))
+        }
+        ScheduleExpr::Rate(r) => {
+            let mut parts = r.split_whitespace();
+            let n: u32 = parts
+                .next()
+                .and_then(|n| n.parse().ok())
+                .ok_or_else(|| format!("rate `{r}`"))?;
+            match parts.next() {
+                Some("minute" | "minutes") if n < 60 => Ok(format!("*/{n} * * * *")),
+                Some("hour" | "hours") if n < 24 => Ok(format!("0 */{n} * * *")),
+                Some("day" | "days") => Ok(format!("0 0 */{n} * *")),
+                _ => Err(format!(
+                    "rate `{r}` has no exact cron equivalent; use a cron expression"
+                )),
+            }
+        }
+    }
+}
+
+/// The CloudEvent type and extra filter attributes a function's Trigger selects on.
+pub(crate) fn event_filter(spec: &FunctionSpec) -> Option<Value> {
+    Some(match &spec.trigger {
+        Trigger::Http { .. } | Trigger::Schedule(_) => return None,
+        Trigger::Event => json!({"type": "dev.fnkit.invoke", "function": spec.name}),
+        Trigger::Queue { name, .. } => json!({"type": "dev.fnkit.queue.message", "queue": name}),
+        Trigger::Storage { bucket, events, .. } => match events {
+            StorageEvents::Deleted => {
+                json!({"type": "dev.fnkit.storage.object.deleted", "bucket": bucket})
+            }
+            // A Trigger filters on one type; `all` subscribes to creations (add a second Trigger
+            // for deletions by hand).
+            StorageEvents::Created | StorageEvents::All => {
+                json!({"type": "dev.fnkit.storage.object.created", "bucket": bucket})
+            }
+        },
+    })
+}
+
+/// `service.yaml`, `triggers.yaml` (as lists of documents) and the Dockerfile.
+pub(crate) fn files(
+    service: &str,
+    binary_name: &str,
+    functions: &[FunctionSpec],
+) -> Result<(Value, Vec<Value>, String), String> {
+    let timeout = functions.iter().map(|f| f.timeout_secs).max().unwrap_or(3);
+    let memory = functions.iter().map(|f| f.memory_mb).max().unwrap_or(128);
+    let service_doc = json!({
+        "apiVersion": "serving.knative.dev/v1",
+        "kind": "Service",
+        "metadata": {"name": service},
+        "spec": {"template": {"spec": {
+            "timeoutSeconds": timeout,
+            "containers": [{
+                "image": format!("REGISTRY/{service}:latest"),
+                "ports": [{"containerPort": 8080}],
+                "env": [{"name": "FNKIT_MODE", "value": "http"}],
+                "resources": {"limits": {"memory": format!("{memory}Mi")}},
+            }],
+        }}},
+    });
+    let subscriber = |function: &str| json!({"ref": {"apiVersion": "serving.knative.dev/v1", "kind": "Service", "name": service}, "uri": format!("/{function}")});
+    let mut docs = Vec::new();
+    for spec in functions {
+        let name = k8s_name(&format!("{service}-{}", spec.name));
+        if let Trigger::Schedule(expr) = &spec.trigger {
+            let schedule =
+                ping_schedule(expr).map_err(|e| format!("function `{}`: {e}", spec.name))?;
+            docs.push(json!({
+                "apiVersion": "sources.knative.dev/v1",
+                "kind": "PingSource",
+                "metadata": {"name": name},
+                "spec": {"schedule": schedule, "contentType": "application/json", "data": "{}", "sink": subscriber(&spec.name)},
+            }));
+        } else if let Some(filter) = event_filter(spec) {
+            docs.push(json!({
+                "apiVersion": "eventing.knative.dev/v1",
+                "kind": "Trigger",
+                "metadata": {"name": name},
+                "spec": {"broker": "default", "filter": {"attributes": filter}, "subscriber": subscriber(&spec.name)},
+            }));
+        }
+    }
+    let dockerfile = format!(
+        "# Written by `fnkit-local package --target knative`. Build it from this folder:\n\
+         #   docker build -t REGISTRY/{service}:latest . && docker push REGISTRY/{service}:latest\n\
+         # The binary links against glibc 2.17 or newer, so any current glibc image runs it.\n\
+         FROM debian:bookworm-slim\n\
+         COPY {binary_name} /app/function\n\
+         ENV FNKIT_MODE=http PORT=8080\n\
+         EXPOSE 8080\n\
+         USER 65532:65532\n\
+         ENTRYPOINT [\"/app/function\"]\n"
+    );
+    Ok((service_doc, docs, dockerfile))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_become_ping_crons() {
+        assert_eq!(
+            ping_schedule(&ScheduleExpr::Cron("0 */5 * * * *".into())),
+            Ok("*/5 * * * *".to_owned())
+        );
+        assert_eq!(
+            ping_schedule(&ScheduleExpr::Rate("15 minutes".into())),
+            Ok("*/15 * * * *".to_owned())
+        );
+        assert_eq!(
+            ping_schedule(&ScheduleExpr::Rate("1 day".into())),
+            Ok("0 0 */1 * *".to_owned())
+        );
+        assert!(ping_schedule(&ScheduleExpr::Cron("*/10 * * * * *".into())).is_err());
+    }
+
+    #[test]
+    fn names_are_dns_labels() {
+        assert_eq!(k8s_name("My_Functions"), "my-functions");
+    }
+}

@@ -1,0 +1,222 @@
+//! `fnkit-local package`: builds a release binary that runs where it is deployed, and writes the
+//! deploy files for AWS Lambda (a `bootstrap.zip` per function and a SAM `template.yaml`) or
+//! Knative (a Dockerfile, a `Service` and its `Trigger`s).
+//!
+//! The binary must load on `provided.al2023` (glibc 2.34). One linked against this machine's
+//! newer glibc may not (`GLIBC_2.xx not found` at cold start), so the build goes through
+//! `cargo zigbuild` for `x86_64-unknown-linux-gnu.2.17` when it is installed, and the highest
+//! `GLIBC_` symbol version the binary needs is checked (`objdump -T`) before anything is written.
+
+mod knative;
+mod sam;
+mod yaml;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fnkit::manifest::Manifest;
+
+use crate::target::{self, Target};
+
+/// The highest glibc `provided.al2023` has.
+pub const MAX_GLIBC: (u32, u32) = (2, 34);
+/// The glibc target cargo-zigbuild links against.
+pub const ZIG_TARGET: &str = "x86_64-unknown-linux-gnu.2.17";
+
+/// Where to deploy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// AWS Lambda, custom runtime `provided.al2023`.
+    Lambda,
+    /// Knative Serving and Eventing.
+    Knative,
+}
+
+/// A packaging failure.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    /// Building or describing the binary failed.
+    #[error(transparent)]
+    Target(#[from] crate::target::TargetError),
+    /// The binary needs a newer glibc than the platform has.
+    #[error("{bin} needs GLIBC_{}.{} but provided.al2023 has {}.{}; install cargo-zigbuild (`cargo install cargo-zigbuild` and `pip install ziglang`) so fnkit-local links against glibc 2.17", .needed.0, .needed.1, MAX_GLIBC.0, MAX_GLIBC.1)]
+    Glibc {
+        /// The binary.
+        bin: PathBuf,
+        /// The version it needs.
+        needed: (u32, u32),
+    },
+    /// The manifest cannot be deployed as is.
+    #[error("{0}")]
+    Manifest(String),
+    /// Writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Exactly one binary is packaged at a time.
+    #[error("package one binary at a time (got {0})")]
+    OneBinary(usize),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
+    move |source| PackageError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Whether `cargo zigbuild` is installed.
+pub fn zigbuild_available() -> bool {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    Command::new(cargo)
+        .args(["zigbuild", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// The highest `GLIBC_x.y` symbol version `bin` needs, from `objdump -T`.
+pub fn glibc_needed(bin: &Path) -> Result<Option<(u32, u32)>, PackageError> {
+    let output = Command::new("objdump")
+        .arg("-T")
+        .arg(bin)
+        .output()
+        .map_err(io(bin))?;
+    if !output.status.success() {
+        return Err(PackageError::Io {
+            path: bin.to_owned(),
+            source: std::io::Error::other(String::from_utf8_lossy(&output.stderr).into_owned()),
+        });
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    Ok(text
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter_map(|w| w.strip_prefix("GLIBC_"))
+        .filter_map(|v| {
+            let mut parts = v.split('.');
+            Some((
+                parts.next()?.parse().ok()?,
+                parts.next().and_then(|m| m.parse().ok()).unwrap_or(0),
+            ))
+        })
+        .max())
+}
+
+/// What `package` wrote.
+#[derive(Debug, Clone)]
+pub struct Packaged {
+    /// The folder of the deploy files.
+    pub dir: PathBuf,
+    /// The files written.
+    pub files: Vec<PathBuf>,
+    /// The highest glibc the binary needs.
+    pub glibc: Option<(u32, u32)>,
+    /// Whether cargo-zigbuild built it.
+    pub zigbuild: bool,
+}
+
+/// Builds `targets` for release (through cargo-zigbuild when installed), checks the binary, and
+/// writes the deploy files under `out/<platform>/`.
+pub fn package(
+    platform: Platform,
+    targets: &[Target],
+    out: &Path,
+) -> Result<Packaged, PackageError> {
+    let zig = zigbuild_available() && !targets.iter().all(|t| matches!(t, Target::Bin(_)));
+    let bins = target::build_for(targets, true, zig.then_some(ZIG_TARGET))?;
+    let [bin] = bins.as_slice() else {
+        return Err(PackageError::OneBinary(bins.len()));
+    };
+    let glibc = glibc_needed(bin)?;
+    if platform == Platform::Lambda {
+        if let Some(needed) = glibc.filter(|v| *v > MAX_GLIBC) {
+            return Err(PackageError::Glibc {
+                bin: bin.clone(),
+                needed,
+            });
+        }
+    }
+    let manifest: Manifest = target::describe(bin)?;
+    let binary_name = bin
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("function")
+        .to_owned();
+    let mut files = Vec::new();
+    let dir = match platform {
+        Platform::Lambda => out.join("lambda"),
+        Platform::Knative => out.join("knative"),
+    };
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let binary = std::fs::read(bin).map_err(io(bin))?;
+    match platform {
+        Platform::Lambda => {
+            for spec in &manifest.functions {
+                let zip_path = dir.join(spec.name.as_ref()).join("bootstrap.zip");
+                std::fs::create_dir_all(zip_path.parent().unwrap_or(&dir))
+                    .map_err(io(&zip_path))?;
+                write_zip(&zip_path, &binary)?;
+                files.push(zip_path);
+            }
+            let description = format!(
+                "fnkit functions of {binary_name}, packaged by fnkit-local {}",
+                env!("CARGO_PKG_VERSION")
+            );
+            let template =
+                sam::template(&manifest.functions, &description).map_err(PackageError::Manifest)?;
+            let path = dir.join("template.yaml");
+            std::fs::write(&path, yaml::to_yaml(&template)).map_err(io(&path))?;
+            files.push(path);
+        }
+        Platform::Knative => {
+            let service = knative::k8s_name(&binary_name);
+            let (service_doc, trigger_docs, dockerfile) =
+                knative::files(&service, &binary_name, &manifest.functions)
+                    .map_err(PackageError::Manifest)?;
+            let copy = dir.join(&binary_name);
+            std::fs::write(&copy, &binary).map_err(io(&copy))?;
+            set_executable(&copy)?;
+            let service_path = dir.join("service.yaml");
+            std::fs::write(&service_path, yaml::to_yaml(&service_doc))
+                .map_err(io(&service_path))?;
+            let triggers_path = dir.join("triggers.yaml");
+            let triggers: Vec<String> = trigger_docs.iter().map(yaml::to_yaml).collect();
+            std::fs::write(&triggers_path, triggers.join("---\n")).map_err(io(&triggers_path))?;
+            let docker_path = dir.join("Dockerfile");
+            std::fs::write(&docker_path, dockerfile).map_err(io(&docker_path))?;
+            files.extend([copy, service_path, triggers_path, docker_path]);
+        }
+    }
+    Ok(Packaged {
+        dir,
+        files,
+        glibc,
+        zigbuild: zig,
+    })
+}
+
+fn set_executable(path: &Path) -> Result<(), PackageError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(io(path))
+}
+
+/// A zip holding the binary as an executable `bootstrap`.
+fn write_zip(path: &Path, binary: &[u8]) -> Result<(), PackageError> {
+    let file = std::fs::File::create(path).map_err(io(path))?;
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o755);
+    let zip_err = |e: zip::result::ZipError| PackageError::Io {
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    };
+    zip.start_file("bootstrap", options).map_err(zip_err)?;
+    zip.write_all(binary).map_err(io(path))?;
+    zip.finish().map_err(zip_err)?;
+    Ok(())
+}

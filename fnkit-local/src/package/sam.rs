@@ -1,0 +1,216 @@
+//! The AWS SAM template for a binary's functions: one `AWS::Serverless::Function` per function
+//! (custom runtime `provided.al2023`, `Handler` = the function's name), with its events, limits,
+//! async retry policy and dead-letter queue, and the buckets and queues its triggers need.
+
+use fnkit::manifest::{FunctionSpec, ScheduleExpr, StorageEvents, Trigger};
+use serde_json::{json, Map, Value};
+
+/// A CloudFormation logical id from a name: `on-upload_v2` → `OnUploadV2`.
+pub(crate) fn logical_id(name: &str) -> String {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Translates fnkit's cron (with seconds) to EventBridge's `cron(min hour dom month dow year)`.
+pub(crate) fn aws_cron(expr: &str) -> Result<String, String> {
+    let fields: Vec<&str> = expr.split_whitespace().collect();
+    let (sec, rest) = fields
+        .split_first()
+        .ok_or_else(|| format!("`{expr}` is empty"))?;
+    if *sec != "0" {
+        return Err(format!(
+            "cron `{expr}` fires on seconds `{sec}`; EventBridge schedules have minute resolution, so only a seconds field of `0` can be deployed"
+        ));
+    }
+    let mut f: Vec<String> = rest.iter().map(|s| (*s).to_owned()).collect();
+    if f.len() == 5 {
+        f.push("*".to_owned());
+    }
+    // `*/n` is written `start/n` in EventBridge.
+    for (i, first) in [(0, "0"), (1, "0"), (2, "1"), (3, "1")] {
+        if let Some(step) = f[i].strip_prefix("*/") {
+            f[i] = format!("{first}/{step}");
+        }
+    }
+    // One of day-of-month and day-of-week must be `?`.
+    match (f[2].as_str(), f[4].as_str()) {
+        (_, "*") => f[4] = "?".to_owned(),
+        ("*", _) => f[2] = "?".to_owned(),
+        _ => return Err(format!("cron `{expr}` restricts both day-of-month and day-of-week; EventBridge allows one of them")),
+    }
+    Ok(format!("cron({})", f.join(" ")))
+}
+
+/// The template (as JSON, written out as YAML) for `functions`, whose zips are at
+/// `<function>/bootstrap.zip` next to it.
+pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<Value, String> {
+    let mut resources = Map::new();
+    let mut outputs = Map::new();
+    for spec in functions {
+        let id = format!("{}Function", logical_id(&spec.name));
+        let mut props = Map::new();
+        props.insert(
+            "CodeUri".into(),
+            json!(format!("{}/bootstrap.zip", spec.name)),
+        );
+        props.insert("Handler".into(), json!(spec.name));
+        props.insert("Runtime".into(), json!("provided.al2023"));
+        props.insert("Architectures".into(), json!(["x86_64"]));
+        props.insert("Timeout".into(), json!(spec.timeout_secs));
+        props.insert("MemorySize".into(), json!(spec.memory_mb));
+        if let Some(c) = spec.concurrency {
+            props.insert("ReservedConcurrentExecutions".into(), json!(c));
+        }
+        let mut events = Map::new();
+        let asynchronous = !matches!(spec.trigger, Trigger::Http { .. } | Trigger::Queue { .. });
+        match &spec.trigger {
+            Trigger::Event => {}
+            Trigger::Http { method, path } => {
+                events.insert(
+                    "Http".into(),
+                    json!({"Type": "HttpApi", "Properties": {"Method": method, "Path": path}}),
+                );
+                outputs.insert(
+                    "HttpApiUrl".into(),
+                    json!({"Description": "Base URL of the HTTP functions", "Value": {"Fn::Sub": "https://${ServerlessHttpApi}.execute-api.${AWS::Region}.amazonaws.com"}}),
+                );
+            }
+            Trigger::Storage {
+                bucket,
+                prefix,
+                suffix,
+                events: kinds,
+            } => {
+                let bucket_id = format!("{}Bucket", logical_id(bucket));
+                resources
+                    .entry(bucket_id.clone())
+                    .or_insert_with(|| json!({"Type": "AWS::S3::Bucket"}));
+                let mut rules = Vec::new();
+                if let Some(p) = prefix {
+                    rules.push(json!({"Name": "prefix", "Value": p}));
+                }
+                if let Some(s) = suffix {
+                    rules.push(json!({"Name": "suffix", "Value": s}));
+                }
+                let s3_events = match kinds {
+                    StorageEvents::Created => json!(["s3:ObjectCreated:*"]),
+                    StorageEvents::Deleted => json!(["s3:ObjectRemoved:*"]),
+                    StorageEvents::All => json!(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]),
+                };
+                let mut p = json!({"Bucket": {"Ref": bucket_id}, "Events": s3_events});
+                if !rules.is_empty() {
+                    p["Filter"] = json!({"S3Key": {"Rules": rules}});
+                }
+                events.insert("Storage".into(), json!({"Type": "S3", "Properties": p}));
+            }
+            Trigger::Queue {
+                name,
+                batch_size,
+                window_ms,
+                max_receive_count,
+            } => {
+                let queue_id = format!("{}Queue", logical_id(name));
+                let dlq_id = format!("{}DeadLetterQueue", logical_id(name));
+                resources
+                    .entry(dlq_id.clone())
+                    .or_insert_with(|| json!({"Type": "AWS::SQS::Queue"}));
+                // AWS wants the visibility timeout at least the function timeout (6x recommended).
+                resources.entry(queue_id.clone()).or_insert_with(|| {
+                    json!({"Type": "AWS::SQS::Queue", "Properties": {
+                        "VisibilityTimeout": (spec.timeout_secs * 6).min(43_200),
+                        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]}, "maxReceiveCount": max_receive_count},
+                    }})
+                });
+                let mut p = json!({
+                    "Queue": {"Fn::GetAtt": [queue_id, "Arn"]},
+                    "BatchSize": batch_size,
+                    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                });
+                if *window_ms > 0 {
+                    p["MaximumBatchingWindowInSeconds"] = json!(window_ms.div_ceil(1000));
+                }
+                events.insert("Queue".into(), json!({"Type": "SQS", "Properties": p}));
+            }
+            Trigger::Schedule(expr) => {
+                let schedule = match expr {
+                    ScheduleExpr::Cron(c) => {
+                        aws_cron(c).map_err(|e| format!("function `{}`: {e}", spec.name))?
+                    }
+                    ScheduleExpr::Rate(r) => format!("rate({r})"),
+                };
+                events.insert(
+                    "Schedule".into(),
+                    json!({"Type": "Schedule", "Properties": {"Schedule": schedule}}),
+                );
+            }
+        }
+        if asynchronous {
+            let dlq_id = format!("{}DeadLetterQueue", logical_id(&spec.name));
+            resources.insert(dlq_id.clone(), json!({"Type": "AWS::SQS::Queue"}));
+            props.insert(
+                "DeadLetterQueue".into(),
+                json!({"Type": "SQS", "TargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]}}),
+            );
+            props.insert(
+                "EventInvokeConfig".into(),
+                json!({"MaximumRetryAttempts": spec.retries}),
+            );
+        }
+        if !events.is_empty() {
+            props.insert("Events".into(), Value::Object(events));
+        }
+        resources.insert(
+            id,
+            json!({"Type": "AWS::Serverless::Function", "Properties": props}),
+        );
+    }
+    let mut template = json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Description": description,
+        "Resources": resources,
+    });
+    if !outputs.is_empty() {
+        template["Outputs"] = Value::Object(outputs);
+    }
+    Ok(template)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crons_translate_to_eventbridge() {
+        assert_eq!(
+            aws_cron("0 */5 * * * *"),
+            Ok("cron(0/5 * * * ? *)".to_owned())
+        );
+        assert_eq!(
+            aws_cron("0 30 9 * * MON-FRI"),
+            Ok("cron(30 9 ? * MON-FRI *)".to_owned())
+        );
+        assert_eq!(
+            aws_cron("0 0 12 1 * * 2027"),
+            Ok("cron(0 12 1 * ? 2027)".to_owned())
+        );
+        assert!(aws_cron("*/10 * * * * *")
+            .unwrap_err()
+            .contains("minute resolution"));
+        assert!(aws_cron("0 0 0 1 * MON").is_err());
+    }
+
+    #[test]
+    fn logical_ids_are_alphanumeric() {
+        assert_eq!(logical_id("on-upload_v2"), "OnUploadV2");
+        assert_eq!(logical_id("hello"), "Hello");
+    }
+}

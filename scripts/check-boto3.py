@@ -1,0 +1,73 @@
+"""Calls functions on fnkit-local through the AWS SDK for Python (boto3), which we did not write:
+synchronous and asynchronous invocations, and a function error. Run by scripts/check-boto3.sh.
+"""
+import json
+import sys
+import time
+import urllib.request
+
+import boto3
+from botocore.config import Config
+
+base = sys.argv[1]
+client = boto3.client(
+    "lambda",
+    endpoint_url=base,
+    region_name="us-east-1",
+    aws_access_key_id="fnkit",
+    aws_secret_access_key="fnkit",
+    config=Config(retries={"max_attempts": 1}),
+)
+
+checks = 0
+
+
+def check(cond, what):
+    global checks
+    if not cond:
+        print(f"FAIL: {what}")
+        sys.exit(1)
+    checks += 1
+    print(f"ok: {what}")
+
+
+# Synchronous invocation.
+r = client.invoke(FunctionName="add", Payload=json.dumps({"a": 2, "b": 3}))
+check(r["StatusCode"] == 200, "RequestResponse answers 200")
+check("FunctionError" not in r, "no FunctionError on success")
+check(json.loads(r["Payload"].read()) == {"sum": 5}, "the payload is the function's answer")
+check(r["ResponseMetadata"]["HTTPHeaders"].get("x-amz-executed-version") == "$LATEST", "executed version $LATEST")
+
+# A function error.
+r = client.invoke(FunctionName="add", Payload=json.dumps({"a": 9223372036854775807, "b": 1}))
+check(r.get("FunctionError") == "Unhandled", "a failing function gives FunctionError=Unhandled")
+error = json.loads(r["Payload"].read())
+check(error["errorType"] == "Overflow", f"the error body carries errorType ({error})")
+
+# By ARN.
+r = client.invoke(FunctionName="arn:aws:lambda:us-east-1:000000000000:function:add", Payload=b'{"a":1,"b":1}')
+check(json.loads(r["Payload"].read()) == {"sum": 2}, "a function ARN works as the name")
+
+# Asynchronous invocation: accepted with 202, then run.
+r = client.invoke(FunctionName="add", InvocationType="Event", Payload=json.dumps({"a": 40, "b": 2}))
+check(r["StatusCode"] == 202, "Event answers 202")
+request_id = r["ResponseMetadata"]["RequestId"]
+deadline = time.time() + 20
+while True:
+    rows = json.load(urllib.request.urlopen(f"{base}/_fnkit/invocations?function=add&limit=50"))
+    row = next((x for x in rows if x["request_id"] == request_id), None)
+    if row is not None:
+        check(row["outcome"] == "ok" and row["trigger"] == "event", f"the Event invocation {request_id} ran ({row['outcome']})")
+        break
+    if time.time() > deadline:
+        check(False, f"the Event invocation {request_id} never ran")
+    time.sleep(0.1)
+
+# Unknown function.
+try:
+    client.invoke(FunctionName="nope", Payload=b"{}")
+    check(False, "an unknown function raises")
+except client.exceptions.ResourceNotFoundException:
+    check(True, "an unknown function raises ResourceNotFoundException")
+
+print(f"{checks} passed, 0 failed")
