@@ -30,12 +30,14 @@ for example in hello uploads orders cleanup; do
   cfn-lint "$template"
   ok "$example: cfn-lint accepts the SAM template"
   for zip in "$out"/lambda/*/bootstrap.zip; do
-    unzip -Z "$zip" | grep -qE '^-rwx.* bootstrap$' || { echo "FAIL: $zip has no executable bootstrap"; unzip -Z "$zip"; exit 1; }
+    listing=$(unzip -Z "$zip")
+    grep -qE '^-rwx.* bootstrap$' <<<"$listing" || { echo "FAIL: $zip has no executable bootstrap"; echo "$listing"; exit 1; }
   done
   ok "$example: every zip holds an executable bootstrap"
   first=$(ls "$out"/lambda/*/bootstrap.zip | head -1)
   unzip -q -o "$first" -d "$out/unzipped"
-  highest=$(objdump -T "$out/unzipped/bootstrap" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -V | tail -1)
+  symbols=$(objdump -T "$out/unzipped/bootstrap")
+  highest=$(grep -o 'GLIBC_[0-9.]*' <<<"$symbols" | sed 's/GLIBC_//' | sort -V | tail -1)
   [ "$(printf '%s\n2.34\n' "$highest" | sort -V | tail -1)" = "2.34" ] || { echo "FAIL: $example needs GLIBC_$highest > 2.34"; exit 1; }
   ok "$example: the packaged binary needs at most GLIBC_$highest (provided.al2023 has 2.34)"
 

@@ -74,7 +74,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
 pub fn zigbuild_available() -> bool {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     Command::new(cargo)
-        .args(["zigbuild", "--version"])
+        .args(["zigbuild", "--help"])
         .output()
         .is_ok_and(|o| o.status.success())
 }
