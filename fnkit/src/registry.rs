@@ -65,13 +65,17 @@ pub fn functions() -> Result<Vec<&'static FunctionDef>, DuplicateName> {
     let mut by_name: BTreeMap<&str, &'static FunctionDef> = BTreeMap::new();
     for def in inventory::iter::<FunctionDef> {
         if let Some(first) = by_name.insert(def.name(), def) {
+            let key = |d: &FunctionDef| (d.spec.source.file.to_string(), d.spec.source.line);
+            let (a, b) = if key(first) <= key(def) {
+                (first, def)
+            } else {
+                (def, first)
+            };
             let at = |d: &FunctionDef| format!("{}:{}", d.spec.source.file, d.spec.source.line);
-            let (a, b) = (at(first), at(def));
-            let (first, second) = if a <= b { (a, b) } else { (b, a) };
             return Err(DuplicateName {
                 name: def.name().to_owned(),
-                first,
-                second,
+                first: at(a),
+                second: at(b),
             });
         }
     }

@@ -138,6 +138,18 @@ async fn the_invoke_api_answers_as_aws_does() {
 }
 
 #[tokio::test]
+async fn an_answer_over_6_mb_is_refused_as_lambda_does() {
+    let emulator = start().await;
+    let fine = emulator.invoke("big", &json!({"n": 1000})).await;
+    assert_eq!(fine.json().as_str().map(str::len), Some(1000));
+    let big = emulator.invoke("big", &json!({"n": 7 * 1024 * 1024})).await;
+    assert_eq!(big.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(big.json()["errorType"], "Function.ResponseSizeTooLarge");
+    let after = emulator.invoke("big", &json!({"n": 3})).await;
+    assert_eq!(after.json(), json!("xxx"), "the worker goes on serving");
+}
+
+#[tokio::test]
 async fn an_event_invocation_is_accepted_with_202_and_runs_in_the_background() {
     let emulator = start().await;
     let accepted = request(

@@ -194,6 +194,12 @@ async fn whoami(_input: serde_json::Value, ctx: Context) -> serde_json::Value {
     })
 }
 
+/// Answers with `n` bytes of text: past 6 MB, Lambda refuses the answer.
+#[function]
+async fn big(input: serde_json::Value) -> String {
+    "x".repeat(input["n"].as_u64().unwrap_or(0) as usize)
+}
+
 /// Fails with a typed error.
 #[function]
 async fn fail(_input: serde_json::Value) -> Result<serde_json::Value, Error> {
