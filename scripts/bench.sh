@@ -4,6 +4,7 @@
 # test); needs wrk and hey (installed from Debian's packages when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 need() { command -v "$1" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }; }
 need wrk wrk
@@ -18,16 +19,8 @@ trap cleanup EXIT
 
 # Starts the emulator on a free port; sets URL and PID.
 emulator() {
-  local log="$work/emulator-$RANDOM.log"
-  "$T/fnkit-local" --port 0 --state-dir "$work/state-$RANDOM" "$@" >"$log" 2>&1 &
-  PID=$!
+  start_emulator "$work/emulator-$RANDOM.log" "$T/fnkit-local" --state-dir "$work/state-$RANDOM" "$@"
   pids+=("$PID")
-  for _ in $(seq 200); do
-    URL=$(grep -o 'on http://[0-9.:]*' "$log" | head -1 | cut -c4- || true)
-    [ -n "$URL" ] && return
-    sleep 0.05
-  done
-  cat "$log" >&2; exit 1
 }
 rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
 ms() { python3 -c "import sys; print(round(float(sys.argv[1]) * 1000, 2))" "$1"; }

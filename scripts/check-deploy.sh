@@ -7,6 +7,7 @@
 # (PyPI) when missing. Called by .ci/run after the README's test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 command -v cargo-zigbuild >/dev/null || cargo install --locked -q cargo-zigbuild
 python3 -c "import ziglang" 2>/dev/null || python3 -m pip install -q ziglang
@@ -63,17 +64,9 @@ done
 
 # The zigbuild binary, taken out of its zip, serves under the Runtime API (fnkit-local's).
 unzip -q -o "$work/hello/lambda/hello/bootstrap.zip" -d "$work/run"
-log="$work/run.log"
-target/debug/fnkit-local --bin "$work/run/bootstrap" --port 0 --state-dir "$work/state" >"$log" 2>&1 &
-pids+=($!)
-url=""
-for _ in $(seq 200); do
-  url=$(grep -o 'on http://[0-9.:]*' "$log" | head -1 | cut -c4- || true)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-[ -n "$url" ] || { cat "$log"; exit 1; }
-answer=$(curl -s "$url/hello/zig")
-case "$answer" in "hello, zig!"*) ok "the packaged bootstrap answers: $answer" ;; *) echo "FAIL: $answer"; cat "$log"; exit 1 ;; esac
+start_emulator "$work/run.log" target/debug/fnkit-local --bin "$work/run/bootstrap" --state-dir "$work/state"
+pids+=("$PID")
+answer=$(curl -s "$URL/hello/zig")
+case "$answer" in "hello, zig!"*) ok "the packaged bootstrap answers: $answer" ;; *) echo "FAIL: $answer"; cat "$work/run.log"; exit 1 ;; esac
 
 echo "$passed passed, 0 failed"

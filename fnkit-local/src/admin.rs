@@ -10,17 +10,26 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 
 use crate::core::Core;
-use crate::server::{json, Reply};
+use crate::server::{json, query, Reply};
 
-fn query(req: &Request<Incoming>, key: &str) -> Option<String> {
-    req.uri().query()?.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == key).then(|| {
-            percent_encoding::percent_decode_str(v)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-    })
+/// Answers with what a (blocking) ledger read returns, as JSON.
+async fn from_ledger<T: serde::Serialize + Send + 'static>(
+    read: impl FnOnce() -> Result<T, crate::ledger::LedgerError> + Send + 'static,
+) -> Reply {
+    let failed = |message: String| {
+        json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &serde_json::json!({"message": message}),
+        )
+    };
+    match tokio::task::spawn_blocking(read).await {
+        Ok(Ok(value)) => json(
+            StatusCode::OK,
+            &serde_json::to_value(value).unwrap_or_default(),
+        ),
+        Ok(Err(e)) => failed(e.to_string()),
+        Err(e) => failed(e.to_string()),
+    }
 }
 
 pub(crate) async fn handle(
@@ -44,41 +53,11 @@ pub(crate) async fn handle(
                 .unwrap_or(100u32)
                 .min(10_000);
             let ledger = core.ledger.clone();
-            match tokio::task::spawn_blocking(move || {
-                ledger.invocations(function.as_deref(), limit)
-            })
-            .await
-            {
-                Ok(Ok(rows)) => json(
-                    StatusCode::OK,
-                    &serde_json::to_value(rows).unwrap_or_default(),
-                ),
-                Ok(Err(e)) => json(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &serde_json::json!({"message": e.to_string()}),
-                ),
-                Err(e) => json(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &serde_json::json!({"message": e.to_string()}),
-                ),
-            }
+            from_ledger(move || ledger.invocations(function.as_deref(), limit)).await
         }
         "stats" => {
             let ledger = core.ledger.clone();
-            match tokio::task::spawn_blocking(move || ledger.stats()).await {
-                Ok(Ok(stats)) => json(
-                    StatusCode::OK,
-                    &serde_json::to_value(stats).unwrap_or_default(),
-                ),
-                Ok(Err(e)) => json(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &serde_json::json!({"message": e.to_string()}),
-                ),
-                Err(e) => json(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &serde_json::json!({"message": e.to_string()}),
-                ),
-            }
+            from_ledger(move || ledger.stats()).await
         }
         "metrics" => {
             let gauges: Vec<(String, usize, usize)> = core

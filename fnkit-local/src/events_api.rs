@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 
 use crate::core::Core;
-use crate::server::{body, json, Reply, MAX_ASYNC_PAYLOAD_BYTES};
+use crate::server::{body, json, query, Reply, MAX_ASYNC_PAYLOAD_BYTES};
 use crate::storage::{self, PutError};
 use crate::store::{Kind, NewMessage};
 
@@ -32,17 +32,6 @@ fn internal(message: impl std::fmt::Display) -> Reply {
         StatusCode::INTERNAL_SERVER_ERROR,
         &serde_json::json!({"message": message.to_string()}),
     )
-}
-
-fn query(req: &Request<Incoming>, key: &str) -> Option<String> {
-    req.uri().query()?.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == key).then(|| {
-            percent_encoding::percent_decode_str(v)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-    })
 }
 
 /// Handles `rest` (the path after `/_fnkit/`) if it is an event API; `Err(req)` otherwise.

@@ -50,6 +50,18 @@ pub(crate) fn aws_error(
     response
 }
 
+/// A query parameter of a request, percent-decoded.
+pub(crate) fn query(req: &Request<Incoming>, key: &str) -> Option<String> {
+    req.uri().query()?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == key).then(|| {
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
+}
+
 /// Reads a request body of at most `limit` bytes.
 pub(crate) async fn body(
     req: Request<Incoming>,

@@ -209,3 +209,11 @@ pub async fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Ve
         body,
     }
 }
+
+/// The element of a JSON array whose `key` is `value` (panics if there is none).
+pub fn entry(list: &serde_json::Value, key: &str, value: &str) -> serde_json::Value {
+    list.as_array()
+        .and_then(|items| items.iter().find(|item| item[key] == value))
+        .cloned()
+        .unwrap_or_else(|| panic!("no element with {key} = {value} in {list}"))
+}

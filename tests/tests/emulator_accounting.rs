@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use fnkit_local::Config;
-use fnkit_tests::emulator::{Served, TestEmulator};
+use fnkit_tests::emulator::{entry, Served, TestEmulator};
 use serde_json::json;
 
 fn fixtures() -> PathBuf {
@@ -152,13 +152,7 @@ async fn ledger_rows_match_what_the_client_saw_and_survive_a_restart() {
     )
     .await;
     let stats = again.admin("/_fnkit/stats").await;
-    let echo = stats
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["function"] == "echo")
-        .unwrap()
-        .clone();
+    let echo = entry(&stats, "function", "echo");
     assert_eq!(echo["invocations"], 3);
     assert_eq!(echo["errors"], 1);
     assert_eq!(echo["cold_starts"], 1);

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use fnkit_tests::emulator::{request, Served, TestEmulator};
+use fnkit_tests::emulator::{entry, request, Served, TestEmulator};
 use serde_json::json;
 
 fn fixtures() -> PathBuf {
@@ -219,22 +219,10 @@ async fn a_function_built_with_the_official_lambda_runtime_crate_runs_unchanged(
 async fn the_admin_api_lists_functions_with_urls_and_serves_prometheus_metrics() {
     let emulator = start().await;
     let functions = emulator.admin("/_fnkit/functions").await;
-    let item = functions
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "get_item")
-        .unwrap()
-        .clone();
+    let item = entry(&functions, "name", "get_item");
     assert_eq!(item["url"], format!("GET {}/items/{{id}}", emulator.base));
     assert_eq!(item["trigger"]["type"], "http");
-    let slow = functions
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["name"] == "slow")
-        .unwrap()
-        .clone();
+    let slow = entry(&functions, "name", "slow");
     assert_eq!(slow["concurrency"], 1);
 
     let _ = emulator.invoke("echo", &json!({})).await;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fnkit_local::Reuse;
-use fnkit_tests::emulator::{Served, TestEmulator};
+use fnkit_tests::emulator::{entry, Served, TestEmulator};
 use serde_json::json;
 
 fn fixtures() -> PathBuf {
@@ -165,13 +165,7 @@ async fn over_its_concurrency_a_call_is_throttled_with_429() {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let functions = emulator.admin("/_fnkit/functions").await;
-        let slow = functions
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["name"] == "slow")
-            .unwrap()
-            .clone();
+        let slow = entry(&functions, "name", "slow");
         if slow["in_flight"] == 1 {
             break;
         }
@@ -199,13 +193,7 @@ async fn over_its_concurrency_a_call_is_throttled_with_429() {
     .await;
     assert_eq!(throttled["outcome"], "throttled");
     let stats = emulator.admin("/_fnkit/stats").await;
-    let slow = stats
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["function"] == "slow")
-        .unwrap()
-        .clone();
+    let slow = entry(&stats, "function", "slow");
     assert_eq!(slow["throttles"], 1);
     assert_eq!(slow["invocations"], 2);
 }

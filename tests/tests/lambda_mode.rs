@@ -95,8 +95,7 @@ async fn http_error_with_a_status_is_a_response_not_a_failure() {
 
 #[tokio::test]
 async fn s3_event_reaches_the_storage_function_with_its_key_url_decoded() {
-    let dir = std::env::temp_dir().join(format!("fnkit-s3-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fnkit_tests::emulator::temp_dir("s3");
     let out = dir.join("uploads.txt");
     let _ = std::fs::remove_file(&out);
     let api = RuntimeApi::start().await;
@@ -159,8 +158,7 @@ async fn sqs_batch_is_answered_with_batch_item_failures() {
 
 #[tokio::test]
 async fn malformed_event_is_a_typed_error_and_the_handler_is_not_called() {
-    let dir = std::env::temp_dir().join(format!("fnkit-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fnkit_tests::emulator::temp_dir("bad");
     let out = dir.join("never.txt");
     let _ = std::fs::remove_file(&out);
     let api = RuntimeApi::start().await;

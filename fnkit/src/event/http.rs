@@ -320,46 +320,67 @@ fn encode_query(map: &aws_lambda_events::query_map::QueryMap) -> String {
         .join("&")
 }
 
-fn from_v1(event: ApiGatewayProxyRequest) -> Result<HttpRequest, Error> {
-    let headers = if event.multi_value_headers.is_empty() {
-        event.headers
+/// The parts of a REST API (v1) or ALB request that become an HTTP request.
+struct MultiValueRequest {
+    method: Method,
+    path: Option<String>,
+    headers: HeaderMap,
+    multi_value_headers: HeaderMap,
+    query: aws_lambda_events::query_map::QueryMap,
+    multi_value_query: aws_lambda_events::query_map::QueryMap,
+    body: Option<String>,
+    base64: bool,
+    params: HashMap<String, String>,
+}
+
+/// v1 and ALB requests carry single- and multi-value maps; the multi-value ones win when present.
+fn from_multi_value(r: MultiValueRequest) -> Result<HttpRequest, Error> {
+    let headers = if r.multi_value_headers.is_empty() {
+        r.headers
     } else {
-        event.multi_value_headers
+        r.multi_value_headers
     };
-    let query = if event.multi_value_query_string_parameters.is_empty() {
-        encode_query(&event.query_string_parameters)
+    let query = if r.multi_value_query.is_empty() {
+        encode_query(&r.query)
     } else {
-        encode_query(&event.multi_value_query_string_parameters)
+        encode_query(&r.multi_value_query)
     };
     build(
-        event.http_method,
-        event.path.as_deref().unwrap_or("/"),
+        r.method,
+        r.path.as_deref().unwrap_or("/"),
         &query,
         headers,
-        body_from(event.body, event.is_base64_encoded)?,
-        event.path_parameters,
+        body_from(r.body, r.base64)?,
+        r.params,
     )
 }
 
-fn from_alb(event: AlbTargetGroupRequest) -> Result<HttpRequest, Error> {
-    let headers = if event.multi_value_headers.is_empty() {
-        event.headers
-    } else {
-        event.multi_value_headers
-    };
-    let query = if event.multi_value_query_string_parameters.is_empty() {
-        encode_query(&event.query_string_parameters)
-    } else {
-        encode_query(&event.multi_value_query_string_parameters)
-    };
-    build(
-        event.http_method,
-        event.path.as_deref().unwrap_or("/"),
-        &query,
-        headers,
-        body_from(event.body, event.is_base64_encoded)?,
-        HashMap::new(),
-    )
+fn from_v1(e: ApiGatewayProxyRequest) -> Result<HttpRequest, Error> {
+    from_multi_value(MultiValueRequest {
+        method: e.http_method,
+        path: e.path,
+        headers: e.headers,
+        multi_value_headers: e.multi_value_headers,
+        query: e.query_string_parameters,
+        multi_value_query: e.multi_value_query_string_parameters,
+        body: e.body,
+        base64: e.is_base64_encoded,
+        params: e.path_parameters,
+    })
+}
+
+fn from_alb(e: AlbTargetGroupRequest) -> Result<HttpRequest, Error> {
+    from_multi_value(MultiValueRequest {
+        method: e.http_method,
+        path: e.path,
+        headers: e.headers,
+        multi_value_headers: e.multi_value_headers,
+        query: e.query_string_parameters,
+        multi_value_query: e.multi_value_query_string_parameters,
+        body: e.body,
+        base64: e.is_base64_encoded,
+        params: HashMap::new(),
+    })
 }
 
 /// Whether a body must travel base64-encoded: not UTF-8, or a binary content type.

@@ -279,6 +279,13 @@ impl Client {
                 tracing::error!(%status, "the Runtime API refused the answer to {path}: {body}");
                 Ok(())
             }
+            // The server may close the connection while a large answer is still being sent
+            // (it refused it after 6 MB): the answer is lost either way, the process is not. A
+            // Runtime API that is really gone fails the next `/next`, which ends the process.
+            Err(LambdaError::Http { source, .. }) => {
+                tracing::error!("sending the answer to {path} failed: {source}");
+                Ok(())
+            }
             Err(e) => Err(e),
         }
     }
