@@ -333,14 +333,16 @@ impl Environment {
         memory::kb_to_mb(self.peak_kb)
     }
 
-    /// Marks the end of an invocation; returns its START line if it was not logged yet.
+    /// Marks the end of an invocation; returns its START line if it was not logged yet. The
+    /// request id stays on for output the worker wrote before answering but that is read after
+    /// (the pipe and the answer race), until the next invocation.
     pub fn finish(&mut self) -> Option<String> {
         self.last_used = Instant::now();
         self.current_request
             .lock()
             .unwrap()
-            .take()
-            .and_then(|(_, start)| start)
+            .as_mut()
+            .and_then(|(_, start)| start.take())
     }
 
     /// Stops the worker (SIGKILL) and its API.

@@ -52,6 +52,25 @@ async fn the_report_line_has_lambdas_fields_in_lambdas_order() {
             .find(|l| l.contains("REPORT") && l.contains(id))
             .unwrap_or_else(|| panic!("no REPORT for {id}: {log:#?}"));
         assert!(line.starts_with("[whoami] REPORT RequestId: "), "{line}");
+        let start = log
+            .iter()
+            .position(|l| *l == format!("[whoami] START RequestId: {id} Version: $LATEST"))
+            .expect("a START line");
+        let printed = log
+            .iter()
+            .position(|l| *l == format!("[whoami {id}] whoami was called"))
+            .expect("the worker's stdout, prefixed");
+        let end = log
+            .iter()
+            .position(|l| *l == format!("[whoami] END RequestId: {id}"))
+            .expect("an END line");
+        let report = log.iter().position(|l| l == line).unwrap();
+        // The output may be read after the answer (a pipe and a socket race), but START comes
+        // before it and it keeps its request id.
+        assert!(
+            start < printed && end < report,
+            "START, the function's output, END, REPORT: {log:#?}"
+        );
         let fields = parse_report(line);
         let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
         let mut expected = vec![

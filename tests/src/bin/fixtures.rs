@@ -180,6 +180,7 @@ async fn slow(input: serde_json::Value) -> serde_json::Value {
 /// Tells what the platform told it: time left, memory, names, environment.
 #[function(timeout = "7s", memory = 256)]
 async fn whoami(_input: serde_json::Value, ctx: Context) -> serde_json::Value {
+    println!("whoami was called");
     serde_json::json!({
         "remaining_ms": ctx.remaining_time().as_millis() as u64,
         "memory_mb": ctx.memory_limit_mb(),
