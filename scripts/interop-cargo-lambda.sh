@@ -18,21 +18,22 @@ fi
 
 port=$((20000 + RANDOM % 20000))
 log=$(mktemp)
-(cd examples/hello && cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" >"$log" 2>&1) &
+# cargo-lambda names a function after its binary (`hello`); _HANDLER picks `add` inside it.
+(cd examples/hello && setsid cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$port" --env-var _HANDLER=add >"$log" 2>&1) &
 watch=$!
-trap 'kill $watch 2>/dev/null; pkill -f "cargo-lambda watch" 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill $watch 2>/dev/null || true; pkill -f "cargo-lambda watch" 2>/dev/null || true; rm -f "$log"' EXIT
 
 invoke() { cargo lambda invoke --invoke-address 127.0.0.1 --invoke-port "$port" "$@"; }
 for _ in $(seq 600); do
-  invoke --data-ascii '{"a":1,"b":2}' add >/dev/null 2>&1 && break
+  invoke --data-ascii '{"a":1,"b":2}' hello >/dev/null 2>&1 && break
   sleep 1
 done
 
-answer=$(invoke --data-ascii '{"a":20,"b":22}' add)
+answer=$(invoke --data-ascii '{"a":20,"b":22}' hello)
 [ "$answer" = '{"sum":42}' ] || { echo "FAIL: add answered $answer"; cat "$log"; exit 1; }
-echo "ok: cargo lambda invoke add -> $answer"
+echo "ok: cargo lambda invoke (add) -> $answer"
 
-error=$(invoke --data-ascii '{"a":"x"}' add 2>&1 || true)
+error=$(invoke --data-ascii '{"a":"x"}' hello 2>&1 || true)
 echo "$error" | grep -q "Runtime.UnmarshalError" || { echo "FAIL: a malformed event gave: $error"; exit 1; }
 echo "ok: a malformed event is a Runtime.UnmarshalError"
 echo "2 passed, 0 failed"

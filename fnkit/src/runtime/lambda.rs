@@ -186,16 +186,10 @@ struct Client {
 
 impl Client {
     async fn connect(api: &str) -> Result<Client, LambdaError> {
-        let (authority, prefix) = match api.split_once('/') {
-            Some((authority, prefix)) => (
-                authority.to_owned(),
-                format!("/{}", prefix.trim_matches('/')),
-            ),
-            None => (api.to_owned(), String::new()),
-        };
+        let (authority, base) = split_api(api);
         let sender = open(&authority).await?;
         Ok(Client {
-            base: format!("{prefix}/2018-06-01"),
+            base,
             authority,
             sender,
         })
@@ -247,12 +241,9 @@ impl Client {
                     }
                     return Ok((parts.headers, body));
                 }
-                // A kept-alive connection the server closed while idle: reopen once and retry.
-                Err(e)
-                    if attempts == 1
-                        && (e.is_closed() || e.is_incomplete_message())
-                        && method == Method::GET =>
-                {
+                // A kept-alive connection the server closed (idle, or after refusing a large answer):
+                // reopen once and ask again.
+                Err(_) if attempts == 1 && method == Method::GET => {
                     self.sender = open(&self.authority).await?;
                 }
                 Err(e) => return Err(http_err(e)),
@@ -291,6 +282,21 @@ impl Client {
     }
 }
 
+/// `AWS_LAMBDA_RUNTIME_API` is `host:port` on Lambda; other Runtime API servers (cargo-lambda's)
+/// give a URL with a scheme and a base path, accepted too. Returns the authority to connect to
+/// and the path every request starts with.
+fn split_api(api: &str) -> (String, String) {
+    let api = api.strip_prefix("http://").unwrap_or(api);
+    match api.split_once('/') {
+        Some((authority, prefix)) if !prefix.trim_matches('/').is_empty() => (
+            authority.to_owned(),
+            format!("/{}/2018-06-01", prefix.trim_matches('/')),
+        ),
+        Some((authority, _)) => (authority.to_owned(), "/2018-06-01".to_owned()),
+        None => (api.to_owned(), "/2018-06-01".to_owned()),
+    }
+}
+
 async fn open(authority: &str) -> Result<SendRequest<Full<Bytes>>, LambdaError> {
     let connect_err = |source| LambdaError::Connect {
         api: authority.to_owned(),
@@ -310,4 +316,21 @@ async fn open(authority: &str) -> Result<SendRequest<Full<Bytes>>, LambdaError> 
         }
     });
     Ok(sender)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_api;
+
+    #[test]
+    fn the_runtime_api_address_may_carry_a_scheme_and_a_path() {
+        let plain = ("127.0.0.1:9001".to_owned(), "/2018-06-01".to_owned());
+        assert_eq!(split_api("127.0.0.1:9001"), plain);
+        assert_eq!(split_api("http://127.0.0.1:9001"), plain);
+        assert_eq!(split_api("http://127.0.0.1:9001/"), plain);
+        assert_eq!(
+            split_api("127.0.0.1:9001/rt/x/"),
+            ("127.0.0.1:9001".to_owned(), "/rt/x/2018-06-01".to_owned())
+        );
+    }
 }
