@@ -195,7 +195,9 @@ fn key_of(bucket_dir: &Path, path: &Path) -> Option<String> {
     (!temp && !key.is_empty()).then_some(key)
 }
 
-fn meta_of(path: &Path) -> std::io::Result<Option<ObjectMeta>> {
+/// The object's metadata; its content is read (for the MD5 eTag) only when its size or mtime
+/// differ from `known`, so a start-up scan of unchanged buckets stats files without reading them.
+fn meta_of(path: &Path, known: Option<&ObjectMeta>) -> std::io::Result<Option<ObjectMeta>> {
     let metadata = match std::fs::metadata(path) {
         Ok(m) if m.is_file() => m,
         Ok(_) => return Ok(None),
@@ -207,6 +209,9 @@ fn meta_of(path: &Path) -> std::io::Result<Option<ObjectMeta>> {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_nanos() as i64;
+    if let Some(k) = known.filter(|k| k.size == metadata.len() && k.mtime_ns == mtime_ns) {
+        return Ok(Some(k.clone()));
+    }
     let bytes = std::fs::read(path)?;
     let etag = format!("{:x}", Md5::digest(&bytes));
     Ok(Some(ObjectMeta {
@@ -220,8 +225,8 @@ fn meta_of(path: &Path) -> std::io::Result<Option<ObjectMeta>> {
 /// events of the storage functions that match it, in one transaction.
 pub(crate) fn reconcile(core: &Core, bucket: &str, key: &str) -> Result<(), String> {
     let path = core.config.buckets_root().join(bucket).join(key);
-    let now = meta_of(&path).map_err(|e| e.to_string())?;
     let before = core.store.object(bucket, key).map_err(|e| e.to_string())?;
+    let now = meta_of(&path, before.as_ref()).map_err(|e| e.to_string())?;
     let change = match (&before, &now) {
         (None, None) => return Ok(()),
         (Some(b), Some(n)) if b.size == n.size && b.etag == n.etag => {
