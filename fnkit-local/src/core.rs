@@ -93,7 +93,7 @@ pub(crate) struct Core {
     pub ledger: Ledger,
     pub logs: Logs,
     pub metrics: Metrics,
-    pub routes: Vec<crate::gateway::RouteEntry>,
+    pub routes: fnkit::route::RouteTable,
     pub store: Arc<crate::store::Store>,
     wakers: HashMap<(crate::store::Kind, String), Arc<tokio::sync::Notify>>,
     global: Arc<Semaphore>,
@@ -108,6 +108,7 @@ impl Core {
         ledger: Ledger,
         store: Arc<crate::store::Store>,
         logs: Logs,
+        routes: fnkit::route::RouteTable,
     ) -> Core {
         // Functions find the local buckets (folders) here; on AWS they would use S3.
         let buckets = config.buckets_root();
@@ -143,11 +144,6 @@ impl Core {
                 (f.spec.name.to_string(), Arc::new(f))
             })
             .collect();
-        let routes = crate::gateway::table(
-            functions
-                .iter()
-                .map(|(name, f)| (name.as_str(), &f.spec.trigger)),
-        );
         let mut wakers = HashMap::new();
         for (name, f) in &functions {
             wakers.insert((crate::store::Kind::Async, name.clone()), Arc::default());

@@ -42,6 +42,9 @@ pub enum EmulatorError {
     /// Nothing to serve.
     #[error("no functions to serve: the binaries register no #[function]")]
     NoFunctions,
+    /// Two functions' routes match the same requests, or a route is malformed.
+    #[error(transparent)]
+    Routes(#[from] fnkit::manifest::RoutesError),
     /// The listener failed.
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
@@ -108,6 +111,9 @@ impl EmulatorBuilder {
         if functions.is_empty() {
             return Err(EmulatorError::NoFunctions);
         }
+        // One route table across every binary: two routes that would match the same requests
+        // are refused here, naming both functions and where they are defined.
+        let routes = fnkit::manifest::route_table(functions.iter().map(|(spec, _)| spec))?;
         let ledger = Ledger::open(&self.config.state_dir)?;
         let store = Arc::new(crate::store::Store::open(&self.config.state_dir)?);
         let logs = self.logs.unwrap_or_default();
@@ -118,7 +124,14 @@ impl EmulatorBuilder {
             ));
         }
         Ok(Emulator {
-            core: Arc::new(Core::new(functions, self.config, ledger, store, logs)),
+            core: Arc::new(Core::new(
+                functions,
+                self.config,
+                ledger,
+                store,
+                logs,
+                routes,
+            )),
         })
     }
 }

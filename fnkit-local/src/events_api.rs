@@ -192,7 +192,7 @@ async fn object(core: &Core, bucket: &str, key: &str, req: Request<Incoming>) ->
 /// `POST /_fnkit/queues/{name}/messages`: one message or an array; each either any JSON value
 /// (the body) or `{"body": ..., "attributes": {...}, "delay_seconds": n}`.
 async fn send(core: &Core, queue: &str, req: Request<Incoming>) -> Reply {
-    if let Err(e) = crate::storage::check_queue(queue) {
+    if let Err(e) = fnkit_spec::names::queue_name(queue) {
         return bad_request(e);
     }
     let default_delay: u64 = query(&req, "delay_seconds")

@@ -6,8 +6,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use fnkit::event::http::{decode_response, to_v2_event};
-use fnkit::manifest::Trigger;
-use fnkit::route::Route;
 use http::{HeaderValue, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -18,58 +16,15 @@ use crate::report::Outcome;
 use crate::runtime_api::MAX_RESPONSE_BYTES;
 use crate::server::{body, json, Reply};
 
-/// One HTTP route of a served function.
-pub(crate) struct RouteEntry {
-    pub method: String,
-    pub path: String,
-    pub route: Route,
-    pub function: String,
-}
-
-/// The HTTP routes of `functions`, most specific first; built once at start-up.
-pub(crate) fn table<'a>(
-    functions: impl Iterator<Item = (&'a str, &'a Trigger)>,
-) -> Vec<RouteEntry> {
-    let mut routes: Vec<RouteEntry> = functions
-        .filter_map(|(name, trigger)| match trigger {
-            Trigger::Http { method, path } => Some(RouteEntry {
-                method: method.to_string(),
-                path: path.to_string(),
-                route: Route::parse(path),
-                function: name.to_owned(),
-            }),
-            _ => None,
-        })
-        .collect();
-    routes.sort_by(|a, b| {
-        b.route
-            .specificity()
-            .cmp(&a.route.specificity())
-            .then(a.path.cmp(&b.path))
-    });
-    routes
-}
-
 pub(crate) async fn handle(core: Arc<Core>, req: Request<Incoming>) -> Reply {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
-    let found = core
-        .routes
-        .iter()
-        .filter(|r| {
-            r.method == "ANY" || r.method == method || (method == "HEAD" && r.method == "GET")
-        })
-        .find(|r| r.route.matches(&path).is_some());
-    let Some(RouteEntry {
-        path: route,
-        function,
-        ..
-    }) = found
-    else {
+    let Some(found) = core.routes.find(&method, &path) else {
         let listed: Vec<String> = core
             .routes
+            .entries()
             .iter()
-            .map(|r| format!("{} {} -> {}", r.method, r.path, r.function))
+            .map(|r| format!("{} {} -> {}", r.method, r.route, r.function))
             .collect();
         return json(
             StatusCode::NOT_FOUND,
@@ -86,6 +41,7 @@ pub(crate) async fn handle(core: Arc<Core>, req: Request<Incoming>) -> Reply {
         }
     };
     let request = http::Request::from_parts(parts, fnkit::Body::from(bytes));
+    let (route, function) = (found.entry.route.as_str(), found.entry.function.as_str());
     let event = to_v2_event(&request, Some(route));
     let payload = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
     match core.invoke(function, payload, Mode::Sync, "http").await {

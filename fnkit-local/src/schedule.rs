@@ -2,46 +2,14 @@
 //! an EventBridge scheduled event delivered asynchronously (stored first, retried on failure).
 //! `POST /_fnkit/schedules/{function}` fires one now; `--no-schedules` stops the clock.
 
-use std::str::FromStr;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use chrono::Utc;
-use fnkit::manifest::{ScheduleExpr, Trigger};
+use fnkit::manifest::Trigger;
 
 use crate::core::Core;
 use crate::store::{Kind, NewMessage};
-
-/// The next firing after `after`, or `None` if the expression never fires again.
-pub(crate) fn next_after(
-    expr: &ScheduleExpr,
-    after: chrono::DateTime<Utc>,
-    started: chrono::DateTime<Utc>,
-) -> Option<chrono::DateTime<Utc>> {
-    match expr {
-        ScheduleExpr::Cron(c) => cron::Schedule::from_str(c).ok()?.after(&after).next(),
-        ScheduleExpr::Rate(r) => {
-            let period = rate_period(r)?;
-            // Rates count from the emulator's start, as EventBridge counts from the rule's creation.
-            let elapsed = (after - started).to_std().unwrap_or_default();
-            let periods = elapsed.as_millis() / period.as_millis() + 1;
-            Some(started + chrono::Duration::from_std(period * periods as u32).ok()?)
-        }
-    }
-}
-
-/// The period of a rate such as `5 minutes`.
-pub(crate) fn rate_period(rate: &str) -> Option<Duration> {
-    let mut parts = rate.split_whitespace();
-    let n: u64 = parts.next()?.parse().ok()?;
-    let unit = match parts.next()? {
-        "minute" | "minutes" => 60,
-        "hour" | "hours" => 3600,
-        "day" | "days" => 86_400,
-        _ => return None,
-    };
-    (n > 0).then(|| Duration::from_secs(n * unit))
-}
 
 /// Stores a scheduled event for `function` (fired at `time`) and wakes its delivery; returns
 /// the event id.
@@ -89,7 +57,7 @@ pub(crate) fn start(core: &Arc<Core>) -> Vec<tokio::task::JoinHandle<()>> {
             let core = core.clone();
             tokio::spawn(async move {
                 let mut after = Utc::now();
-                while let Some(next) = next_after(&expr, after, started) {
+                while let Some(next) = expr.next_after(after, started) {
                     let wait = (next - Utc::now()).to_std().unwrap_or_default();
                     tokio::time::sleep(wait).await;
                     if let Err(e) = fire(&core, &name, next.into()) {
@@ -101,31 +69,4 @@ pub(crate) fn start(core: &Arc<Core>) -> Vec<tokio::task::JoinHandle<()>> {
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn cron_with_seconds_and_rates_give_the_next_time() {
-        let t = Utc.with_ymd_and_hms(2026, 11, 27, 10, 3, 7).unwrap();
-        let cron = ScheduleExpr::Cron("0 */5 * * * *".into());
-        assert_eq!(
-            next_after(&cron, t, t),
-            Some(Utc.with_ymd_and_hms(2026, 11, 27, 10, 5, 0).unwrap())
-        );
-        let rate = ScheduleExpr::Rate("5 minutes".into());
-        assert_eq!(
-            next_after(&rate, t, t),
-            Some(t + chrono::Duration::minutes(5))
-        );
-        assert_eq!(
-            next_after(&rate, t + chrono::Duration::minutes(7), t),
-            Some(t + chrono::Duration::minutes(10))
-        );
-        assert_eq!(rate_period("1 day"), Some(Duration::from_secs(86_400)));
-        assert_eq!(rate_period("0 days"), None);
-    }
 }

@@ -37,8 +37,8 @@ const TEMP_PREFIX: &str = ".fnkit-upload-";
 /// Why a bucket or key is refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub(crate) enum KeyError {
-    #[error("`{0}` is not a valid bucket name (3 to 63 lower-case letters, digits, `.` or `-`)")]
-    Bucket(String),
+    #[error(transparent)]
+    Bucket(#[from] fnkit_spec::names::NameError),
     #[error("the key is empty")]
     Empty,
     #[error("the key is longer than 1024 bytes")]
@@ -50,17 +50,7 @@ pub(crate) enum KeyError {
 }
 
 pub(crate) fn check_bucket(bucket: &str) -> Result<(), KeyError> {
-    let ok = (3..=63).contains(&bucket.len())
-        && bucket
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
-        && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
-    if ok {
-        Ok(())
-    } else {
-        Err(KeyError::Bucket(bucket.to_owned()))
-    }
+    Ok(fnkit_spec::names::bucket_name(bucket)?)
 }
 
 /// The file of `bucket`/`key` under `root`, or why the key is refused. Only plain, relative,
@@ -496,22 +486,6 @@ async fn debounce(
             }
         }
     }
-}
-
-/// Checks a queue name as SQS does: 1 to 80 letters, digits, `-` and `_` (`.fifo` may end it).
-pub(crate) fn check_queue(name: &str) -> Result<(), String> {
-    let stem = name.strip_suffix(".fifo").unwrap_or(name);
-    if stem.is_empty()
-        || name.len() > 80
-        || !stem
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(format!(
-            "`{name}` is not a valid queue name (1 to 80 letters, digits, `-` or `_`)"
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

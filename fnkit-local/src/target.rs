@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fnkit::manifest::{Manifest, MANIFEST_VERSION};
+use fnkit::manifest::Manifest;
 
 /// A failure to find, build or describe a binary.
 #[derive(Debug, thiserror::Error)]
@@ -221,11 +221,7 @@ pub fn describe(bin: &Path) -> Result<Manifest, TargetError> {
             fnkit::DESCRIBE_FLAG
         ))
     })?;
-    if manifest.manifest_version != MANIFEST_VERSION {
-        return Err(err(format!(
-            "manifest version {} is not {MANIFEST_VERSION}; rebuild it with this fnkit",
-            manifest.manifest_version
-        )));
-    }
+    // Everything downstream (routes, clocks, deploy files) relies on the rules the macro applies.
+    manifest.check().map_err(|e| err(e.to_string()))?;
     Ok(manifest)
 }

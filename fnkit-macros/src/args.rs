@@ -11,7 +11,10 @@ use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, LitStr, Token};
 
 use crate::errors::Errors;
-use crate::values::{self, RateUnit};
+use fnkit_spec::manifest::{self as spec, ScheduleExpr, StorageEvents, Trigger};
+use fnkit_spec::{names, route};
+
+use crate::values;
 
 const KEYS: &[&str] = &[
     "trigger",
@@ -37,51 +40,6 @@ pub(crate) struct Args {
     pub concurrency: Option<u32>,
     pub retries: u32,
     pub krate: Option<syn::Path>,
-}
-
-pub(crate) enum Trigger {
-    Event,
-    Http {
-        method: String,
-        path: String,
-    },
-    Storage {
-        bucket: String,
-        prefix: Option<String>,
-        suffix: Option<String>,
-        events: StorageEvents,
-    },
-    Queue {
-        name: String,
-        batch_size: u32,
-        window_ms: u32,
-        max_receive_count: u32,
-    },
-    Schedule(Schedule),
-}
-
-impl Trigger {
-    pub(crate) fn kind(&self) -> &'static str {
-        match self {
-            Trigger::Event => "event",
-            Trigger::Http { .. } => "http",
-            Trigger::Storage { .. } => "storage",
-            Trigger::Queue { .. } => "queue",
-            Trigger::Schedule(_) => "schedule",
-        }
-    }
-}
-
-#[derive(Clone, Copy)]
-pub(crate) enum StorageEvents {
-    Created,
-    Deleted,
-    All,
-}
-
-pub(crate) enum Schedule {
-    Cron(String),
-    Rate(u32, RateUnit),
 }
 
 /// The loosely parsed attribute: `key = value, ...`.
@@ -236,6 +194,11 @@ fn lit_int(
     }
 }
 
+/// A shared rule's result with its error as the message to span.
+fn rule<T, E: std::fmt::Display>(result: Result<T, E>) -> Result<T, String> {
+    result.map_err(|e| e.to_string())
+}
+
 /// Checks a string with `check`, spanning its message under the literal.
 fn checked<T>(
     lit: &LitStr,
@@ -286,7 +249,7 @@ impl Args {
                     let lit = value(&entry, "\"my-function\"", errors)
                         .and_then(|v| lit_str(v, "name", "my-function", errors));
                     if let Some(lit) = lit {
-                        if checked(&lit, values::function_name, errors).is_some() {
+                        if checked(&lit, |s| rule(names::function_name(s)), errors).is_some() {
                             args.name = Some(lit);
                         }
                     }
@@ -302,18 +265,18 @@ impl Args {
                 }
                 "memory" => {
                     if let Some(mb) = value(&entry, "512", errors)
-                        .and_then(|v| lit_int(v, "memory", 128..=10_240, errors))
+                        .and_then(|v| lit_int(v, "memory", spec::MEMORY_MB, errors))
                     {
                         args.memory_mb = mb;
                     }
                 }
                 "concurrency" => {
                     args.concurrency = value(&entry, "10", errors)
-                        .and_then(|v| lit_int(v, "concurrency", 1..=100_000, errors));
+                        .and_then(|v| lit_int(v, "concurrency", spec::CONCURRENCY, errors));
                 }
                 "retries" => {
                     if let Some(n) = value(&entry, "2", errors)
-                        .and_then(|v| lit_int(v, "retries", 0..=2, errors))
+                        .and_then(|v| lit_int(v, "retries", spec::RETRIES, errors))
                     {
                         args.retries = n;
                     }
@@ -410,12 +373,17 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
         "http" => {
             let method = match get("method", "\"GET\"") {
                 Some(v) => lit_str(v, "method", "GET", errors)
-                    .and_then(|l| checked(&l, values::method, errors)),
+                    .and_then(|l| checked(&l, |s| rule(route::method(s)), errors)),
                 None => Some("ANY".to_owned()),
             };
             let path = match get("path", "\"/hello\"") {
-                Some(v) => lit_str(v, "path", "/hello", errors)
-                    .and_then(|l| checked(&l, |s| values::route(s).map(|()| s.to_owned()), errors)),
+                Some(v) => lit_str(v, "path", "/hello", errors).and_then(|l| {
+                    checked(
+                        &l,
+                        |s| rule(route::Route::parse(s).map(|_| s.to_owned())),
+                        errors,
+                    )
+                }),
                 None => {
                     let msg = if is_call {
                         "the http trigger needs a route: add `path = \"/...\"`"
@@ -427,8 +395,8 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
                 }
             };
             Some(Trigger::Http {
-                method: method?,
-                path: path?,
+                method: method?.into(),
+                path: path?.into(),
             })
         }
         "storage" => {
@@ -436,7 +404,7 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
                 Some(v) => lit_str(v, "bucket", "uploads", errors).and_then(|l| {
                     checked(
                         &l,
-                        |s| values::bucket_name(s).map(|()| s.to_owned()),
+                        |s| rule(names::bucket_name(s).map(|()| s.to_owned())),
                         errors,
                     )
                 }),
@@ -466,16 +434,20 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
                 None => Some(StorageEvents::Created),
             };
             Some(Trigger::Storage {
-                bucket: bucket?,
-                prefix,
-                suffix,
+                bucket: bucket?.into(),
+                prefix: prefix.map(Into::into),
+                suffix: suffix.map(Into::into),
                 events: events?,
             })
         }
         "queue" => {
             let queue = match get("name", "\"orders\"") {
                 Some(v) => lit_str(v, "name", "orders", errors).and_then(|l| {
-                    checked(&l, |s| values::queue_name(s).map(|()| s.to_owned()), errors)
+                    checked(
+                        &l,
+                        |s| rule(names::queue_name(s).map(|()| s.to_owned())),
+                        errors,
+                    )
                 }),
                 None => {
                     errors.spanned(
@@ -486,12 +458,12 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
                 }
             };
             let batch_size = match get("batch_size", "10") {
-                Some(v) => lit_int(v, "batch_size", 1..=10_000, errors),
+                Some(v) => lit_int(v, "batch_size", spec::BATCH_SIZE, errors),
                 None => Some(10),
             };
             let window = get("window", "\"1s\"").map(|v| (v, lit_str(v, "window", "1s", errors).and_then(|l| {
                 checked(&l, |s| match values::duration_ms(s)? {
-                    ms if ms <= 300_000 => Ok(ms as u32),
+                    ms if ms <= u64::from(*spec::WINDOW_MS.end()) => Ok(ms as u32),
                     _ => Err(format!("window `{s}` is out of range; use 0s to 300s (5m), as SQS event sources allow")),
                 }, errors)
             })));
@@ -501,7 +473,7 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
                 None => Some(0),
             };
             if let (Some(size), Some(ms)) = (batch_size, window_ms) {
-                if size > 10 && ms < 1000 {
+                if size > spec::BATCH_WITHOUT_WINDOW && ms < 1000 {
                     let span: &dyn quote::ToTokens = match &window {
                         Some((v, _)) => *v,
                         None => expr,
@@ -510,11 +482,11 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
                 }
             }
             let max_receive_count = match get("max_receive_count", "3") {
-                Some(v) => lit_int(v, "max_receive_count", 1..=1000, errors),
+                Some(v) => lit_int(v, "max_receive_count", spec::MAX_RECEIVE_COUNT, errors),
                 None => Some(3),
             };
             Some(Trigger::Queue {
-                name: queue?,
+                name: queue?.into(),
                 batch_size: batch_size?,
                 window_ms: window_ms?,
                 max_receive_count: max_receive_count?,
@@ -530,13 +502,13 @@ fn parse_trigger(expr: &Expr, errors: &mut Errors) -> Option<Trigger> {
                 }
                 (Some(c), None) => {
                     let lit = lit_str(c, "cron", "0 */5 * * * *", errors)?;
-                    checked(&lit, values::cron, errors)?;
-                    Some(Trigger::Schedule(Schedule::Cron(lit.value())))
+                    let expr = checked(&lit, |s| rule(ScheduleExpr::cron(s)), errors)?;
+                    Some(Trigger::Schedule(expr))
                 }
                 (None, Some(r)) => {
                     let lit = lit_str(r, "rate", "5 minutes", errors)?;
-                    let (n, unit) = checked(&lit, values::rate, errors)?;
-                    Some(Trigger::Schedule(Schedule::Rate(n, unit)))
+                    let rate = checked(&lit, |s| rule(s.parse()), errors)?;
+                    Some(Trigger::Schedule(ScheduleExpr::Rate(rate)))
                 }
                 (None, None) => {
                     errors.spanned(expr, "the schedule trigger needs `cron = \"0 */5 * * * *\"` or `rate = \"5 minutes\"`");

@@ -8,10 +8,11 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::ItemFn;
 
-use crate::args::{Args, Schedule, StorageEvents, Trigger};
+use fnkit_spec::manifest::{RateUnit, ScheduleExpr, StorageEvents, Trigger};
+
+use crate::args::Args;
 use crate::errors::Errors;
 use crate::validate::{self, ArgKind, Handler};
-use crate::values::RateUnit;
 
 pub(crate) fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -71,10 +72,12 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
         syn::ReturnType::Default => item.sig.paren_token.span.join(),
         syn::ReturnType::Type(_, ty) => ty.span(),
     };
-    let respond = if handler.returns_result {
-        quote_spanned!(output_span=> #p::respond_result::<#marker, _, _>)
-    } else {
-        quote_spanned!(output_span=> #p::respond_value::<#marker, _>)
+    // A `Result` is told from a plain value by its type (an alias of `Result` is one too), by
+    // autoref dispatch at run time's compile time; see `fnkit::event::returned`.
+    let respond = quote_spanned! {output_span=>
+        #[allow(unused_imports)]
+        use #p::{ResultKind as _, ValueKind as _};
+        (&__fnkit_out).__fnkit_kind().for_trigger::<#marker>().respond(__fnkit_out, &__fnkit_inv)
     };
 
     let name = match &args.name {
@@ -97,7 +100,8 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
             fn __fnkit_entry(mut __fnkit_inv: #p::Invocation) -> #p::HandlerFuture {
                 #p::boxed(async move {
                     #(#lets)*
-                    #respond(#ident(#(#names),*).await, &__fnkit_inv)
+                    let __fnkit_out = #ident(#(#names),*).await;
+                    #respond
                 })
             }
             #p::inventory::submit! {
@@ -123,8 +127,8 @@ fn trigger_marker(trigger: &Trigger) -> &'static str {
     }
 }
 
-fn opt_str(p: &TokenStream, value: &Option<String>) -> TokenStream {
-    match value {
+fn opt_str(p: &TokenStream, value: &Option<std::borrow::Cow<'static, str>>) -> TokenStream {
+    match value.as_deref() {
         Some(s) => quote!(#p::Option::Some(#p::Cow::Borrowed(#s))),
         None => quote!(#p::Option::None),
     }
@@ -136,6 +140,7 @@ fn trigger_tokens(p: &TokenStream, trigger: &Trigger) -> TokenStream {
     match trigger {
         Trigger::Event => quote!(#t::Event),
         Trigger::Http { method, path } => {
+            let (method, path) = (method.as_ref(), path.as_ref());
             quote!(#t::Http { method: #p::Cow::Borrowed(#method), path: #p::Cow::Borrowed(#path) })
         }
         Trigger::Storage {
@@ -144,6 +149,7 @@ fn trigger_tokens(p: &TokenStream, trigger: &Trigger) -> TokenStream {
             suffix,
             events,
         } => {
+            let bucket = bucket.as_ref();
             let prefix = opt_str(p, prefix);
             let suffix = opt_str(p, suffix);
             let events = format_ident!(
@@ -164,21 +170,28 @@ fn trigger_tokens(p: &TokenStream, trigger: &Trigger) -> TokenStream {
             batch_size,
             window_ms,
             max_receive_count,
-        } => quote!(#t::Queue {
-            name: #p::Cow::Borrowed(#name), batch_size: #batch_size, window_ms: #window_ms,
-            max_receive_count: #max_receive_count,
-        }),
-        Trigger::Schedule(Schedule::Cron(expr)) => {
+        } => {
+            let name = name.as_ref();
+            quote!(#t::Queue {
+                name: #p::Cow::Borrowed(#name), batch_size: #batch_size, window_ms: #window_ms,
+                max_receive_count: #max_receive_count,
+            })
+        }
+        Trigger::Schedule(ScheduleExpr::Cron(expr)) => {
+            let expr = expr.as_ref();
             quote!(#t::Schedule(#p::ScheduleExpr::Cron(#p::Cow::Borrowed(#expr))))
         }
-        Trigger::Schedule(Schedule::Rate(value, unit)) => {
-            let unit = match unit {
-                RateUnit::Minutes => "minute",
-                RateUnit::Hours => "hour",
-                RateUnit::Days => "day",
-            };
-            let text = format!("{value} {unit}{}", if *value == 1 { "" } else { "s" });
-            quote!(#t::Schedule(#p::ScheduleExpr::Rate(#p::Cow::Borrowed(#text))))
+        Trigger::Schedule(ScheduleExpr::Rate(rate)) => {
+            let value = rate.value();
+            let unit = format_ident!(
+                "{}",
+                match rate.unit() {
+                    RateUnit::Minutes => "Minutes",
+                    RateUnit::Hours => "Hours",
+                    RateUnit::Days => "Days",
+                }
+            );
+            quote!(#t::Schedule(#p::ScheduleExpr::Rate(#p::Rate::new(#value, #p::RateUnit::#unit))))
         }
     }
 }

@@ -2,10 +2,10 @@
 //! generics or `self`, exactly one event argument that fits the trigger, `Context` and `State<T>`
 //! at most once each. Extractors are recognised by the last segment of their type's path.
 
-use syn::{FnArg, ItemFn, ReturnType, Type};
+use syn::{FnArg, ItemFn, Type};
 
-use crate::args::Trigger;
 use crate::errors::Errors;
+use fnkit_spec::manifest::Trigger;
 
 /// What one argument is to the runtime.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -18,8 +18,6 @@ pub(crate) enum ArgKind {
 
 pub(crate) struct Handler<'a> {
     pub args: Vec<(ArgKind, &'a Type)>,
-    /// The return type names `Result` (so `Err` becomes a function error).
-    pub returns_result: bool,
 }
 
 /// The fnkit event types and the trigger that delivers each.
@@ -130,14 +128,7 @@ pub(crate) fn check<'a>(
         );
     }
 
-    let returns_result = match &sig.output {
-        ReturnType::Default => false,
-        ReturnType::Type(_, ty) => last_segment(ty).as_deref() == Some("Result"),
-    };
-    Handler {
-        args,
-        returns_result,
-    }
+    Handler { args }
 }
 
 /// A syntactic check for the fnkit event types, so the common mistake gets the clearest message;

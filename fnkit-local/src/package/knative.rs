@@ -2,7 +2,8 @@
 //! event-driven function (filtered on fnkit's CloudEvent types), a `PingSource` per schedule,
 //! and a Dockerfile for the image.
 
-use fnkit::manifest::{FunctionSpec, ScheduleExpr, StorageEvents, Trigger};
+use fnkit::manifest::{FunctionSpec, StorageEvents, Trigger};
+use fnkit_spec::schedule::knative_cron;
 use serde_json::{json, Value};
 
 /// A Kubernetes name (DNS-1123 label) from a binary or function name.
@@ -18,41 +19,6 @@ pub(crate) fn k8s_name(name: &str) -> String {
         "fnkit".to_owned()
     } else {
         out
-    }
-}
-
-/// A 5-field cron for a PingSource, from fnkit's cron (seconds first) or rate.
-pub(crate) fn ping_schedule(expr: &ScheduleExpr) -> Result<String, String> {
-    match expr {
-        ScheduleExpr::Cron(c) => {
-            let f: Vec<&str> = c.split_whitespace().collect();
-            if f.first() != Some(&"0") {
-                return Err(format!(
-                    "cron `{c}` fires on seconds; PingSource schedules have minute resolution"
-                ));
-            }
-            if f.len() == 7 && f[6] != "*" {
-                return Err(format!(
-                    "cron `{c}` names a year; PingSource schedules cannot"
-                ));
-            }
-            Ok(f[1..6].join(" "))
-        }
-        ScheduleExpr::Rate(r) => {
-            let mut parts = r.split_whitespace();
-            let n: u32 = parts
-                .next()
-                .and_then(|n| n.parse().ok())
-                .ok_or_else(|| format!("rate `{r}`"))?;
-            match parts.next() {
-                Some("minute" | "minutes") if n < 60 => Ok(format!("*/{n} * * * *")),
-                Some("hour" | "hours") if n < 24 => Ok(format!("0 */{n} * * *")),
-                Some("day" | "days") => Ok(format!("0 0 */{n} * *")),
-                _ => Err(format!(
-                    "rate `{r}` has no exact cron equivalent; use a cron expression"
-                )),
-            }
-        }
     }
 }
 
@@ -103,7 +69,7 @@ pub(crate) fn files(
         let name = k8s_name(&format!("{service}-{}", spec.name));
         if let Trigger::Schedule(expr) = &spec.trigger {
             let schedule =
-                ping_schedule(expr).map_err(|e| format!("function `{}`: {e}", spec.name))?;
+                knative_cron(expr).map_err(|e| format!("function `{}`: {e}", spec.name))?;
             docs.push(json!({
                 "apiVersion": "sources.knative.dev/v1",
                 "kind": "PingSource",
@@ -136,23 +102,6 @@ pub(crate) fn files(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn schedules_become_ping_crons() {
-        assert_eq!(
-            ping_schedule(&ScheduleExpr::Cron("0 */5 * * * *".into())),
-            Ok("*/5 * * * *".to_owned())
-        );
-        assert_eq!(
-            ping_schedule(&ScheduleExpr::Rate("15 minutes".into())),
-            Ok("*/15 * * * *".to_owned())
-        );
-        assert_eq!(
-            ping_schedule(&ScheduleExpr::Rate("1 day".into())),
-            Ok("0 0 */1 * *".to_owned())
-        );
-        assert!(ping_schedule(&ScheduleExpr::Cron("*/10 * * * * *".into())).is_err());
-    }
 
     #[test]
     fn names_are_dns_labels() {

@@ -2,7 +2,8 @@
 //! (custom runtime `provided.al2023`, `Handler` = the function's name), with its events, limits,
 //! async retry policy and dead-letter queue, and the buckets and queues its triggers need.
 
-use fnkit::manifest::{FunctionSpec, ScheduleExpr, StorageEvents, Trigger};
+use fnkit::manifest::{FunctionSpec, StorageEvents, Trigger};
+use fnkit_spec::schedule::eventbridge_expression;
 use serde_json::{json, Map, Value};
 
 /// A CloudFormation logical id from a name: `on-upload_v2` → `OnUploadV2`.
@@ -17,36 +18,6 @@ pub(crate) fn logical_id(name: &str) -> String {
                 .unwrap_or_default()
         })
         .collect()
-}
-
-/// Translates fnkit's cron (with seconds) to EventBridge's `cron(min hour dom month dow year)`.
-pub(crate) fn aws_cron(expr: &str) -> Result<String, String> {
-    let fields: Vec<&str> = expr.split_whitespace().collect();
-    let (sec, rest) = fields
-        .split_first()
-        .ok_or_else(|| format!("`{expr}` is empty"))?;
-    if *sec != "0" {
-        return Err(format!(
-            "cron `{expr}` fires on seconds `{sec}`; EventBridge schedules have minute resolution, so only a seconds field of `0` can be deployed"
-        ));
-    }
-    let mut f: Vec<String> = rest.iter().map(|s| (*s).to_owned()).collect();
-    if f.len() == 5 {
-        f.push("*".to_owned());
-    }
-    // `*/n` is written `start/n` in EventBridge.
-    for (i, first) in [(0, "0"), (1, "0"), (2, "1"), (3, "1")] {
-        if let Some(step) = f[i].strip_prefix("*/") {
-            f[i] = format!("{first}/{step}");
-        }
-    }
-    // One of day-of-month and day-of-week must be `?`.
-    match (f[2].as_str(), f[4].as_str()) {
-        (_, "*") => f[4] = "?".to_owned(),
-        ("*", _) => f[2] = "?".to_owned(),
-        _ => return Err(format!("cron `{expr}` restricts both day-of-month and day-of-week; EventBridge allows one of them")),
-    }
-    Ok(format!("cron({})", f.join(" ")))
 }
 
 /// The template (as JSON, written out as YAML) for `functions`, whose zips are at
@@ -140,12 +111,8 @@ pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<
                 events.insert("Queue".into(), json!({"Type": "SQS", "Properties": p}));
             }
             Trigger::Schedule(expr) => {
-                let schedule = match expr {
-                    ScheduleExpr::Cron(c) => {
-                        aws_cron(c).map_err(|e| format!("function `{}`: {e}", spec.name))?
-                    }
-                    ScheduleExpr::Rate(r) => format!("rate({r})"),
-                };
+                let schedule = eventbridge_expression(expr)
+                    .map_err(|e| format!("function `{}`: {e}", spec.name))?;
                 events.insert(
                     "Schedule".into(),
                     json!({"Type": "Schedule", "Properties": {"Schedule": schedule}}),
@@ -187,26 +154,6 @@ pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crons_translate_to_eventbridge() {
-        assert_eq!(
-            aws_cron("0 */5 * * * *"),
-            Ok("cron(0/5 * * * ? *)".to_owned())
-        );
-        assert_eq!(
-            aws_cron("0 30 9 * * MON-FRI"),
-            Ok("cron(30 9 ? * MON-FRI *)".to_owned())
-        );
-        assert_eq!(
-            aws_cron("0 0 12 1 * * 2027"),
-            Ok("cron(0 12 1 * ? 2027)".to_owned())
-        );
-        assert!(aws_cron("*/10 * * * * *")
-            .unwrap_err()
-            .contains("minute resolution"));
-        assert!(aws_cron("0 0 0 1 * MON").is_err());
-    }
 
     #[test]
     fn logical_ids_are_alphanumeric() {

@@ -183,7 +183,8 @@ impl FromEvent<trigger::Http> for HttpRequest {
         if request.extensions().get::<PathParams>().is_none() {
             if let Trigger::Http { path, .. } = &invocation.function.spec().trigger {
                 let params = Route::parse(path)
-                    .matches(request.uri().path())
+                    .ok()
+                    .and_then(|r| r.matches(request.uri().path()))
                     .unwrap_or_default();
                 request.extensions_mut().insert(PathParams(params));
             }
@@ -616,7 +617,10 @@ pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Va
     }
     let params = match (request.extensions().get::<PathParams>(), route) {
         (Some(p), _) => p.0.clone(),
-        (None, Some(route)) => Route::parse(route).matches(path).unwrap_or_default(),
+        (None, Some(route)) => Route::parse(route)
+            .ok()
+            .and_then(|r| r.matches(path))
+            .unwrap_or_default(),
         (None, None) => HashMap::new(),
     };
     let route_key = route.map_or_else(|| "$default".to_owned(), |r| format!("{method} {r}"));

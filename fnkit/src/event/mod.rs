@@ -111,6 +111,87 @@ pub fn respond_result<T: trigger::TriggerKind, R: Respond<T>, E: Into<Error>>(
     }
 }
 
+/// Tells a handler's `Result` from a plain value by its type, not by its name, so a
+/// `type Res<T> = Result<T, MyError>` alias is a `Result` too (dtolnay's autoref dispatch, as
+/// `anyhow!` uses): `(&out).__fnkit_kind()` finds [`ResultKind`](returned::ResultKind) for any
+/// `Result<R, E>` before it tries [`ValueKind`](returned::ValueKind) one auto-reference later.
+#[doc(hidden)]
+pub mod returned {
+    use std::marker::PhantomData;
+
+    use super::{respond_result, respond_value, trigger::TriggerKind, Respond};
+    use crate::invocation::Invocation;
+    use crate::Error;
+
+    /// The handler returned a `Result`.
+    #[derive(Debug)]
+    pub struct ResultTag;
+    /// The handler returned a plain value.
+    #[derive(Debug)]
+    pub struct ValueTag;
+
+    /// Chosen for `&Result<R, E>` without auto-referencing.
+    pub trait ResultKind {
+        /// The tag.
+        fn __fnkit_kind(&self) -> ResultTag {
+            ResultTag
+        }
+    }
+    impl<R, E> ResultKind for Result<R, E> {}
+
+    /// Chosen for every other `&T`, after one auto-reference.
+    pub trait ValueKind {
+        /// The tag.
+        fn __fnkit_kind(&self) -> ValueTag {
+            ValueTag
+        }
+    }
+    impl<R> ValueKind for &R {}
+
+    impl ResultTag {
+        /// Names the trigger (by turbofish, so its `Respond` bound reads as the error).
+        pub fn for_trigger<T>(self) -> ResultFor<T> {
+            ResultFor(PhantomData)
+        }
+    }
+
+    impl ValueTag {
+        /// Names the trigger (by turbofish, so its `Respond` bound reads as the error).
+        pub fn for_trigger<T>(self) -> ValueFor<T> {
+            ValueFor(PhantomData)
+        }
+    }
+
+    /// A `Result` answered for trigger `T`.
+    #[derive(Debug)]
+    pub struct ResultFor<T>(PhantomData<T>);
+    /// A plain value answered for trigger `T`.
+    #[derive(Debug)]
+    pub struct ValueFor<T>(PhantomData<T>);
+
+    impl<T: TriggerKind> ResultFor<T> {
+        /// Encodes the `Ok` value, or turns the `Err` into what trigger `T` makes of errors.
+        pub fn respond<R: Respond<T>, E: Into<Error>>(
+            self,
+            result: Result<R, E>,
+            invocation: &Invocation,
+        ) -> Result<Vec<u8>, Error> {
+            respond_result::<T, R, E>(result, invocation)
+        }
+    }
+
+    impl<T> ValueFor<T> {
+        /// Encodes the value.
+        pub fn respond<R: Respond<T>>(
+            self,
+            value: R,
+            invocation: &Invocation,
+        ) -> Result<Vec<u8>, Error> {
+            respond_value::<T, R>(value, invocation)
+        }
+    }
+}
+
 /// Parses the payload as JSON of type `D`, or a `Runtime.UnmarshalError` naming `what`.
 pub(crate) fn parse_payload<D: serde::de::DeserializeOwned>(
     payload: &[u8],

@@ -22,7 +22,7 @@ use crate::event::http::{decode_response, to_v2_event};
 use crate::invocation::StateMap;
 use crate::manifest::Trigger;
 use crate::registry::{self, FunctionDef};
-use crate::route::Route;
+use crate::route::RouteTable;
 use crate::{Context, Error};
 
 /// The largest request body taken (Lambda's synchronous limit, for parity).
@@ -40,16 +40,20 @@ pub(crate) enum ServerError {
     Tokio(std::io::Error),
     #[error(transparent)]
     Duplicate(#[from] registry::DuplicateName),
+    #[error(transparent)]
+    Routes(#[from] crate::manifest::RoutesError),
 }
 
 struct Served {
     def: &'static FunctionDef,
     slots: Arc<Semaphore>,
-    route: Option<(String, Route)>,
+    /// Served on its HTTP route rather than as `POST /{name}`.
+    http: bool,
 }
 
 struct App {
     functions: HashMap<String, Served>,
+    table: RouteTable,
     routes: Vec<String>,
     state: Arc<StateMap>,
 }
@@ -62,16 +66,18 @@ pub(crate) fn serve(host: &str, port: u16, state: Arc<StateMap>) -> Result<(), S
         .unwrap_or(100);
     let mut functions = HashMap::new();
     let mut routes = Vec::new();
-    for def in registry::functions()? {
+    let defs = registry::functions()?;
+    let table = crate::manifest::route_table(defs.iter().map(|d| d.spec()))?;
+    for def in defs {
         let spec = def.spec();
-        let route = match &spec.trigger {
+        let http = match &spec.trigger {
             Trigger::Http { method, path } => {
                 routes.push(format!("{method} {path}"));
-                Some((method.to_string(), Route::parse(path)))
+                true
             }
             _ => {
                 routes.push(format!("POST /{} (CloudEvents)", spec.name));
-                None
+                false
             }
         };
         let limit = spec
@@ -83,12 +89,13 @@ pub(crate) fn serve(host: &str, port: u16, state: Arc<StateMap>) -> Result<(), S
             Served {
                 def,
                 slots: Arc::new(Semaphore::new(limit)),
-                route,
+                http,
             },
         );
     }
     let app = Arc::new(App {
         functions,
+        table,
         routes,
         state,
     });
@@ -148,12 +155,9 @@ async fn handle(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let http_route = app
-        .functions
-        .values()
-        .filter_map(|s| s.route.as_ref().map(|r| (s, r)))
-        .filter(|(_, (m, _))| m == "ANY" || *m == method)
-        .filter(|(_, (_, route))| route.matches(&path).is_some())
-        .max_by_key(|(_, (_, route))| route.specificity());
+        .table
+        .find(&method, &path)
+        .and_then(|found| app.functions.get(&found.entry.function));
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -165,7 +169,7 @@ async fn handle(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
             )
         }
     };
-    if let Some((served, _)) = http_route {
+    if let Some(served) = http_route {
         let route = match &served.def.spec().trigger {
             Trigger::Http { path, .. } => path.to_string(),
             _ => String::new(),
@@ -196,7 +200,7 @@ async fn handle(app: &App, req: Request<Incoming>) -> Response<Full<Bytes>> {
         };
     }
     let name = path.trim_start_matches('/');
-    let Some(served) = app.functions.get(name).filter(|s| s.route.is_none()) else {
+    let Some(served) = app.functions.get(name).filter(|s| !s.http) else {
         let body = serde_json::json!({"errorType": "NotFound", "errorMessage": format!("no function answers {method} {path}"), "routes": app.routes});
         return reply(
             StatusCode::NOT_FOUND,

@@ -46,5 +46,5 @@ fn main() {
     let hello = &manifest.functions[2];
     assert_eq!((hello.timeout_secs, hello.memory_mb, hello.concurrency), (5, 256, Some(4)));
     let report = &manifest.functions[3];
-    assert_eq!(report.trigger, fnkit::manifest::Trigger::Schedule(fnkit::manifest::ScheduleExpr::Rate("1 hour".into())));
+    assert_eq!(report.trigger, fnkit::manifest::Trigger::Schedule(fnkit::manifest::ScheduleExpr::Rate("1 hour".parse().unwrap())));
 }

@@ -1,0 +1,434 @@
+//! The description of a binary's functions: what `#[function]` registers, and the versioned JSON
+//! that `<binary> --fnkit-describe` prints for the emulator and the deploy targets.
+//!
+//! The same types serve both: the macro builds them in `const` context (strings are
+//! `Cow::Borrowed`), and tools deserialize them from the JSON (owned strings). A manifest read
+//! from a binary is checked with [`Manifest::check`] against the same rules the macro applies, so
+//! nothing downstream indexes an unchecked field. The format is described in `docs/manifest.md`.
+
+use std::borrow::Cow;
+use std::ops::RangeInclusive;
+
+use serde::{Deserialize, Serialize};
+
+use crate::names;
+use crate::route::{self, Route, RouteConflict, RouteEntry, RouteError, RouteTable};
+pub use crate::schedule::{Rate, RateUnit, ScheduleExpr};
+
+/// The manifest format version this crate writes and reads.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// Timeouts Lambda accepts, in seconds.
+pub const TIMEOUT_SECS: RangeInclusive<u32> = 1..=900;
+/// Memory sizes Lambda accepts, in MB.
+pub const MEMORY_MB: RangeInclusive<u32> = 128..=10_240;
+/// Retries of a failed asynchronous invocation Lambda accepts.
+pub const RETRIES: RangeInclusive<u32> = 0..=2;
+/// Reserved concurrency fnkit accepts.
+pub const CONCURRENCY: RangeInclusive<u32> = 1..=100_000;
+/// Batch sizes an SQS event source accepts.
+pub const BATCH_SIZE: RangeInclusive<u32> = 1..=10_000;
+/// Batching windows an SQS event source accepts, in milliseconds.
+pub const WINDOW_MS: RangeInclusive<u32> = 0..=300_000;
+/// Receives of a message before it moves to the dead-letter queue (SQS `maxReceiveCount`).
+pub const MAX_RECEIVE_COUNT: RangeInclusive<u32> = 1..=1_000;
+/// SQS requires a batching window of at least a second for batches over this size.
+pub const BATCH_WITHOUT_WINDOW: u32 = 10;
+
+/// All functions of one binary, as `--fnkit-describe` prints them.
+///
+/// ```
+/// let json = r#"{"manifest_version":1,"fnkit_version":"0.1.0","functions":[
+///   {"name":"hello","trigger":{"type":"http","method":"GET","path":"/hello/{name}"},
+///    "timeout_secs":5,"memory_mb":128,"concurrency":null,"retries":2,
+///    "source":{"file":"src/main.rs","line":3,"module":"hello"}}]}"#;
+/// let manifest: fnkit_spec::manifest::Manifest = serde_json::from_str(json).unwrap();
+/// assert_eq!(manifest.functions[0].name, "hello");
+/// manifest.check().unwrap();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`MANIFEST_VERSION`] at the time of writing.
+    pub manifest_version: u32,
+    /// The fnkit version the binary was built with.
+    pub fnkit_version: String,
+    /// The registered functions, sorted by name.
+    pub functions: Vec<FunctionSpec>,
+}
+
+/// One function: its name, trigger and limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct FunctionSpec {
+    /// The function's name, unique in the binary (`_HANDLER` selects it on Lambda).
+    pub name: Cow<'static, str>,
+    /// What invokes it.
+    pub trigger: Trigger,
+    /// Timeout in whole seconds, 1 to 900.
+    pub timeout_secs: u32,
+    /// Memory size in MB, 128 to 10,240.
+    pub memory_mb: u32,
+    /// Reserved concurrency, if set.
+    pub concurrency: Option<u32>,
+    /// Retries of a failed asynchronous invocation, 0 to 2.
+    pub retries: u32,
+    /// Where the function is defined.
+    pub source: Source,
+}
+
+impl FunctionSpec {
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    pub const fn new(
+        name: &'static str,
+        trigger: Trigger,
+        timeout_secs: u32,
+        memory_mb: u32,
+        concurrency: Option<u32>,
+        retries: u32,
+        file: &'static str,
+        line: u32,
+        module: &'static str,
+    ) -> Self {
+        FunctionSpec {
+            name: Cow::Borrowed(name),
+            trigger,
+            timeout_secs,
+            memory_mb,
+            concurrency,
+            retries,
+            source: Source {
+                file: Cow::Borrowed(file),
+                line,
+                module: Cow::Borrowed(module),
+            },
+        }
+    }
+
+    /// Checks every field against the rules the macro applies.
+    pub fn check(&self) -> Result<(), String> {
+        names::function_name(&self.name).map_err(|e| e.to_string())?;
+        within("timeout_secs", self.timeout_secs, TIMEOUT_SECS)?;
+        within("memory_mb", self.memory_mb, MEMORY_MB)?;
+        within("retries", self.retries, RETRIES)?;
+        if let Some(c) = self.concurrency {
+            within("concurrency", c, CONCURRENCY)?;
+        }
+        self.trigger.check()
+    }
+}
+
+fn within(field: &str, value: u32, range: RangeInclusive<u32>) -> Result<(), String> {
+    if range.contains(&value) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{field}` is {value}; it must be from {} to {}",
+            range.start(),
+            range.end()
+        ))
+    }
+}
+
+/// Where a function is defined in the source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The file, relative to the crate's workspace.
+    pub file: Cow<'static, str>,
+    /// The line of the function's name.
+    pub line: u32,
+    /// The module path.
+    pub module: Cow<'static, str>,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// What invokes a function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Trigger {
+    /// Invoked directly with any JSON payload.
+    Event,
+    /// An HTTP route.
+    Http {
+        /// Upper-case method, or `ANY`.
+        method: Cow<'static, str>,
+        /// The route: `/users/{id}`, `/files/{path+}`.
+        path: Cow<'static, str>,
+    },
+    /// Objects created or deleted in a bucket.
+    Storage {
+        /// The bucket.
+        bucket: Cow<'static, str>,
+        /// Only keys starting with this.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prefix: Option<Cow<'static, str>>,
+        /// Only keys ending with this.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        suffix: Option<Cow<'static, str>>,
+        /// Which changes fire it.
+        events: StorageEvents,
+    },
+    /// Messages on a queue, in batches.
+    Queue {
+        /// The queue.
+        name: Cow<'static, str>,
+        /// The largest batch delivered at once.
+        batch_size: u32,
+        /// How long to gather a batch, in milliseconds.
+        window_ms: u32,
+        /// Deliveries of a message before it moves to the dead-letter queue.
+        max_receive_count: u32,
+    },
+    /// A clock.
+    Schedule(ScheduleExpr),
+}
+
+impl Trigger {
+    /// `event`, `http`, `storage`, `queue` or `schedule`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Trigger::Event => "event",
+            Trigger::Http { .. } => "http",
+            Trigger::Storage { .. } => "storage",
+            Trigger::Queue { .. } => "queue",
+            Trigger::Schedule(_) => "schedule",
+        }
+    }
+
+    /// Checks the trigger's fields against the rules the macro applies.
+    pub fn check(&self) -> Result<(), String> {
+        let text = |e: &dyn std::fmt::Display| e.to_string();
+        match self {
+            Trigger::Event => Ok(()),
+            Trigger::Http { method, path } => {
+                let normal = route::method(method).map_err(|e| text(&e))?;
+                if normal != *method {
+                    return Err(format!("method `{method}` must be written `{normal}`"));
+                }
+                Route::parse(path).map(|_| ()).map_err(|e| text(&e))
+            }
+            Trigger::Storage { bucket, .. } => names::bucket_name(bucket).map_err(|e| text(&e)),
+            Trigger::Queue {
+                name,
+                batch_size,
+                window_ms,
+                max_receive_count,
+            } => {
+                names::queue_name(name).map_err(|e| text(&e))?;
+                within("batch_size", *batch_size, BATCH_SIZE)?;
+                within("window_ms", *window_ms, WINDOW_MS)?;
+                within("max_receive_count", *max_receive_count, MAX_RECEIVE_COUNT)?;
+                if *batch_size > BATCH_WITHOUT_WINDOW && *window_ms < 1000 {
+                    return Err(format!("a batch_size of {batch_size} needs a window of 1s or more, as SQS requires for batches over {BATCH_WITHOUT_WINDOW}"));
+                }
+                Ok(())
+            }
+            Trigger::Schedule(expr) => expr.check().map_err(|e| text(&e)),
+        }
+    }
+}
+
+/// Which storage changes fire a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageEvents {
+    /// Objects created or replaced (`ObjectCreated:*`).
+    Created,
+    /// Objects deleted (`ObjectRemoved:*`).
+    Deleted,
+    /// Both.
+    All,
+}
+
+/// A manifest that breaks the rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// A format version this crate does not read.
+    #[error("manifest version {found} is not {MANIFEST_VERSION}, the version this fnkit reads; rebuild the binary with the same fnkit version")]
+    Version {
+        /// The version found.
+        found: u32,
+    },
+    /// A field of one function breaks a rule.
+    #[error("function `{function}` ({place}): {problem}")]
+    Function {
+        /// The function.
+        function: String,
+        /// Where it is defined (`file:line`).
+        place: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Two functions share a name.
+    #[error("two functions are named `{name}`: {first} and {second}; give one of them `#[function(name = \"...\")]`")]
+    Duplicate {
+        /// The name.
+        name: String,
+        /// Where the first is defined.
+        first: String,
+        /// Where the second is defined.
+        second: String,
+    },
+    /// Two HTTP routes match the same requests.
+    #[error(transparent)]
+    Routes(#[from] RouteConflict),
+}
+
+impl Manifest {
+    /// Checks the version, every function, unique names and the route table.
+    pub fn check(&self) -> Result<(), ManifestError> {
+        if self.manifest_version != MANIFEST_VERSION {
+            return Err(ManifestError::Version {
+                found: self.manifest_version,
+            });
+        }
+        for (i, spec) in self.functions.iter().enumerate() {
+            spec.check().map_err(|problem| ManifestError::Function {
+                function: spec.name.to_string(),
+                place: spec.source.to_string(),
+                problem,
+            })?;
+            if let Some(first) = self.functions[..i].iter().find(|f| f.name == spec.name) {
+                return Err(ManifestError::Duplicate {
+                    name: spec.name.to_string(),
+                    first: first.source.to_string(),
+                    second: spec.source.to_string(),
+                });
+            }
+        }
+        route_table(&self.functions)?;
+        Ok(())
+    }
+}
+
+/// Why a route table could not be built from function specs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoutesError {
+    /// A route is malformed.
+    #[error("function `{function}`: {error}")]
+    Route {
+        /// The function.
+        function: String,
+        /// The problem.
+        error: RouteError,
+    },
+    /// Two routes match the same requests.
+    #[error(transparent)]
+    Conflict(#[from] RouteConflict),
+}
+
+impl From<RoutesError> for ManifestError {
+    fn from(e: RoutesError) -> ManifestError {
+        match e {
+            RoutesError::Route { function, error } => ManifestError::Function {
+                function,
+                place: "its attribute".to_owned(),
+                problem: error.to_string(),
+            },
+            RoutesError::Conflict(c) => ManifestError::Routes(c),
+        }
+    }
+}
+
+/// The route table of the HTTP functions among `specs`.
+pub fn route_table<'a>(
+    specs: impl IntoIterator<Item = &'a FunctionSpec>,
+) -> Result<RouteTable, RoutesError> {
+    let mut entries = Vec::new();
+    for spec in specs {
+        if let Trigger::Http { method, path } = &spec.trigger {
+            let route = Route::parse(path).map_err(|error| RoutesError::Route {
+                function: spec.name.to_string(),
+                error,
+            })?;
+            entries.push(RouteEntry {
+                method: method.to_string(),
+                route,
+                function: spec.name.to_string(),
+                source: spec.source.to_string(),
+            });
+        }
+    }
+    Ok(RouteTable::new(entries)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &'static str, trigger: Trigger) -> FunctionSpec {
+        FunctionSpec::new(name, trigger, 3, 128, None, 2, "src/main.rs", 7, "app")
+    }
+
+    fn manifest(functions: Vec<FunctionSpec>) -> Manifest {
+        Manifest {
+            manifest_version: MANIFEST_VERSION,
+            fnkit_version: "0.1.0".into(),
+            functions,
+        }
+    }
+
+    fn http(method: &'static str, path: &'static str) -> Trigger {
+        Trigger::Http {
+            method: method.into(),
+            path: path.into(),
+        }
+    }
+
+    #[test]
+    fn a_good_manifest_passes() {
+        let m = manifest(vec![
+            spec("a", http("GET", "/a/{id}")),
+            spec(
+                "b",
+                Trigger::Schedule(ScheduleExpr::Rate(Rate::new(5, RateUnit::Minutes))),
+            ),
+        ]);
+        assert_eq!(m.check(), Ok(()));
+    }
+
+    #[test]
+    fn every_rule_is_checked_on_load() {
+        let bad = |functions| manifest(functions).check().unwrap_err().to_string();
+        let mut s = spec("a", Trigger::Event);
+        s.timeout_secs = 901;
+        assert!(bad(vec![s]).contains("timeout_secs"));
+        assert!(bad(vec![spec("a b", Trigger::Event)]).contains("function name"));
+        assert!(bad(vec![spec("a", http("get", "/"))]).contains("GET"));
+        assert!(bad(vec![spec("a", http("GET", "/users/:id"))]).contains("{id}"));
+        let cron = Trigger::Schedule(ScheduleExpr::Cron("*/5 * * * *".into()));
+        assert!(bad(vec![spec("a", cron)]).contains("6 or 7"));
+        let queue = Trigger::Queue {
+            name: "orders".into(),
+            batch_size: 100,
+            window_ms: 0,
+            max_receive_count: 3,
+        };
+        assert!(bad(vec![spec("a", queue)]).contains("window"));
+        let storage = Trigger::Storage {
+            bucket: "Bad_Bucket".into(),
+            prefix: None,
+            suffix: None,
+            events: StorageEvents::All,
+        };
+        assert!(bad(vec![spec("a", storage)]).contains("bucket"));
+        assert!(
+            bad(vec![spec("a", Trigger::Event), spec("a", Trigger::Event)])
+                .contains("two functions")
+        );
+        let conflict = bad(vec![
+            spec("a", http("GET", "/u/{id}")),
+            spec("b", http("GET", "/u/{x}")),
+        ]);
+        assert!(conflict.contains("match the same requests"), "{conflict}");
+        let mut old = manifest(vec![]);
+        old.manifest_version = 2;
+        assert_eq!(old.check(), Err(ManifestError::Version { found: 2 }));
+    }
+}
