@@ -13,12 +13,17 @@ use fnkit::manifest::{FunctionSpec, Manifest};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
+use crate::build::{self, TargetError};
 use crate::config::Config;
-use crate::core::{Core, InvokeError, Invoked, Mode};
-use crate::ledger::{Ledger, LedgerError};
-use crate::logs::Logs;
-use crate::metrics::FunctionCounters;
-use crate::target::{self, TargetError};
+use crate::db::DbError;
+use crate::engine::{Engine, InvokeError, Invoked, Mode};
+use crate::http::Front;
+use crate::ledger::Ledger;
+use crate::observe::logs::Logs;
+use crate::observe::metrics::FunctionCounters;
+use crate::sources::buckets::Buckets;
+use crate::work::store::Store;
+use crate::work::Work;
 
 /// A failure to start the emulator.
 #[derive(Debug, thiserror::Error)]
@@ -26,9 +31,9 @@ pub enum EmulatorError {
     /// A binary could not be described.
     #[error(transparent)]
     Target(#[from] TargetError),
-    /// The ledger could not be opened.
+    /// The ledger or the work store could not be opened.
     #[error(transparent)]
-    Ledger(#[from] LedgerError),
+    Db(#[from] DbError),
     /// Two binaries register the same function name.
     #[error("two functions are named `{name}`: in {first} and in {second}")]
     DuplicateFunction {
@@ -95,7 +100,7 @@ impl EmulatorBuilder {
         for (bin, manifest) in self.binaries {
             let manifest = match manifest {
                 Some(m) => m,
-                None => target::describe(&bin)?,
+                None => build::describe(&bin)?,
             };
             for spec in manifest.functions {
                 if let Some((_, first)) = functions.iter().find(|(s, _)| s.name == spec.name) {
@@ -115,23 +120,29 @@ impl EmulatorBuilder {
         // are refused here, naming both functions and where they are defined.
         let routes = fnkit::manifest::route_table(functions.iter().map(|(spec, _)| spec))?;
         let ledger = Ledger::open(&self.config.state_dir)?;
-        let store = Arc::new(crate::store::Store::open(&self.config.state_dir)?);
+        let store = Store::open(&self.config.state_dir)?;
         let logs = self.logs.unwrap_or_default();
-        let recovered = store.recover()?;
-        if recovered > 0 {
-            logs.info(&format!(
-                "fnkit-local: {recovered} message(s) were in flight when the emulator last stopped; delivering them again"
-            ));
-        }
+        let buckets_root = self.config.buckets_root();
+        let engine = Arc::new(Engine::new(functions, self.config, ledger, logs));
+        let queues: Vec<String> = engine
+            .functions
+            .values()
+            .filter_map(|f| match &f.spec.trigger {
+                fnkit::manifest::Trigger::Queue { name, .. } => Some(name.to_string()),
+                _ => None,
+            })
+            .collect();
+        let work = Arc::new(Work::new(
+            store,
+            engine.functions.keys().map(String::as_str),
+            queues.iter().map(String::as_str),
+        ));
+        let buckets = Arc::new(Buckets::new(&buckets_root, engine.clone(), work.clone()));
         Ok(Emulator {
-            core: Arc::new(Core::new(
-                functions,
-                self.config,
-                ledger,
-                store,
-                logs,
-                routes,
-            )),
+            engine,
+            work,
+            buckets,
+            routes,
         })
     }
 }
@@ -148,13 +159,16 @@ impl EmulatorBuilder {
 /// ```
 #[derive(Clone)]
 pub struct Emulator {
-    core: Arc<Core>,
+    engine: Arc<Engine>,
+    work: Arc<Work>,
+    buckets: Arc<Buckets>,
+    routes: fnkit::route::RouteTable,
 }
 
 impl fmt::Debug for Emulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Emulator")
-            .field("functions", &self.core.functions.len())
+            .field("functions", &self.engine.functions.len())
             .finish_non_exhaustive()
     }
 }
@@ -179,7 +193,7 @@ impl Emulator {
     /// The served functions, sorted by name.
     pub fn functions(&self) -> Vec<ServedFunction> {
         let mut list: Vec<ServedFunction> = self
-            .core
+            .engine
             .functions
             .values()
             .map(|f| ServedFunction {
@@ -194,7 +208,7 @@ impl Emulator {
 
     /// The ledger.
     pub fn ledger(&self) -> &Ledger {
-        &self.core.ledger
+        &self.engine.ledger
     }
 
     /// Invokes a function directly, synchronously (as the Invoke API does).
@@ -203,7 +217,7 @@ impl Emulator {
         name: &str,
         payload: impl Into<Bytes>,
     ) -> Result<Invoked, InvokeError> {
-        self.core
+        self.engine
             .invoke(name, payload.into(), Mode::Sync, "event")
             .await
     }
@@ -217,8 +231,20 @@ impl Emulator {
         shutdown: impl Future,
     ) -> Result<Summary, EmulatorError> {
         let address = listener.local_addr()?;
-        let base_url: Arc<str> = format!("http://{address}").into();
-        let core = self.core.clone();
+        let core = self.engine.clone();
+        let recovered = self.work.store.recover().await?;
+        if recovered > 0 {
+            core.logs.info(&format!(
+                "fnkit-local: {recovered} message(s) were in flight when the emulator last stopped; delivering them again"
+            ));
+        }
+        let front = Arc::new(Front {
+            engine: self.engine.clone(),
+            work: self.work.clone(),
+            buckets: self.buckets.clone(),
+            routes: self.routes.clone(),
+            base_url: format!("http://{address}"),
+        });
         let reaper = {
             let core = core.clone();
             tokio::spawn(async move {
@@ -229,36 +255,39 @@ impl Emulator {
                 }
             })
         };
-        let mut background = crate::delivery::start(&core);
-        background.extend(crate::storage::start(&core));
-        background.extend(crate::schedule::start(&core));
+        let mut background = crate::work::delivery::start(&self.engine, &self.work);
+        background.push(crate::sources::watcher::start(
+            self.buckets.clone(),
+            core.logs.clone(),
+        ));
+        background.extend(crate::sources::schedule::start(&self.engine, &self.work));
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         tokio::pin!(shutdown);
+        let mut backoff = Backoff::default();
         loop {
             let (stream, _) = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok(x) => x,
                     Err(e) => {
-                        core.logs.info(&format!("fnkit-local: accept failed: {e}"));
-                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        // Out of file descriptors, say: wait, longer each time, rather than spin.
+                        let wait = backoff.next();
+                        core.logs.info(&format!("fnkit-local: accept failed: {e}; retrying in {} ms", wait.as_millis()));
+                        tokio::time::sleep(wait).await;
                         continue;
                     }
                 },
                 _ = &mut shutdown => break,
             };
+            backoff = Backoff::default();
             let _ = stream.set_nodelay(true);
-            let core = core.clone();
-            let base_url = base_url.clone();
+            let front = front.clone();
             let service = hyper::service::service_fn(move |req| {
-                let core = core.clone();
-                let base_url = base_url.clone();
-                async move {
-                    Ok::<_, std::convert::Infallible>(
-                        crate::server::handle(core, base_url, req).await,
-                    )
-                }
+                let front = front.clone();
+                async move { Ok::<_, std::convert::Infallible>(crate::http::handle(front, req).await) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service);
             let conn = graceful.watch(conn);
             tokio::spawn(async move {
@@ -292,6 +321,21 @@ impl Emulator {
         Ok(Summary {
             functions: core.metrics.snapshot(),
         })
+    }
+}
+
+/// How long a client may take to send a request's head before its connection is closed.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Waits after failed accepts: 5 ms doubling to 1 s.
+#[derive(Debug, Default)]
+struct Backoff(u32);
+
+impl Backoff {
+    fn next(&mut self) -> Duration {
+        let wait = Duration::from_millis(5 << self.0.min(8)).min(Duration::from_secs(1));
+        self.0 += 1;
+        wait
     }
 }
 

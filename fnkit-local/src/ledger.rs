@@ -1,45 +1,29 @@
 //! The ledger: one row per invocation in an SQLite database (`<state-dir>/fnkit.db`), so records
 //! survive a restart and anyone can query them with `sqlite3`. Writes go through one writer
-//! thread, batched in transactions, so the invocation path never waits for the disk; reads flush
-//! it first, so a read sees every invocation already answered.
+//! thread, batched in transactions, so the invocation path never waits for the disk (only, when
+//! the disk falls far behind, for room in the bounded queue); reads flush it first, so a read sees
+//! every invocation already answered.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
 
+use crate::db::{self, DbError};
 use crate::report::Record;
 
-/// A ledger failure.
-#[derive(Debug, thiserror::Error)]
-pub enum LedgerError {
-    /// SQLite refused.
-    #[error("ledger database {path}: {source}")]
-    Sqlite {
-        /// The database file.
-        path: PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
-    },
-    /// The state directory cannot be created.
-    #[error("cannot create the state directory {path}: {source}")]
-    Dir {
-        /// The directory.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The writer thread is gone.
-    #[error("the ledger writer stopped")]
-    WriterGone,
-}
+/// The ledger's failures are the database's.
+pub type LedgerError = DbError;
+
+/// Records waiting for the writer; beyond this, invocations wait for the disk.
+const QUEUE: usize = 4096;
 
 enum Message {
     Record(Box<Record>),
-    Flush(mpsc::Sender<()>),
+    Flush(oneshot::Sender<()>),
 }
 
 /// The ledger: a writer thread and a read connection.
@@ -77,43 +61,24 @@ CREATE TABLE IF NOT EXISTS invocations (
 CREATE INDEX IF NOT EXISTS invocations_function ON invocations (function, id);
 ";
 
-fn open(path: &Path) -> Result<Connection, LedgerError> {
-    let err = |source| LedgerError::Sqlite {
-        path: path.to_owned(),
-        source,
-    };
-    let conn = Connection::open(path).map_err(err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(err)?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(err)?;
-    conn.pragma_update(None, "synchronous", "NORMAL")
-        .map_err(err)?;
-    Ok(conn)
-}
-
 impl Ledger {
     /// Opens (or creates) `<dir>/fnkit.db`.
     pub fn open(dir: &Path) -> Result<Ledger, LedgerError> {
-        std::fs::create_dir_all(dir).map_err(|source| LedgerError::Dir {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let path = dir.join("fnkit.db");
-        let write = open(&path)?;
+        let path = db::file(dir)?;
+        let write = db::open(&path)?;
         write
             .execute_batch(SCHEMA)
-            .map_err(|source| LedgerError::Sqlite {
+            .map_err(|source| DbError::Sqlite {
                 path: path.clone(),
                 source,
             })?;
-        let reader = open(&path)?;
-        let (writer, rx) = mpsc::channel();
+        let reader = db::open(&path)?;
+        let (writer, rx) = mpsc::channel(QUEUE);
         let thread_path = path.clone();
         thread::Builder::new()
             .name("fnkit-ledger".to_owned())
             .spawn(move || write_loop(write, rx, &thread_path))
-            .map_err(|source| LedgerError::Dir {
+            .map_err(|source| DbError::Dir {
                 path: path.clone(),
                 source,
             })?;
@@ -130,21 +95,23 @@ impl Ledger {
     }
 
     /// Queues a record for writing.
-    pub fn record(&self, record: Record) {
-        let _ = self.writer.send(Message::Record(Box::new(record)));
+    pub async fn record(&self, record: Record) {
+        let _ = self.writer.send(Message::Record(Box::new(record))).await;
     }
 
-    /// Waits until every queued record is written.
+    /// Waits until every queued record is written. Blocks: call it off the runtime
+    /// (`spawn_blocking`), as the readers below do.
     pub fn flush(&self) -> Result<(), LedgerError> {
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = oneshot::channel();
+        let gone = || DbError::Gone(self.path.clone());
         self.writer
-            .send(Message::Flush(tx))
-            .map_err(|_| LedgerError::WriterGone)?;
-        rx.recv().map_err(|_| LedgerError::WriterGone)
+            .blocking_send(Message::Flush(tx))
+            .map_err(|_| gone())?;
+        rx.blocking_recv().map_err(|_| gone())
     }
 
     fn err(&self, source: rusqlite::Error) -> LedgerError {
-        LedgerError::Sqlite {
+        DbError::Sqlite {
             path: self.path.clone(),
             source,
         }
@@ -248,15 +215,16 @@ impl Ledger {
 /// How long the writer gathers records into one transaction once the first arrives.
 const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
 
-fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Message>, path: &Path) {
+fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Message>, path: &Path) {
     let mut pending: Vec<Box<Record>> = Vec::new();
-    let mut waiting: Vec<mpsc::Sender<()>> = Vec::new();
-    let take =
-        |m: Message, pending: &mut Vec<Box<Record>>, waiting: &mut Vec<mpsc::Sender<()>>| match m {
-            Message::Record(r) => pending.push(r),
-            Message::Flush(tx) => waiting.push(tx),
-        };
-    while let Ok(first) = rx.recv() {
+    let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
+    let take = |m: Message,
+                pending: &mut Vec<Box<Record>>,
+                waiting: &mut Vec<oneshot::Sender<()>>| match m {
+        Message::Record(r) => pending.push(r),
+        Message::Flush(tx) => waiting.push(tx),
+    };
+    while let Some(first) = rx.blocking_recv() {
         let flush_now = matches!(first, Message::Flush(_));
         take(first, &mut pending, &mut waiting);
         // Let records gather for a moment: one wake-up and one transaction per window instead of

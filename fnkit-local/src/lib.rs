@@ -17,33 +17,32 @@
 
 #![warn(missing_docs)]
 
-mod admin;
+// The layout, leaves first (no module imports one that imports it back):
+// config, report (billing, the REPORT line) and db (SQLite) are leaves; ledger records reports;
+// observe holds the log and metrics; engine runs invocations; work stores and delivers
+// asynchronous work through the engine; sources turn buckets and clocks into work; http is the
+// front on one port; emulator wires them; build finds binaries and package writes deploy files.
 mod config;
-mod core;
-mod delivery;
+mod db;
 mod emulator;
-mod environment;
-mod events_api;
-mod gateway;
+mod engine;
+mod http;
 mod ledger;
-mod logs;
-mod memory;
-mod metrics;
-pub mod package;
+mod observe;
 mod report;
-mod runtime_api;
-mod schedule;
-mod server;
-mod storage;
-mod store;
-pub mod target;
+mod sources;
+mod work;
+
+pub mod build;
+pub mod package;
 
 pub use crate::config::{Config, Prices, Reuse};
-pub use crate::core::{InvokeError, Invoked, Mode};
+pub use crate::db::DbError;
 pub use crate::emulator::{Emulator, EmulatorBuilder, EmulatorError, ServedFunction, Summary};
+pub use crate::engine::runtime_api::MAX_RESPONSE_BYTES;
+pub use crate::engine::{InvokeError, Invoked, Mode};
+pub use crate::http::invoke_api::MAX_ASYNC_PAYLOAD_BYTES;
 pub use crate::ledger::{Ledger, LedgerError, Row, Stats};
-pub use crate::logs::Logs;
+pub use crate::observe::logs::Logs;
 pub use crate::report::{report_line, Outcome, Record};
-pub use crate::runtime_api::MAX_RESPONSE_BYTES;
-pub use crate::server::MAX_ASYNC_PAYLOAD_BYTES;
-pub use crate::store::{QueueCounts, Store, StoredMessage};
+pub use crate::work::store::{QueueCounts, StoredMessage};

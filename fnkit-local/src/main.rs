@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fnkit::manifest::{ScheduleExpr, Trigger};
-use fnkit_local::target::{self, Target};
+use fnkit_local::build::{self as target, Target};
 use fnkit_local::{Config, Emulator, Prices, Reuse};
 
 /// Runs fnkit functions locally as the cloud does: isolated worker processes, enforced timeouts,

@@ -17,7 +17,7 @@ use std::process::Command;
 
 use fnkit::manifest::Manifest;
 
-use crate::target::{self, Target};
+use crate::build::{self, Target};
 
 /// The highest glibc `provided.al2023` has.
 pub const MAX_GLIBC: (u32, u32) = (2, 34);
@@ -38,7 +38,7 @@ pub enum Platform {
 pub enum PackageError {
     /// Building or describing the binary failed.
     #[error(transparent)]
-    Target(#[from] crate::target::TargetError),
+    Target(#[from] crate::build::TargetError),
     /// The binary needs a newer glibc than the platform has.
     #[error("{bin} needs GLIBC_{}.{} but provided.al2023 has {}.{}; install cargo-zigbuild (`cargo install cargo-zigbuild` and `pip install ziglang`) so fnkit-local links against glibc 2.17", .needed.0, .needed.1, MAX_GLIBC.0, MAX_GLIBC.1)]
     Glibc {
@@ -127,7 +127,7 @@ pub fn package(
     out: &Path,
 ) -> Result<Packaged, PackageError> {
     let zig = zigbuild_available() && !targets.iter().all(|t| matches!(t, Target::Bin(_)));
-    let bins = target::build_for(targets, true, zig.then_some(ZIG_TARGET))?;
+    let bins = build::build_for(targets, true, zig.then_some(ZIG_TARGET))?;
     let [bin] = bins.as_slice() else {
         return Err(PackageError::OneBinary(bins.len()));
     };
@@ -140,7 +140,7 @@ pub fn package(
             });
         }
     }
-    let manifest: Manifest = target::describe(bin)?;
+    let manifest: Manifest = build::describe(bin)?;
     let binary_name = bin
         .file_name()
         .and_then(|n| n.to_str())

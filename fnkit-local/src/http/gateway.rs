@@ -2,8 +2,6 @@
 //! specific one), sends it the API Gateway HTTP API (v2) event it would get on AWS, and turns its
 //! answer back into HTTP, with API Gateway's answers for failures.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use fnkit::event::http::{decode_response, to_v2_event};
 use http::{HeaderValue, StatusCode};
@@ -11,16 +9,18 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
-use crate::core::{Core, InvokeError, Mode};
+use super::reply::{body, invoke_error, json, Reply};
+use super::Front;
+use crate::engine::runtime_api::MAX_RESPONSE_BYTES;
+use crate::engine::{InvokeError, Mode};
 use crate::report::Outcome;
-use crate::runtime_api::MAX_RESPONSE_BYTES;
-use crate::server::{body, json, Reply};
 
-pub(crate) async fn handle(core: Arc<Core>, req: Request<Incoming>) -> Reply {
+pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
+    let core = &front.engine;
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
-    let Some(found) = core.routes.find(&method, &path) else {
-        let listed: Vec<String> = core
+    let Some(found) = front.routes.find(&method, &path) else {
+        let listed: Vec<String> = front
             .routes
             .entries()
             .iter()
@@ -91,6 +91,6 @@ pub(crate) async fn handle(core: Arc<Core>, req: Request<Incoming>) -> Reply {
             }
             r
         }
-        Err(e) => crate::server::invoke_error(e),
+        Err(e) => invoke_error(e),
     }
 }

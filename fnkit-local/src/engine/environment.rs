@@ -12,9 +12,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{oneshot, watch};
 
-use crate::logs::Logs;
-use crate::memory;
-use crate::runtime_api::{Answer, ApiHandle, Delivery, InitError};
+use super::memory;
+use super::runtime_api::{Answer, ApiHandle, Delivery, InitError};
+use crate::observe::logs::Logs;
 
 /// What a function runs with: name, memory, timeout, binary.
 #[derive(Debug, Clone)]

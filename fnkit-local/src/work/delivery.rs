@@ -12,15 +12,27 @@ use fnkit::manifest::Trigger;
 use fnkit::QueueMessage;
 use tokio::sync::Semaphore;
 
-use crate::core::{Core, Mode};
+use super::store::{now_ms, Kind, StoredMessage};
+use super::Work;
+use crate::engine::{Engine, Mode};
 use crate::report::Outcome;
-use crate::store::{now_ms, Kind, StoredMessage};
+
+/// What a delivery loop works with.
+#[derive(Clone)]
+struct Ctx {
+    engine: Arc<Engine>,
+    work: Arc<Work>,
+}
 
 /// Starts a delivery loop for every queue function and every function's asynchronous
 /// invocations. The loops run until the runtime stops.
-pub(crate) fn start(core: &Arc<Core>) -> Vec<tokio::task::JoinHandle<()>> {
+pub(crate) fn start(engine: &Arc<Engine>, work: &Arc<Work>) -> Vec<tokio::task::JoinHandle<()>> {
+    let core = Ctx {
+        engine: engine.clone(),
+        work: work.clone(),
+    };
     let mut tasks = Vec::new();
-    for f in core.functions.values() {
+    for f in engine.functions.values() {
         let name = f.config.name.clone();
         if let Trigger::Queue {
             name: queue,
@@ -50,14 +62,15 @@ pub(crate) fn start(core: &Arc<Core>) -> Vec<tokio::task::JoinHandle<()>> {
 }
 
 /// Waits until `target` has a visible message (or its waker fires, or a second passes).
-async fn wait_for_work(core: &Core, kind: Kind, target: &str) {
-    let waker = core.waker(kind, target);
+async fn wait_for_work(core: &Ctx, kind: Kind, target: &str) {
+    let waker = core.work.waker(kind, target);
     loop {
         let notified = waker.notified();
-        let next = match core.store.next_visible(kind, target) {
+        let next = match core.work.store.next_visible(kind, target).await {
             Ok(n) => n,
             Err(e) => {
-                core.logs
+                core.engine
+                    .logs
                     .info(&format!("fnkit-local: reading the work store: {e}"));
                 None
             }
@@ -80,7 +93,7 @@ struct QueueSettings {
     parallel: u32,
 }
 
-async fn queue_loop(core: Arc<Core>, s: QueueSettings) {
+async fn queue_loop(core: Ctx, s: QueueSettings) {
     let slots = Arc::new(Semaphore::new(s.parallel.max(1) as usize));
     let s = Arc::new(s);
     loop {
@@ -92,10 +105,15 @@ async fn queue_loop(core: Arc<Core>, s: QueueSettings) {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
-        let batch = match core.store.claim(Kind::Queue, &s.queue, s.batch_size) {
+        let batch = match core
+            .work
+            .store
+            .claim(Kind::Queue, &s.queue, s.batch_size)
+            .await
+        {
             Ok(b) => b,
             Err(e) => {
-                core.logs.info(&format!(
+                core.engine.logs.info(&format!(
                     "fnkit-local: claiming from queue {}: {e}",
                     s.queue
                 ));
@@ -114,7 +132,7 @@ async fn queue_loop(core: Arc<Core>, s: QueueSettings) {
     }
 }
 
-async fn deliver_batch(core: &Core, s: &QueueSettings, batch: Vec<StoredMessage>) {
+async fn deliver_batch(core: &Ctx, s: &QueueSettings, batch: Vec<StoredMessage>) {
     let messages: Vec<QueueMessage<String>> = batch
         .iter()
         .map(|m| {
@@ -134,6 +152,7 @@ async fn deliver_batch(core: &Core, s: &QueueSettings, batch: Vec<StoredMessage>
     let payload = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
     let ids: Vec<String> = batch.iter().map(|m| m.id.clone()).collect();
     let failed: Result<Vec<String>, String> = match core
+        .engine
         .invoke_as(&s.function, payload, Mode::Async, "queue", None)
         .await
     {
@@ -152,8 +171,8 @@ async fn deliver_batch(core: &Core, s: &QueueSettings, batch: Vec<StoredMessage>
         .filter(|id| !failed.contains(id))
         .cloned()
         .collect();
-    if let Err(e) = core.store.complete(&succeeded) {
-        core.logs.info(&format!(
+    if let Err(e) = core.work.store.complete(succeeded).await {
+        core.engine.logs.info(&format!(
             "fnkit-local: completing messages of {}: {e}",
             s.queue
         ));
@@ -164,29 +183,36 @@ async fn deliver_batch(core: &Core, s: &QueueSettings, batch: Vec<StoredMessage>
         .partition(|m| m.receive_count >= s.max_receive_count);
     let again: Vec<String> = again.iter().map(|m| m.id.clone()).collect();
     let dead: Vec<String> = dead.iter().map(|m| m.id.clone()).collect();
-    let delay = core.config.queue_retry_delay.as_millis() as u64;
-    if let Err(e) = core.store.retry(&again, delay, &reason) {
-        core.logs.info(&format!(
+    let delay = core.engine.config.queue_retry_delay.as_millis() as u64;
+    let retried = !again.is_empty();
+    if let Err(e) = core.work.store.retry(again, delay, &reason).await {
+        core.engine.logs.info(&format!(
             "fnkit-local: returning messages to {}: {e}",
             s.queue
         ));
     }
     if !dead.is_empty() {
         let dlq = format!("{}-dlq", s.queue);
-        core.logs.info(&format!(
+        core.engine.logs.info(&format!(
             "fnkit-local: {} message(s) of queue {} moved to {dlq} after {} receives: {}",
             dead.len(),
             s.queue,
             s.max_receive_count,
             dead.join(", ")
         ));
-        if let Err(e) = core.store.to_dead_letter_queue(&dead, &dlq, &reason) {
-            core.logs
+        if let Err(e) = core
+            .work
+            .store
+            .to_dead_letter_queue(dead, &dlq, &reason)
+            .await
+        {
+            core.engine
+                .logs
                 .info(&format!("fnkit-local: moving messages to {dlq}: {e}"));
         }
     }
-    if !again.is_empty() {
-        core.wake(Kind::Queue, &s.queue);
+    if retried {
+        core.work.wake(Kind::Queue, &s.queue);
     }
 }
 
@@ -214,17 +240,17 @@ fn batch_failures(body: &[u8], ids: &[String]) -> Result<Vec<String>, String> {
     Ok(failed)
 }
 
-async fn async_loop(core: Arc<Core>, function: String, retries: u32, parallel: u32) {
+async fn async_loop(core: Ctx, function: String, retries: u32, parallel: u32) {
     let slots = Arc::new(Semaphore::new(parallel.max(1) as usize));
     loop {
         wait_for_work(&core, Kind::Async, &function).await;
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
-        let claimed = match core.store.claim(Kind::Async, &function, 1) {
+        let claimed = match core.work.store.claim(Kind::Async, &function, 1).await {
             Ok(c) => c,
             Err(e) => {
-                core.logs.info(&format!(
+                core.engine.logs.info(&format!(
                     "fnkit-local: claiming async invocations of {function}: {e}"
                 ));
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -243,9 +269,10 @@ async fn async_loop(core: Arc<Core>, function: String, retries: u32, parallel: u
     }
 }
 
-async fn deliver_async(core: &Core, function: &str, retries: u32, m: StoredMessage) {
+async fn deliver_async(core: &Ctx, function: &str, retries: u32, m: StoredMessage) {
     let payload = Bytes::from(m.body.clone().into_bytes());
     let failure = match core
+        .engine
         .invoke_as(
             function,
             payload,
@@ -263,31 +290,33 @@ async fn deliver_async(core: &Core, function: &str, retries: u32, m: StoredMessa
         ),
         Err(e) => Some(e.to_string()),
     };
-    let ids = [m.id.clone()];
+    let ids = vec![m.id.clone()];
+    let store = &core.work.store;
     let result = match failure {
-        None => core.store.complete(&ids),
+        None => store.complete(ids).await,
         Some(reason) if m.receive_count > retries => {
-            core.logs.info(&format!(
+            core.engine.logs.info(&format!(
                 "fnkit-local: asynchronous invocation {} of {function} failed {} time(s) ({reason}); moved to the dead-letter store",
                 m.id, m.receive_count
             ));
-            core.store.bury(&ids, &reason)
+            store.bury(ids, &reason).await
         }
         Some(reason) => {
             // Lambda retries after about 1 and 2 minutes; here the base delay is configurable.
-            let delay = core.config.async_retry_base.as_millis() as u64
+            let delay = core.engine.config.async_retry_base.as_millis() as u64
                 * (1 << (m.receive_count - 1).min(10));
-            core.logs.info(&format!(
+            core.engine.logs.info(&format!(
                 "fnkit-local: asynchronous invocation {} of {function} failed ({reason}); retry {} of {retries} in {delay} ms",
                 m.id, m.receive_count
             ));
-            let r = core.store.retry(&ids, delay, &reason);
-            core.wake(Kind::Async, function);
+            let r = store.retry(ids, delay, &reason).await;
+            core.work.wake(Kind::Async, function);
             r
         }
     };
     if let Err(e) = result {
-        core.logs
+        core.engine
+            .logs
             .info(&format!("fnkit-local: recording the end of {}: {e}", m.id));
     }
 }

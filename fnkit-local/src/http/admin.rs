@@ -1,20 +1,19 @@
 //! The admin API under `/_fnkit/`: the functions and their URLs, the ledger's invocations and
 //! aggregates, and Prometheus metrics.
 
-use std::sync::Arc;
-
 use fnkit::manifest::Trigger;
 use http::{HeaderValue, Method, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
-use crate::core::Core;
-use crate::server::{json, query, Reply};
+use super::reply::{json, query, Reply};
+use super::Front;
+use crate::engine::Engine;
 
 /// Answers with what a (blocking) ledger read returns, as JSON.
 async fn from_ledger<T: serde::Serialize + Send + 'static>(
-    read: impl FnOnce() -> Result<T, crate::ledger::LedgerError> + Send + 'static,
+    read: impl FnOnce() -> Result<T, crate::db::DbError> + Send + 'static,
 ) -> Reply {
     let failed = |message: String| {
         json(
@@ -32,12 +31,28 @@ async fn from_ledger<T: serde::Serialize + Send + 'static>(
     }
 }
 
-pub(crate) async fn handle(
-    core: Arc<Core>,
-    base_url: &str,
-    rest: &str,
-    req: Request<Incoming>,
-) -> Reply {
+/// Every `/_fnkit/` path that no front answers.
+pub(crate) fn not_found() -> Reply {
+    json(
+        StatusCode::NOT_FOUND,
+        &serde_json::json!({"message": "Not Found", "endpoints": ENDPOINTS}),
+    )
+}
+
+const ENDPOINTS: &[&str] = &[
+    "/_fnkit/functions",
+    "/_fnkit/invocations?function=&limit=",
+    "/_fnkit/stats",
+    "/_fnkit/metrics",
+    "/_fnkit/buckets/{bucket}[/{key}]",
+    "/_fnkit/queues/{queue}[/messages|/dlq|/dlq/redrive]",
+    "/_fnkit/async/{function}/dead|redrive",
+    "/_fnkit/schedules/{function}",
+];
+
+/// `rest`: the path after `/_fnkit/`.
+pub(crate) async fn handle(front: &Front, rest: &str, req: Request<Incoming>) -> Reply {
+    let core = &front.engine;
     if req.method() != Method::GET {
         return json(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -45,7 +60,7 @@ pub(crate) async fn handle(
         );
     }
     match rest {
-        "functions" => json(StatusCode::OK, &functions(&core, base_url)),
+        "functions" => json(StatusCode::OK, &functions(core, &front.base_url)),
         "invocations" => {
             let function = query(&req, "function");
             let limit = query(&req, "limit")
@@ -72,15 +87,12 @@ pub(crate) async fn handle(
             );
             r
         }
-        _ => json(
-            StatusCode::NOT_FOUND,
-            &serde_json::json!({"message": "Not Found", "endpoints": ["/_fnkit/functions", "/_fnkit/invocations?function=&limit=", "/_fnkit/stats", "/_fnkit/metrics"]}),
-        ),
+        _ => not_found(),
     }
 }
 
 /// The served functions with their URLs, limits and live state.
-pub(crate) fn functions(core: &Core, base_url: &str) -> serde_json::Value {
+pub(crate) fn functions(core: &Engine, base_url: &str) -> serde_json::Value {
     let mut list: Vec<serde_json::Value> = core
         .functions
         .values()

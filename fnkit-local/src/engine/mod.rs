@@ -1,6 +1,21 @@
-//! The heart of the emulator: the functions it serves, their pools of warm execution
-//! environments, the concurrency limits, and the life of one invocation from the limit check to
-//! the REPORT line and the ledger row.
+//! The invocation engine: the functions the emulator serves, their pools of warm execution
+//! environments (worker processes speaking the Runtime API), the concurrency limits, and the
+//! life of one invocation from the limit check to the REPORT line and the ledger row.
+//!
+//! It knows nothing of HTTP routes, queues or buckets: every front (gateway, Invoke API,
+//! delivery loops) calls [`Engine::invoke`].
+//!
+//! | file | owns |
+//! |---|---|
+//! | `environment.rs` | one worker process: spawn, deliver, enforce timeout and memory, kill |
+//! | `runtime_api.rs` | the Runtime API server of one environment |
+//! | `judge.rs` | what happened → Lambda's outcome, error body and log lines |
+//! | `memory.rs` | a process tree's memory, read from `/proc` |
+
+mod environment;
+mod judge;
+mod memory;
+pub(crate) mod runtime_api;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,12 +27,12 @@ use fnkit::manifest::FunctionSpec;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::{Config, Reuse};
-use crate::environment::{Environment, FunctionConfig, RunOutcome};
 use crate::ledger::Ledger;
-use crate::logs::Logs;
-use crate::metrics::Metrics;
+use crate::observe::logs::Logs;
+use crate::observe::metrics::Metrics;
 use crate::report::{self, Outcome, Record};
-use crate::runtime_api::{Answer, MAX_RESPONSE_BYTES};
+use environment::{Environment, FunctionConfig, RunOutcome};
+use runtime_api::MAX_RESPONSE_BYTES;
 
 /// A function the emulator serves: its spec, binary, warm environments and limit.
 pub(crate) struct Function {
@@ -86,30 +101,32 @@ pub struct Invoked {
     pub record: Record,
 }
 
-/// The shared state of a running emulator.
-pub(crate) struct Core {
+/// The engine: the served functions, their limits and what every invocation is recorded in.
+pub(crate) struct Engine {
     pub functions: HashMap<String, Arc<Function>>,
     pub config: Config,
     pub ledger: Ledger,
     pub logs: Logs,
     pub metrics: Metrics,
-    pub routes: fnkit::route::RouteTable,
-    pub store: Arc<crate::store::Store>,
-    wakers: HashMap<(crate::store::Kind, String), Arc<tokio::sync::Notify>>,
     global: Arc<Semaphore>,
     next_env: AtomicU64,
-    rng: Mutex<u64>,
 }
 
-impl Core {
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("functions", &self.functions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
     pub fn new(
         functions: Vec<(FunctionSpec, std::path::PathBuf)>,
         config: Config,
         ledger: Ledger,
-        store: Arc<crate::store::Store>,
         logs: Logs,
-        routes: fnkit::route::RouteTable,
-    ) -> Core {
+    ) -> Engine {
         // Functions find the local buckets (folders) here; on AWS they would use S3.
         let buckets = config.buckets_root();
         let buckets = std::path::absolute(&buckets).unwrap_or(buckets);
@@ -144,62 +161,20 @@ impl Core {
                 (f.spec.name.to_string(), Arc::new(f))
             })
             .collect();
-        let mut wakers = HashMap::new();
-        for (name, f) in &functions {
-            wakers.insert((crate::store::Kind::Async, name.clone()), Arc::default());
-            if let fnkit::manifest::Trigger::Queue { name: queue, .. } = &f.spec.trigger {
-                wakers.insert(
-                    (crate::store::Kind::Queue, queue.to_string()),
-                    Arc::default(),
-                );
-            }
-        }
-        let seed = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos() as u64
-            | 1;
-        Core {
+        Engine {
             functions,
             global: Arc::new(Semaphore::new(config.max_concurrency.max(1) as usize)),
             config,
             ledger,
             logs,
             metrics: Metrics::default(),
-            routes,
-            store,
-            wakers,
             next_env: AtomicU64::new(1),
-            rng: Mutex::new(seed),
         }
     }
 
     /// Invocations running now, across all functions.
     pub fn in_flight(&self) -> usize {
         self.config.max_concurrency.max(1) as usize - self.global.available_permits()
-    }
-
-    fn random(&self) -> f64 {
-        let mut s = self.rng.lock().unwrap();
-        *s ^= *s << 13;
-        *s ^= *s >> 7;
-        *s ^= *s << 17;
-        (*s >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// The waker of a queue's or a function's delivery loop.
-    pub fn waker(&self, kind: crate::store::Kind, target: &str) -> Arc<tokio::sync::Notify> {
-        self.wakers
-            .get(&(kind, target.to_owned()))
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Tells a delivery loop that work is ready.
-    pub fn wake(&self, kind: crate::store::Kind, target: &str) {
-        if let Some(w) = self.wakers.get(&(kind, target.to_owned())) {
-            w.notify_one();
-        }
     }
 
     /// Invokes `name` with `payload`; `trigger` names what fired it, for the ledger.
@@ -213,7 +188,7 @@ impl Core {
         self.invoke_as(name, payload, mode, trigger, None).await
     }
 
-    /// [`Core::invoke`] under a given request id (an asynchronous invocation keeps its id across
+    /// [`Engine::invoke`] under a given request id (an asynchronous invocation keeps its id across
     /// retries, as on Lambda).
     pub async fn invoke_as(
         &self,
@@ -233,7 +208,7 @@ impl Core {
                 limit: MAX_RESPONSE_BYTES,
             });
         }
-        let request_id = request_id.unwrap_or_else(fnkit_request_id);
+        let request_id = request_id.unwrap_or_else(new_request_id);
         let permits = match mode {
             Mode::Sync => self.try_permits(&function),
             Mode::Async => Ok(self.wait_permits(&function).await),
@@ -241,7 +216,7 @@ impl Core {
         let permits = match permits {
             Ok(p) => p,
             Err(reason) => {
-                self.record_throttle(&function, &request_id, trigger);
+                self.record_throttle(&function, &request_id, trigger).await;
                 return Err(InvokeError::Throttled { reason, request_id });
             }
         };
@@ -283,7 +258,7 @@ impl Core {
         (own, global)
     }
 
-    fn record_throttle(&self, f: &Function, request_id: &str, trigger: &str) {
+    async fn record_throttle(&self, f: &Function, request_id: &str, trigger: &str) {
         let record = Record {
             request_id: request_id.to_owned(),
             function: f.config.name.clone(),
@@ -301,7 +276,7 @@ impl Core {
             cost_arm: 0.0,
         };
         self.metrics.observe(&record, false);
-        self.ledger.record(record);
+        self.ledger.record(record).await;
     }
 
     /// A warm environment, or a new one, as the reuse policy says.
@@ -309,7 +284,7 @@ impl Core {
         let fresh = match self.config.reuse {
             Reuse::Always => false,
             Reuse::Never => true,
-            Reuse::Random(p) => self.random() < p,
+            Reuse::Random(p) => random() < p,
         };
         {
             let mut idle = f.idle.lock().unwrap();
@@ -355,7 +330,7 @@ impl Core {
                 (run, start)
             }
             Err(e) => {
-                let run = crate::environment::Run {
+                let run = environment::Run {
                     outcome: RunOutcome::Exited(format!(
                         "cannot start {}: {e}",
                         f.config.binary.display()
@@ -368,8 +343,12 @@ impl Core {
             }
         };
         let mut lines: Vec<String> = unlogged_start.into_iter().collect();
-        let (outcome, body, error_type) =
-            self.judge(&request_id, f, run.outcome, run.duration, &mut lines);
+        let judged = judge::judge(&request_id, f.config.memory_mb, run.outcome, run.duration);
+        if let Some(line) = judged.platform_line {
+            self.logs.platform(name, &line);
+        }
+        lines.extend(judged.log_line);
+        let (outcome, body, error_type) = (judged.outcome, judged.body, judged.error_type);
         let billed_ms = report::billed_ms(run.duration, run.init);
         let (gb_seconds, cost_x86, cost_arm) =
             report::cost(billed_ms, f.config.memory_mb, &self.config.prices);
@@ -393,68 +372,13 @@ impl Core {
         lines.push(report::report_line(&record));
         self.logs.platform_lines(name, &lines);
         self.metrics.observe(&record, run.init.is_some());
-        self.ledger.record(record.clone());
+        self.ledger.record(record.clone()).await;
         Invoked {
             request_id,
             outcome,
             body,
             error_type,
             record,
-        }
-    }
-
-    /// Turns what happened into Lambda's outcome and error body.
-    fn judge(
-        &self,
-        request_id: &str,
-        f: &Function,
-        outcome: RunOutcome,
-        duration: Duration,
-        lines: &mut Vec<String>,
-    ) -> (Outcome, Bytes, Option<String>) {
-        let error = |t: &str, message: String| {
-            let body = serde_json::json!({"errorType": t, "errorMessage": message});
-            Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
-        };
-        match outcome {
-            RunOutcome::Answered(Answer::Response(body)) => (Outcome::Ok, body, None),
-            RunOutcome::Answered(Answer::Error { error_type, body }) => {
-                (Outcome::Error, body, Some(error_type))
-            }
-            RunOutcome::Answered(Answer::TooLarge) => {
-                let t = "Function.ResponseSizeTooLarge";
-                let m = format!("Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).");
-                (Outcome::Error, error(t, m), Some(t.to_owned()))
-            }
-            RunOutcome::TimedOut => {
-                let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-                let m = format!(
-                    "{now} {request_id} Task timed out after {:.2} seconds",
-                    duration.as_secs_f64()
-                );
-                lines.push(m.clone());
-                let t = "Sandbox.Timedout";
-                (Outcome::Timeout, error(t, m), Some(t.to_owned()))
-            }
-            RunOutcome::OutOfMemory => {
-                let m = format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed (above its memory size of {} MB)", f.config.memory_mb);
-                lines.push(m.clone());
-                let t = "Runtime.OutOfMemory";
-                (Outcome::Oom, error(t, m), Some(t.to_owned()))
-            }
-            RunOutcome::Exited(status) => {
-                let m =
-                    format!("RequestId: {request_id} Error: Runtime exited with error: {status}");
-                lines.push(m.clone());
-                let t = "Runtime.ExitError";
-                (Outcome::Crash, error(t, m), Some(t.to_owned()))
-            }
-            RunOutcome::InitFailed(e) => {
-                let m = format!("RequestId: {request_id} Error: {}", e.message);
-                self.logs
-                    .platform(&f.config.name, &format!("{m} ({})", e.error_type));
-                (Outcome::Crash, error(&e.error_type, m), Some(e.error_type))
-            }
         }
     }
 
@@ -484,29 +408,39 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-/// A request id shaped like Lambda's: a random UUID v4.
-pub(crate) fn fnkit_request_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos() as u64;
-    let mut x = t ^ n.rotate_left(32) ^ u64::from(std::process::id()).rotate_left(48);
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
-    let (a, b) = (next(), next());
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
-        (a >> 32) as u32,
-        (a >> 16) as u16,
-        a as u16 & 0xfff,
-        8 + (b >> 62),
-        (b >> 48) as u16 & 0xfff,
-        b & 0xffff_ffff_ffff
-    )
+/// A request id as Lambda's: a random UUID v4.
+pub(crate) fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A uniform random number in [0, 1), for `--reuse random:P`: the 53 low bits of a UUID v4's
+/// second half, all of them random (the version and variant bits sit above them).
+fn random() -> f64 {
+    let (_, low) = uuid::Uuid::new_v4().as_u64_pair();
+    (low & ((1 << 53) - 1)) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_random_uuid_v4() {
+        let a = new_request_id();
+        let parsed = uuid::Uuid::parse_str(&a).unwrap();
+        assert_eq!(parsed.get_version_num(), 4);
+        assert_ne!(a, new_request_id());
+        // The old generator repeated one group in every id; a random one does not.
+        let ids: Vec<String> = (0..64).map(|_| new_request_id()).collect();
+        let fourth: std::collections::HashSet<&str> =
+            ids.iter().map(|id| id.split('-').nth(3).unwrap()).collect();
+        assert!(fourth.len() > 32, "{fourth:?}");
+    }
+
+    #[test]
+    fn random_is_in_the_unit_interval() {
+        let samples: Vec<f64> = (0..1000).map(|_| random()).collect();
+        assert!(samples.iter().all(|x| (0.0..1.0).contains(x)));
+        assert!(samples.iter().any(|&x| x < 0.25) && samples.iter().any(|&x| x > 0.75));
+    }
 }

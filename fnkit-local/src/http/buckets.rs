@@ -1,0 +1,84 @@
+//! `/_fnkit/buckets/{bucket}[/{key}]`: list a bucket, and upload (PUT), download (GET) or delete
+//! an object. An upload or deletion fires the bucket's storage functions exactly as a file
+//! written into the bucket's folder does: both go through `sources::buckets`.
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
+
+use super::reply::{body, empty, json, message, percent_decode, query, Reply};
+use super::Front;
+use crate::sources::buckets::PutError;
+
+/// The largest object the upload API takes.
+const MAX_OBJECT_BYTES: usize = 64 * 1024 * 1024;
+
+fn refused(e: PutError) -> Reply {
+    match e {
+        PutError::Key(k) => message(StatusCode::BAD_REQUEST, k),
+        PutError::Io(io) => message(StatusCode::INTERNAL_SERVER_ERROR, io),
+    }
+}
+
+/// `segments`: the path after `/_fnkit/buckets/`, split once (`[bucket]` or `[bucket, key]`).
+pub(crate) async fn handle(front: &Front, segments: &[&str], req: Request<Incoming>) -> Reply {
+    match (segments, req.method()) {
+        ([bucket], &Method::GET) => {
+            let prefix = query(&req, "prefix").unwrap_or_default();
+            match front.buckets.list(bucket, &prefix).await {
+                Ok(objects) => json(
+                    StatusCode::OK,
+                    &serde_json::json!({"bucket": bucket, "prefix": prefix, "objects": objects}),
+                ),
+                Err(e) => refused(e),
+            }
+        }
+        ([bucket, key], _) => object(front, bucket, &percent_decode(key), req).await,
+        _ => super::admin::not_found(),
+    }
+}
+
+async fn object(front: &Front, bucket: &str, key: &str, req: Request<Incoming>) -> Reply {
+    match req.method().clone() {
+        Method::PUT => {
+            let Ok((_, bytes)) = body(req, MAX_OBJECT_BYTES).await else {
+                let m = format!("objects are limited to {MAX_OBJECT_BYTES} bytes here");
+                return message(StatusCode::PAYLOAD_TOO_LARGE, m);
+            };
+            match front.buckets.put(bucket, key, bytes).await {
+                Ok(meta) => json(
+                    StatusCode::OK,
+                    &serde_json::json!({"bucket": bucket, "key": key, "size": meta.size, "etag": meta.etag}),
+                ),
+                Err(e) => refused(e),
+            }
+        }
+        Method::DELETE => match front.buckets.delete(bucket, key).await {
+            Ok(_) => empty(StatusCode::NO_CONTENT),
+            Err(e) => refused(e),
+        },
+        Method::GET => {
+            let path = match front.buckets.object_path(bucket, key) {
+                Ok(p) => p,
+                Err(e) => return message(StatusCode::BAD_REQUEST, e),
+            };
+            match tokio::fs::read(&path).await {
+                Ok(bytes) => {
+                    let mut r = Response::new(Full::new(Bytes::from(bytes)));
+                    r.headers_mut().insert(
+                        http::header::CONTENT_TYPE,
+                        http::HeaderValue::from_static("application/octet-stream"),
+                    );
+                    r
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    message(StatusCode::NOT_FOUND, format!("no object {bucket}/{key}"))
+                }
+                Err(e) => message(StatusCode::INTERNAL_SERVER_ERROR, e),
+            }
+        }
+        _ => message(StatusCode::METHOD_NOT_ALLOWED, "use PUT, GET or DELETE"),
+    }
+}

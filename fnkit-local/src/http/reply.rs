@@ -1,0 +1,116 @@
+//! The answers every front writes: JSON, AWS-style errors, and the request helpers (query
+//! parameters, bounded bodies). A leaf: it imports nothing from the fronts that use it.
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::Request;
+
+use crate::engine::InvokeError;
+
+/// What every front answers with.
+pub(crate) type Reply = Response<Full<Bytes>>;
+
+/// A JSON answer.
+pub(crate) fn json(status: StatusCode, value: &serde_json::Value) -> Reply {
+    let mut response = Response::new(Full::new(Bytes::from(
+        serde_json::to_vec_pretty(value).unwrap_or_default(),
+    )));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// `{"message": ...}` with a status.
+pub(crate) fn message(status: StatusCode, message: impl std::fmt::Display) -> Reply {
+    json(status, &serde_json::json!({"message": message.to_string()}))
+}
+
+/// An empty answer.
+pub(crate) fn empty(status: StatusCode) -> Reply {
+    let mut r = Response::new(Full::default());
+    *r.status_mut() = status;
+    r
+}
+
+/// Sets a header when the value is a valid header value.
+pub(crate) fn with_header(mut reply: Reply, name: &'static str, value: &str) -> Reply {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        reply.headers_mut().insert(name, v);
+    }
+    reply
+}
+
+/// An AWS-style error: `x-amzn-ErrorType` header and a JSON body.
+pub(crate) fn aws_error(
+    status: StatusCode,
+    error_type: &str,
+    message: &str,
+    extra: Option<(&str, &str)>,
+) -> Reply {
+    let mut body = serde_json::json!({"Type": "User", "message": message, "__type": error_type});
+    if let Some((k, v)) = extra {
+        body[k] = v.into();
+    }
+    with_header(json(status, &body), "x-amzn-errortype", error_type)
+}
+
+/// An invocation that was not run, as the Lambda API answers it.
+pub(crate) fn invoke_error(e: InvokeError) -> Reply {
+    match &e {
+        InvokeError::NotFound(_) => aws_error(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            &e.to_string(),
+            None,
+        ),
+        InvokeError::Throttled { reason, request_id } => with_header(
+            aws_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequestsException",
+                "Rate Exceeded.",
+                Some(("Reason", reason)),
+            ),
+            "x-amzn-requestid",
+            request_id,
+        ),
+        InvokeError::TooLarge { .. } => aws_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLargeException",
+            &e.to_string(),
+            None,
+        ),
+    }
+}
+
+/// A query parameter of a request, percent-decoded.
+pub(crate) fn query(req: &Request<Incoming>, key: &str) -> Option<String> {
+    req.uri().query()?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == key).then(|| percent_decode(v))
+    })
+}
+
+/// A percent-decoded path segment or value.
+pub(crate) fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Reads a request body of at most `limit` bytes; `Err` with the head when it is larger (or the
+/// client went away).
+pub(crate) async fn body(
+    req: Request<Incoming>,
+    limit: usize,
+) -> Result<(http::request::Parts, Bytes), http::request::Parts> {
+    let (parts, body) = req.into_parts();
+    match Limited::new(body, limit).collect().await {
+        Ok(b) => Ok((parts, b.to_bytes())),
+        Err(_) => Err(parts),
+    }
+}

@@ -1,0 +1,6 @@
+//! What the emulator tells its user while it runs: the log (platform lines and each worker's
+//! output, prefixed with the function's name) and the live counters behind `/_fnkit/metrics` and
+//! the summary printed at shutdown.
+
+pub mod logs;
+pub(crate) mod metrics;

@@ -1,0 +1,367 @@
+//! Buckets as folders (`<buckets-root>/<bucket>/<key>`): the key rules, uploads and deletions
+//! through the API, listings, and [`Buckets::reconcile`], the one place a change of an object
+//! becomes storage events. Whether a change arrives through the upload API, the S3-style API or a
+//! file written into the folder (`watcher.rs`), it is compared with the bucket index and recorded
+//! with its events in one transaction, so each change fires exactly once and survives a crash.
+//!
+//! File system work (hashing, walks) runs on blocking threads, never on the runtime.
+
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use bytes::Bytes;
+use fnkit::manifest::{StorageEvents, Trigger};
+use fnkit::{StorageChange, StorageRecord};
+use md5::{Digest, Md5};
+
+use crate::engine::{new_request_id, Engine};
+use crate::work::store::{Kind, NewMessage, ObjectMeta};
+use crate::work::Work;
+
+/// Files the upload API writes before renaming them into place.
+pub(crate) const TEMP_PREFIX: &str = ".fnkit-upload-";
+
+/// Why a bucket or key is refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub(crate) enum KeyError {
+    #[error(transparent)]
+    Bucket(#[from] fnkit_spec::names::NameError),
+    #[error("the key is empty")]
+    Empty,
+    #[error("the key is longer than 1024 bytes")]
+    TooLong,
+    #[error("the key holds a NUL byte")]
+    Nul,
+    #[error("the key `{0}` would leave the bucket (absolute path, `.` or `..` segment)")]
+    Escapes(String),
+}
+
+/// A failed upload, deletion or listing.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PutError {
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl PutError {
+    fn other(e: impl std::fmt::Display) -> PutError {
+        PutError::Io(std::io::Error::other(e.to_string()))
+    }
+}
+
+pub(crate) fn check_bucket(bucket: &str) -> Result<(), KeyError> {
+    Ok(fnkit_spec::names::bucket_name(bucket)?)
+}
+
+/// The file of `bucket`/`key` under `root`, or why the key is refused. Only plain, relative,
+/// `..`-free keys are accepted, so a key can never name a path outside its bucket.
+pub(crate) fn object_path(root: &Path, bucket: &str, key: &str) -> Result<PathBuf, KeyError> {
+    check_bucket(bucket)?;
+    if key.is_empty() || key.ends_with('/') {
+        return Err(KeyError::Empty);
+    }
+    if key.len() > 1024 {
+        return Err(KeyError::TooLong);
+    }
+    if key.contains('\0') {
+        return Err(KeyError::Nul);
+    }
+    let relative = Path::new(key);
+    let plain = relative
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)))
+        && !key
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == ".." || s.starts_with(TEMP_PREFIX));
+    if !plain {
+        return Err(KeyError::Escapes(key.to_owned()));
+    }
+    Ok(root.join(bucket).join(relative))
+}
+
+/// The key of a file inside a bucket folder, if it is an object (not a temporary file).
+pub(crate) fn key_of(bucket_dir: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(bucket_dir).ok()?;
+    let key = relative.to_str()?.to_owned();
+    let temp = relative.components().any(|c| {
+        c.as_os_str()
+            .to_str()
+            .is_some_and(|s| s.starts_with(TEMP_PREFIX))
+    });
+    (!temp && !key.is_empty()).then_some(key)
+}
+
+/// Every object file under `dir` (a bucket folder or a folder in it), as keys of `bucket_dir`.
+/// Blocking.
+pub(crate) fn walk(bucket_dir: &Path, dir: &Path) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let Ok(ft) = entry.file_type() else { continue };
+            let path = entry.path();
+            if ft.is_dir() {
+                stack.push(path);
+            } else if ft.is_file() {
+                if let Some(key) = key_of(bucket_dir, &path) {
+                    out.push((key, entry.metadata().map(|m| m.len()).unwrap_or(0)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The object's metadata; its content is read (streamed through MD5 for the eTag) only when its
+/// size or mtime differ from `known`, so a scan of unchanged buckets only stats files. Blocking.
+fn meta_of(path: &Path, known: Option<&ObjectMeta>) -> std::io::Result<Option<ObjectMeta>> {
+    let metadata = match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => m,
+        Ok(_) => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mtime_ns = metadata
+        .modified()?
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as i64;
+    if let Some(k) = known.filter(|k| k.size == metadata.len() && k.mtime_ns == mtime_ns) {
+        return Ok(Some(k.clone()));
+    }
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut hasher = Md5::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok(Some(ObjectMeta {
+        size,
+        mtime_ns,
+        etag: format!("{:x}", hasher.finalize()),
+    }))
+}
+
+/// Whether a storage trigger fires for a change of `bucket`/`key`.
+pub(crate) fn matches(trigger: &Trigger, bucket: &str, key: &str, change: StorageChange) -> bool {
+    let Trigger::Storage {
+        bucket: b,
+        prefix,
+        suffix,
+        events,
+    } = trigger
+    else {
+        return false;
+    };
+    let kind = matches!(
+        (events, change),
+        (StorageEvents::All, _)
+            | (StorageEvents::Created, StorageChange::Created)
+            | (StorageEvents::Deleted, StorageChange::Deleted)
+    );
+    b == bucket
+        && kind
+        && prefix.as_deref().is_none_or(|p| key.starts_with(p))
+        && suffix.as_deref().is_none_or(|s| key.ends_with(s))
+}
+
+/// The buckets' folder and what a change of an object touches.
+#[derive(Debug)]
+pub(crate) struct Buckets {
+    root: PathBuf,
+    engine: Arc<Engine>,
+    work: Arc<Work>,
+}
+
+impl Buckets {
+    /// Buckets under `root`, made absolute here so that paths the watcher reports (absolute)
+    /// and paths built from keys always share one prefix, whatever the working directory.
+    pub fn new(root: &Path, engine: Arc<Engine>, work: Arc<Work>) -> Buckets {
+        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
+        Buckets { root, engine, work }
+    }
+
+    /// The absolute root folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Every indexed (bucket, key).
+    pub async fn indexed(&self) -> Vec<(String, String)> {
+        self.work.store.all_objects().await.unwrap_or_default()
+    }
+
+    /// The indexed keys of `bucket` under `prefix`.
+    pub async fn indexed_keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
+        let objects = self.work.store.objects(bucket, prefix).await;
+        objects
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// The file of an object, or why its key is refused.
+    pub fn object_path(&self, bucket: &str, key: &str) -> Result<PathBuf, KeyError> {
+        object_path(&self.root, bucket, key)
+    }
+
+    /// Writes an object atomically (a temporary file renamed into place), then reconciles it so
+    /// its event is stored before the caller is answered.
+    pub async fn put(&self, bucket: &str, key: &str, body: Bytes) -> Result<ObjectMeta, PutError> {
+        let path = self.object_path(bucket, key)?;
+        let dir = path
+            .parent()
+            .ok_or_else(|| KeyError::Escapes(key.to_owned()))?
+            .to_owned();
+        tokio::fs::create_dir_all(&dir).await?;
+        let bucket_dir = tokio::fs::canonicalize(self.root.join(bucket)).await?;
+        if !tokio::fs::canonicalize(&dir)
+            .await?
+            .starts_with(&bucket_dir)
+        {
+            return Err(KeyError::Escapes(key.to_owned()).into());
+        }
+        let temp = dir.join(format!("{TEMP_PREFIX}{}", new_request_id()));
+        tokio::fs::write(&temp, body).await?;
+        tokio::fs::rename(&temp, &path).await?;
+        self.reconcile(bucket, key).await.map_err(PutError::other)?;
+        self.work
+            .store
+            .object(bucket, key)
+            .await
+            .map_err(PutError::other)?
+            .ok_or_else(|| PutError::other("the object vanished"))
+    }
+
+    /// Deletes an object and fires its event; `Ok(false)` if there was none.
+    pub async fn delete(&self, bucket: &str, key: &str) -> Result<bool, PutError> {
+        let path = self.object_path(bucket, key)?;
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(e.into()),
+        }
+        self.reconcile(bucket, key).await.map_err(PutError::other)?;
+        Ok(true)
+    }
+
+    /// The objects of a bucket whose keys start with `prefix`, sorted, with their sizes and
+    /// eTags: one walk of the folder (off the runtime) and one query of the index.
+    pub async fn list(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Vec<serde_json::Value>, PutError> {
+        check_bucket(bucket)?;
+        let dir = self.root.join(bucket);
+        let files = tokio::task::spawn_blocking(move || walk(&dir, &dir))
+            .await
+            .map_err(PutError::other)?;
+        let index: std::collections::HashMap<String, ObjectMeta> = self
+            .work
+            .store
+            .objects(bucket, prefix)
+            .await
+            .map_err(PutError::other)?
+            .into_iter()
+            .collect();
+        let mut out: Vec<serde_json::Value> = files
+            .into_iter()
+            .filter(|(key, _)| key.starts_with(prefix))
+            .map(|(key, size)| {
+                let etag = index.get(&key).map(|m| m.etag.clone());
+                serde_json::json!({"key": key, "size": size, "etag": etag})
+            })
+            .collect();
+        out.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
+        Ok(out)
+    }
+
+    /// Compares an object on disk with the index and, if it changed, records the change and the
+    /// events of the storage functions that match it, in one transaction.
+    pub async fn reconcile(&self, bucket: &str, key: &str) -> Result<(), String> {
+        let store = &self.work.store;
+        let path = self.root.join(bucket).join(key);
+        let before = store.object(bucket, key).await.map_err(|e| e.to_string())?;
+        let known = before.clone();
+        let now = tokio::task::spawn_blocking(move || meta_of(&path, known.as_ref()))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        let change = match (&before, &now) {
+            (None, None) => return Ok(()),
+            (Some(b), Some(n)) if b.size == n.size && b.etag == n.etag => {
+                if b.mtime_ns != n.mtime_ns {
+                    let (bucket, key) = (bucket.to_owned(), key.to_owned());
+                    store
+                        .object_changed(&bucket, &key, now, Vec::new())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                return Ok(());
+            }
+            (_, Some(_)) => StorageChange::Created,
+            (Some(_), None) => StorageChange::Deleted,
+        };
+        let mut record = StorageRecord::new(bucket, key, change);
+        if let Some(n) = &now {
+            record = record.size(n.size).etag(n.etag.clone());
+        }
+        let event = fnkit::event::storage::to_s3_event(std::slice::from_ref(&record));
+        let body = serde_json::to_vec(&event).unwrap_or_default();
+        let mut targets: Vec<String> = self
+            .engine
+            .functions
+            .values()
+            .filter(|f| matches(&f.spec.trigger, bucket, key, change))
+            .map(|f| f.config.name.clone())
+            .collect();
+        targets.sort();
+        let messages: Vec<NewMessage> = targets
+            .iter()
+            .map(|function| NewMessage {
+                id: new_request_id(),
+                kind: Kind::Async,
+                target: function.clone(),
+                body: body.clone(),
+                attributes: serde_json::json!({}),
+                trigger: "storage".to_owned(),
+                delay_ms: 0,
+            })
+            .collect();
+        self.work
+            .object_changed(bucket, key, now, messages)
+            .await
+            .map_err(|e| e.to_string())?;
+        let fired = if targets.is_empty() {
+            "no function".to_owned()
+        } else {
+            targets.join(", ")
+        };
+        let logs = &self.engine.logs;
+        logs.info(&format!(
+            "fnkit-local: {} {bucket}/{key} -> {fired}",
+            record.event_name
+        ));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[path = "buckets_tests.rs"]
+mod tests;
