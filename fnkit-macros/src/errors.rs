@@ -31,6 +31,15 @@ impl Errors {
         self.0.is_none()
     }
 
+    /// Every recorded message, in order.
+    #[cfg(test)]
+    pub(crate) fn messages(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .flat_map(|e| e.clone().into_iter().map(|e| e.to_string()))
+            .collect()
+    }
+
     pub(crate) fn into_compile_errors(self) -> TokenStream {
         self.0
             .map(|e| e.to_compile_error())
