@@ -1,5 +1,10 @@
 //! One invocation on its way through a function: the payload, the [`Context`], the shared state,
 //! and the extractors (`Context`, [`State`]) that handler arguments are taken from.
+//!
+//! What a trigger's decoder learns for its encoder (the HTTP payload shape a request came in,
+//! the queue messages that did not decode) travels in the invocation's typed
+//! [`Extensions`](http::Extensions), as axum carries per-request data: this module knows no
+//! trigger.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
@@ -7,8 +12,7 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
-use crate::event::http::HttpShape;
-use crate::registry::FunctionDef;
+use crate::manifest::FunctionSpec;
 use crate::{Context, Error};
 
 /// Values shared by every invocation of a process, set once at start-up with
@@ -45,16 +49,14 @@ pub struct Invocation {
     pub(crate) payload: Vec<u8>,
     pub(crate) context: Context,
     pub(crate) state: Arc<StateMap>,
-    pub(crate) function: &'static FunctionDef,
-    /// Which HTTP payload shape came in, so the response goes out in the same one.
-    pub(crate) http_shape: Option<HttpShape>,
-    /// Queue messages whose body did not decode: reported as failed, never handed to the handler.
-    pub(crate) undecodable: Vec<String>,
+    pub(crate) spec: &'static FunctionSpec,
+    /// Per-trigger data a decoder leaves for the encoder, by type.
+    pub(crate) extensions: http::Extensions,
 }
 
 impl Invocation {
     pub(crate) fn new(
-        function: &'static FunctionDef,
+        spec: &'static FunctionSpec,
         payload: Vec<u8>,
         context: Context,
         state: Arc<StateMap>,
@@ -63,9 +65,8 @@ impl Invocation {
             payload,
             context,
             state,
-            function,
-            http_shape: None,
-            undecodable: Vec::new(),
+            spec,
+            extensions: http::Extensions::new(),
         }
     }
 }
@@ -73,7 +74,7 @@ impl Invocation {
 impl fmt::Debug for Invocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Invocation")
-            .field("function", &self.function.name())
+            .field("function", &self.spec.name)
             .field("request_id", &self.context.request_id())
             .field("payload_bytes", &self.payload.len())
             .finish()
@@ -145,7 +146,7 @@ impl<T: Send + Sync + 'static> FromInvocation for State<T> {
                 "Runtime.MissingState",
                 format!(
                     "function `{}` takes State<{}>, but none was given; call fnkit::Runtime::new().state(value) in main",
-                    invocation.function.name(),
+                    invocation.spec.name,
                     std::any::type_name::<T>()
                 ),
             )

@@ -45,6 +45,8 @@ mod error;
 pub mod event;
 mod invocation;
 pub mod manifest;
+#[doc(hidden)]
+pub mod platform;
 pub mod registry;
 pub mod route;
 mod runtime;

@@ -31,10 +31,10 @@ use std::time::{Duration, SystemTime};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::event::http::{decode_response, to_v2_event, PathParams};
-use crate::event::queue::to_sqs_event;
-use crate::event::schedule::to_eventbridge_event;
-use crate::event::storage::to_s3_event;
+use crate::event::http::PathParams;
+use crate::platform::{
+    decode_response, to_eventbridge_event, to_s3_event, to_sqs_event, to_v2_event,
+};
 use crate::route::Route;
 use crate::{
     Body, Context, ContextBuilder, Error, HttpRequest, HttpResponse, QueueBatch, QueueMessage,

@@ -3,7 +3,7 @@
 //! answer back into HTTP, with API Gateway's answers for failures.
 
 use bytes::Bytes;
-use fnkit::event::http::{decode_response, to_v2_event};
+use fnkit::platform::{decode_response, to_v2_event};
 use http::{HeaderValue, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;

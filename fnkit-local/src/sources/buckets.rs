@@ -322,7 +322,7 @@ impl Buckets {
         if let Some(n) = &now {
             record = record.size(n.size).etag(n.etag.clone());
         }
-        let event = fnkit::event::storage::to_s3_event(std::slice::from_ref(&record));
+        let event = fnkit::platform::to_s3_event(std::slice::from_ref(&record));
         let body = serde_json::to_vec(&event).unwrap_or_default();
         let mut targets: Vec<String> = self
             .engine

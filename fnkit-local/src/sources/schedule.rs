@@ -31,8 +31,8 @@ pub(crate) async fn fire(
         "arn:aws:events:{}:000000000000:rule/{}",
         engine.config.region, f.config.name
     )];
-    let body = serde_json::to_vec(&fnkit::event::schedule::to_eventbridge_event(&event))
-        .unwrap_or_default();
+    let body =
+        serde_json::to_vec(&fnkit::platform::to_eventbridge_event(&event)).unwrap_or_default();
     let message = NewMessage {
         id: id.clone(),
         kind: Kind::Async,

@@ -148,7 +148,7 @@ async fn deliver_batch(core: &Ctx, s: &QueueSettings, batch: Vec<StoredMessage>)
             message
         })
         .collect();
-    let event = fnkit::event::queue::to_sqs_event(&s.queue, &messages);
+    let event = fnkit::platform::to_sqs_event(&s.queue, &messages);
     let payload = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
     let ids: Vec<String> = batch.iter().map(|m| m.id.clone()).collect();
     let failed: Result<Vec<String>, String> = match core

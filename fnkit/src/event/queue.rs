@@ -118,6 +118,7 @@ impl<T: DeserializeOwned> FromEvent<trigger::Queue> for QueueBatch<T> {
         const WHAT: &str = "a queue batch (SQS records)";
         let event: SqsEvent = parse_payload(&invocation.payload, WHAT)?;
         let mut messages = Vec::with_capacity(event.records.len());
+        let mut undecodable = Vec::new();
         for record in event.records {
             let id = record
                 .message_id
@@ -142,13 +143,20 @@ impl<T: DeserializeOwned> FromEvent<trigger::Queue> for QueueBatch<T> {
                 }),
                 Err(e) => {
                     tracing::warn!(message_id = %id, error = %e, "message body does not decode as {}; reported as failed", std::any::type_name::<T>());
-                    invocation.undecodable.push(id);
+                    undecodable.push(id);
                 }
             }
+        }
+        if !undecodable.is_empty() {
+            invocation.extensions.insert(Undecodable(undecodable));
         }
         Ok(QueueBatch { messages })
     }
 }
+
+/// Queue messages whose body did not decode: reported as failed, never handed to the handler.
+#[derive(Debug, Clone)]
+struct Undecodable(Vec<String>);
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -167,7 +175,13 @@ impl Respond<trigger::Queue> for BatchResult {
         let failures = self
             .failed
             .iter()
-            .chain(&invocation.undecodable)
+            .chain(
+                invocation
+                    .extensions
+                    .get::<Undecodable>()
+                    .map(|u| &u.0[..])
+                    .unwrap_or_default(),
+            )
             .map(|id| ItemFailure {
                 item_identifier: id,
             })
@@ -183,39 +197,4 @@ impl Respond<trigger::Queue> for () {
     fn respond(self, invocation: &Invocation) -> Result<Vec<u8>, Error> {
         BatchResult::ok().respond(invocation)
     }
-}
-
-/// The SQS event for messages with raw string bodies, as AWS would deliver it from `queue`.
-pub fn to_sqs_event(queue: &str, messages: &[QueueMessage<String>]) -> serde_json::Value {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis()
-        .to_string();
-    let records: Vec<serde_json::Value> = messages
-        .iter()
-        .map(|m| {
-            let mut attributes = serde_json::json!({
-                "ApproximateReceiveCount": m.receive_count.to_string(),
-                "SentTimestamp": now,
-                "SenderId": "fnkit",
-                "ApproximateFirstReceiveTimestamp": now,
-            });
-            for (k, v) in &m.attributes {
-                attributes[k] = v.clone().into();
-            }
-            serde_json::json!({
-                "messageId": m.id,
-                "receiptHandle": format!("{}#{}", m.id, m.receive_count),
-                "body": m.body,
-                "attributes": attributes,
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": format!("arn:aws:sqs:us-east-1:000000000000:{queue}"),
-                "awsRegion": "us-east-1",
-            })
-        })
-        .collect();
-    serde_json::json!({ "Records": records })
 }

@@ -143,14 +143,14 @@ impl CloudEvent {
                 if let Some(etag) = data["etag"].as_str().or(data["md5Hash"].as_str()) {
                     record = record.etag(etag);
                 }
-                crate::event::storage::to_s3_event(&[record])
+                crate::platform::to_s3_event(&[record])
             }
             Trigger::Queue { name, .. } => {
                 let body = match &data {
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                crate::event::queue::to_sqs_event(
+                crate::platform::to_sqs_event(
                     name,
                     &[crate::QueueMessage::new(self.id.clone(), body)],
                 )
@@ -158,7 +158,7 @@ impl CloudEvent {
             Trigger::Schedule(_) => {
                 let mut event = crate::ScheduleEvent::new(self.id.clone(), self.system_time());
                 event.resources = vec![self.source.clone()];
-                crate::event::schedule::to_eventbridge_event(&event)
+                crate::platform::to_eventbridge_event(&event)
             }
         }
     }

@@ -18,9 +18,9 @@ use hyper_util::rt::TokioIo;
 use tokio::sync::Semaphore;
 
 use super::cloudevent::{self, error_json};
-use crate::event::http::{decode_response, to_v2_event};
 use crate::invocation::StateMap;
 use crate::manifest::Trigger;
+use crate::platform::{decode_response, to_v2_event};
 use crate::registry::{self, FunctionDef};
 use crate::route::RouteTable;
 use crate::{Context, Error};

@@ -152,7 +152,7 @@ pub(crate) async fn call(
         function = def.name(),
         request_id = context.request_id()
     );
-    let invocation = Invocation::new(def, payload, context, state);
+    let invocation = Invocation::new(def.spec(), payload, context, state);
     catch::catch_unwind(def.call(invocation))
         .instrument(span)
         .await
