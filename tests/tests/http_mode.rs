@@ -77,7 +77,13 @@ fn chrono_now() -> String {
 }
 
 async fn start(out: &PathBuf) -> (Child, String) {
+    start_with(out, &[]).await
+}
+
+/// Starts the fixtures binary in HTTP mode with extra environment variables.
+async fn start_with(out: &PathBuf, env: &[(&str, &str)]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fixtures"))
+        .envs(env.iter().copied())
         .env("PORT", "0")
         .env("FNKIT_HOST", "127.0.0.1")
         .env("FIXTURE_OUT", out)
@@ -172,7 +178,7 @@ async fn cloudevents_in_both_modes_and_http_routes_are_served_on_port() {
 }
 
 #[tokio::test]
-async fn malformed_events_get_400_overload_429_and_timeouts_504() {
+async fn malformed_events_get_400_and_a_failed_message_500() {
     let out = temp_dir("http-mode").join("out.txt");
     let (_server, base) = start(&out).await;
 
@@ -213,27 +219,167 @@ async fn malformed_events_get_400_overload_429_and_timeouts_504() {
         "a body that is not an Order fails that message: {}",
         wrong_shape.text()
     );
+}
 
-    // `slow` has concurrency 1.
+/// The lines the fixtures recorded so far.
+fn recorded(out: &PathBuf) -> Vec<String> {
+    std::fs::read_to_string(out)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Waits (at most 20 s, polling) until the fixtures recorded `line`.
+async fn until_recorded(out: &PathBuf, line: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !recorded(out).iter().any(|l| l == line) {
+        assert!(
+            Instant::now() < deadline,
+            "never recorded {line:?}: {:?}",
+            recorded(out)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn linger(id: &str, ms: u64) -> cloudevents::Event {
+    event(id, "t", json!({"id": id, "ms": ms}))
+}
+
+#[tokio::test]
+async fn over_its_concurrency_a_function_answers_429() {
+    let out = temp_dir("http-mode").join("out.txt");
+    let (_server, base) = start(&out).await;
+    // `linger` has concurrency 1: while c1 is in flight (it says so), c2 is refused.
     let b = base.clone();
     let first = tokio::spawn(async move {
-        send(
-            &format!("{b}/slow"),
-            event("c1", "t", json!({"ms": 1500})),
-            Mode::Binary,
-        )
-        .await
+        send(&format!("{b}/linger"), linger("c1", 1500), Mode::Binary).await
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let second = send(
-        &format!("{base}/slow"),
-        event("c2", "t", json!({"ms": 1})),
+    until_recorded(&out, "linger started c1").await;
+    let second = send(&format!("{base}/linger"), linger("c2", 1), Mode::Binary).await;
+    assert_eq!(second.status, 429);
+    assert_eq!(first.await.unwrap().status, 200);
+    assert!(recorded(&out).contains(&"linger finished c1".to_owned()));
+}
+
+#[tokio::test]
+async fn a_timed_out_handler_is_stopped_and_its_slot_comes_back() {
+    let out = temp_dir("http-mode").join("out.txt");
+    let (_server, base) = start(&out).await;
+    // Asked to sleep a minute, past its 2 s timeout: 504, and the handler is stopped.
+    let started = Instant::now();
+    let timed_out = send(
+        &format!("{base}/linger"),
+        linger("t1", 60_000),
         Mode::Binary,
     )
     .await;
-    assert_eq!(second.status, 429);
-    assert_eq!(first.await.unwrap().status, 200);
+    assert_eq!(timed_out.status, 504);
+    assert_eq!(timed_out.json()["errorType"], "Sandbox.Timedout");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    until_recorded(&out, "linger dropped t1").await;
+    // Once it stopped, its one slot is free again.
+    let next = send(&format!("{base}/linger"), linger("t2", 1), Mode::Binary).await;
+    assert_eq!(next.status, 200, "{}", next.text());
+    assert!(!recorded(&out).contains(&"linger finished t1".to_owned()));
+}
 
+#[tokio::test]
+async fn a_handler_that_never_yields_keeps_its_slot_after_its_timeout() {
+    let out = temp_dir("http-mode").join("out.txt");
+    let (_server, base) = start(&out).await;
+    let spin = json!({"spin": true});
+    let first = send(
+        &format!("{base}/spin_one"),
+        event("s1", "t", spin.clone()),
+        Mode::Binary,
+    )
+    .await;
+    assert_eq!(first.status, 504);
+    // It cannot be stopped in-process, so it still holds its one slot: no second copy runs.
+    let second = send(
+        &format!("{base}/spin_one"),
+        event("s2", "t", spin),
+        Mode::Binary,
+    )
+    .await;
+    assert_eq!(second.status, 429, "{}", second.text());
+    // The rest of the process still serves.
+    let echo = send(
+        &format!("{base}/echo"),
+        event("e", "t", json!({"ok": 1})),
+        Mode::Binary,
+    )
+    .await;
+    assert_eq!(echo.json(), json!({"ok": 1}));
+}
+
+#[tokio::test]
+async fn sigterm_lets_requests_in_flight_finish_then_exits() {
+    let out = temp_dir("http-mode").join("out.txt");
+    let (mut server, base) = start(&out).await;
+    let b = base.clone();
+    let in_flight = tokio::spawn(async move {
+        send(&format!("{b}/linger"), linger("d1", 1000), Mode::Binary).await
+    });
+    until_recorded(&out, "linger started d1").await;
+    let pid = server.id().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let reply = in_flight.await.unwrap();
+    assert_eq!(
+        reply.status,
+        200,
+        "the request in flight is answered: {}",
+        reply.text()
+    );
+    assert!(recorded(&out).contains(&"linger finished d1".to_owned()));
+    let status = tokio::time::timeout(Duration::from_secs(20), server.wait())
+        .await
+        .expect("the server exits after draining")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_head_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let out = temp_dir("http-mode").join("out.txt");
+    let (_server, base) = start_with(&out, &[("FNKIT_HEADER_TIMEOUT_SECS", "1")]).await;
+    let address = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /items/1 HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the connection stayed open");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "closed before the timeout"
+    );
+    // hyper answers a timed-out head with 408 (or just closes); never with the function's answer.
+    let text = String::from_utf8_lossy(&rest);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_cpu_bound_handler_gets_504_at_its_timeout_and_the_server_keeps_serving() {
+    let out = temp_dir("http-mode").join("out.txt");
+    let (_server, base) = start(&out).await;
     // `spin` loops without yielding past its 1 s timeout.
     let started = Instant::now();
     let spun = send(

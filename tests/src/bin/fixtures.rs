@@ -138,6 +138,35 @@ async fn spin(input: serde_json::Value) -> serde_json::Value {
     input
 }
 
+/// Like `spin`, one at a time: a second call while one spins is over the concurrency limit.
+#[function(timeout = "1s", concurrency = 1)]
+async fn spin_one(input: serde_json::Value) -> serde_json::Value {
+    spin(input).await
+}
+
+/// Records `linger started <id>`, sleeps `ms` (awaiting, so it can be stopped), then records
+/// `linger finished <id>`; stopped before that (its future dropped), it records
+/// `linger dropped <id>` instead.
+#[function(timeout = "2s", concurrency = 1)]
+async fn linger(input: serde_json::Value) -> Result<serde_json::Value, Error> {
+    struct Guard(String, bool);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            if !self.1 {
+                let _ = record(&format!("linger dropped {}", self.0));
+            }
+        }
+    }
+    let id = input["id"].as_str().unwrap_or("?").to_owned();
+    record(&format!("linger started {id}"))?;
+    let mut guard = Guard(id.clone(), false);
+    let ms = input["ms"].as_u64().unwrap_or(0);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    guard.1 = true;
+    record(&format!("linger finished {id}"))?;
+    Ok(input)
+}
+
 /// Aborts the process when asked to (`{"abort": true}`).
 #[function]
 async fn abort(input: serde_json::Value) -> serde_json::Value {

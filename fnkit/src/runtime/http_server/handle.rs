@@ -1,0 +1,195 @@
+//! One request of the HTTP mode: an HTTP route's request as the API Gateway v2 event, or a
+//! CloudEvent at `POST /{function}` as its trigger's payload; both run under the function's
+//! concurrency limit and timeout.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+
+use super::{App, Served};
+use crate::manifest::Trigger;
+use crate::platform::{decode_response, to_v2_event};
+use crate::runtime::cloudevent::{self, error_json};
+use crate::{Context, Error};
+
+/// The largest request body taken (Lambda's synchronous limit, for parity).
+const MAX_BODY: usize = 6 * 1024 * 1024;
+
+type Reply = Response<Full<Bytes>>;
+
+fn reply(status: StatusCode, content_type: &'static str, body: Vec<u8>) -> Reply {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type),
+    );
+    r
+}
+
+fn error(status: StatusCode, error_type: &str, message: &str) -> Reply {
+    reply(status, "application/json", error_json(error_type, message))
+}
+
+/// Answers one request.
+pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let http_route = app
+        .table
+        .find(&method, &path)
+        .and_then(|found| app.functions.get(&found.entry.function));
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            let m = "the request body is larger than 6 MB";
+            return error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLarge", m);
+        }
+    };
+    if let Some(served) = http_route {
+        return route(
+            app,
+            served,
+            http::Request::from_parts(parts, crate::Body::from(body)),
+        )
+        .await;
+    }
+    let name = path.trim_start_matches('/');
+    let Some(served) = app.functions.get(name).filter(|s| !s.http) else {
+        let body = serde_json::json!({"errorType": "NotFound", "errorMessage": format!("no function answers {method} {path}"), "routes": app.routes});
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        return reply(StatusCode::NOT_FOUND, "application/json", body);
+    };
+    if parts.method != Method::POST {
+        let m = "CloudEvents are delivered with POST";
+        return error(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", m);
+    }
+    cloud_event(app, served, &parts.headers, &body).await
+}
+
+/// An HTTP function's request, as the API Gateway v2 event, and its answer back as HTTP.
+async fn route(app: &App, served: &Served, request: crate::HttpRequest) -> Reply {
+    let route = match &served.def.spec().trigger {
+        Trigger::Http { path, .. } => path.to_string(),
+        _ => String::new(),
+    };
+    let event = to_v2_event(&request, Some(&route));
+    let id = crate::context::new_request_id();
+    let payload = serde_json::to_vec(&event).unwrap_or_default();
+    match call(app, served, &id, payload).await {
+        Ok(out) => match decode_response(&out) {
+            Ok(response) => {
+                let (parts, body) = response.into_parts();
+                Response::from_parts(parts, Full::new(body.into_bytes()))
+            }
+            Err(e) => error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                e.error_type(),
+                e.message(),
+            ),
+        },
+        Err(failure) => failure,
+    }
+}
+
+/// A CloudEvent for an event-driven function, as its trigger's payload.
+async fn cloud_event(app: &App, served: &Served, headers: &http::HeaderMap, body: &[u8]) -> Reply {
+    let event = match cloudevent::parse(headers, body) {
+        Ok(e) => e,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "MalformedCloudEvent",
+                &e.to_string(),
+            )
+        }
+    };
+    let trigger = &served.def.spec().trigger;
+    let payload = serde_json::to_vec(&event.payload(trigger)).unwrap_or_default();
+    match call(app, served, &event.id, payload).await {
+        Ok(out) => {
+            // A CloudEvent carries one queue message: a reported failure must fail the delivery,
+            // so the broker delivers it again.
+            if matches!(trigger, Trigger::Queue { .. }) {
+                let v: serde_json::Value = serde_json::from_slice(&out).unwrap_or_default();
+                let failures = v["batchItemFailures"].as_array();
+                if failures.is_some_and(|f| !f.is_empty()) {
+                    let m = format!("the function failed message {}", event.id);
+                    return error(StatusCode::INTERNAL_SERVER_ERROR, "BatchItemFailure", &m);
+                }
+            }
+            reply(StatusCode::OK, "application/json", out)
+        }
+        Err(failure) => failure,
+    }
+}
+
+/// Runs one invocation under the function's concurrency limit and timeout.
+///
+/// At the timeout the caller gets its 504 at once and the handler's task is aborted; its slot
+/// stays taken until the task has really stopped. A handler that awaits stops at its next await;
+/// one that never yields cannot be stopped in-process and keeps its slot (and its thread), so the
+/// function answers 429 rather than run more copies than its concurrency allows.
+async fn call(app: &App, served: &Served, id: &str, payload: Vec<u8>) -> Result<Vec<u8>, Reply> {
+    let spec = served.def.spec();
+    let Ok(slot) = served.slots.clone().try_acquire_owned() else {
+        let m = format!("function `{}` is at its concurrency limit", spec.name);
+        return Err(error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequestsException",
+            &m,
+        ));
+    };
+    let timeout = Duration::from_secs(u64::from(spec.timeout_secs));
+    let context = Context::builder()
+        .request_id(id)
+        .function_name(spec.name.to_string())
+        .memory_limit_mb(spec.memory_mb)
+        .timeout(timeout)
+        .build();
+    // On its own task, so the timeout fires even if the handler never yields.
+    let mut task = tokio::spawn(crate::runtime::call(
+        served.def,
+        payload,
+        context,
+        app.state.clone(),
+    ));
+    match tokio::time::timeout(timeout, &mut task).await {
+        Ok(joined) => {
+            drop(slot);
+            match joined {
+                Ok(Ok(out)) => Ok(out),
+                Ok(Err(e)) => Err(failed(&e)),
+                Err(join) => Err(error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Runtime.Panic",
+                    &join.to_string(),
+                )),
+            }
+        }
+        Err(_) => {
+            task.abort();
+            tokio::spawn(async move {
+                let _ = task.await;
+                drop(slot);
+            });
+            let m = format!(
+                "{id} Task timed out after {:.2} seconds",
+                timeout.as_secs_f64()
+            );
+            Err(error(StatusCode::GATEWAY_TIMEOUT, "Sandbox.Timedout", &m))
+        }
+    }
+}
+
+fn failed(e: &Error) -> Reply {
+    let status = match e.error_type() {
+        "Runtime.UnmarshalError" => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    error(status, e.error_type(), e.message())
+}

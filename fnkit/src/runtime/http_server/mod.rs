@@ -1,0 +1,201 @@
+//! The HTTP mode, for Knative, Cloud Run and OpenFaaS: every registered function served by one
+//! HTTP server on `$PORT`. HTTP functions answer on their routes; every other function takes
+//! CloudEvents at `POST /{function}`. Both go through the same decode → handler → encode path as
+//! Lambda (an HTTP request becomes the API Gateway v2 event the decoder reads). Functions
+//! Framework conventions: 400 for a malformed event, 429 over a function's concurrency, 504 at
+//! its timeout (enforced here, in-process).
+//!
+//! This file owns the server's life: accepting (with back-off when accepts fail), reading heads
+//! under a timeout, and on SIGTERM (how Knative and Cloud Run stop an instance) draining the
+//! requests in flight for a grace period before exiting. `handle.rs` answers one request.
+
+mod handle;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::invocation::StateMap;
+use crate::manifest::Trigger;
+use crate::registry::{self, FunctionDef};
+use crate::route::RouteTable;
+
+/// What stops the HTTP mode.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ServerError {
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("cannot start the async runtime: {0}")]
+    Tokio(std::io::Error),
+    #[error(transparent)]
+    Duplicate(#[from] registry::DuplicateName),
+    #[error(transparent)]
+    Routes(#[from] crate::manifest::RoutesError),
+}
+
+/// A served function and its concurrency slots.
+struct Served {
+    def: &'static FunctionDef,
+    slots: Arc<Semaphore>,
+    /// Served on its HTTP route rather than as `POST /{name}`.
+    http: bool,
+}
+
+/// Everything a request is answered from.
+struct App {
+    functions: HashMap<String, Served>,
+    table: RouteTable,
+    routes: Vec<String>,
+    state: Arc<StateMap>,
+}
+
+/// A duration in whole seconds from the environment, or `default`.
+fn seconds_from_env(name: &str, default: u64) -> Duration {
+    let secs = std::env::var(name).ok().and_then(|s| s.parse().ok());
+    Duration::from_secs(secs.unwrap_or(default))
+}
+
+impl App {
+    fn new(state: Arc<StateMap>) -> Result<App, ServerError> {
+        let default_concurrency: usize = std::env::var("FNKIT_CONCURRENCY")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100);
+        let defs = registry::functions()?;
+        let table = crate::manifest::route_table(defs.iter().map(|d| d.spec()))?;
+        let mut functions = HashMap::new();
+        let mut routes = Vec::new();
+        for def in defs {
+            let spec = def.spec();
+            let http = match &spec.trigger {
+                Trigger::Http { method, path } => {
+                    routes.push(format!("{method} {path}"));
+                    true
+                }
+                _ => {
+                    routes.push(format!("POST /{} (CloudEvents)", spec.name));
+                    false
+                }
+            };
+            let limit = spec
+                .concurrency
+                .map_or(default_concurrency, |c| c as usize)
+                .max(1);
+            let slots = Arc::new(Semaphore::new(limit));
+            functions.insert(spec.name.to_string(), Served { def, slots, http });
+        }
+        Ok(App {
+            functions,
+            table,
+            routes,
+            state,
+        })
+    }
+}
+
+/// Serves every function on `host:port` until SIGTERM or Ctrl-C, then drains.
+pub(crate) fn serve(host: &str, port: u16, state: Arc<StateMap>) -> Result<(), ServerError> {
+    let app = Arc::new(App::new(state)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ServerError::Tokio)?;
+    runtime.block_on(async move {
+        let address = format!("{host}:{port}");
+        let bind = |source| ServerError::Bind {
+            address: address.clone(),
+            source,
+        };
+        let listener = TcpListener::bind(&address).await.map_err(bind)?;
+        let local = listener.local_addr().map_err(bind)?;
+        println!(
+            "fnkit: serving {} function(s) on http://{local}",
+            app.functions.len()
+        );
+        accept_loop(listener, app, stop_signal()).await;
+        Ok(())
+    })
+}
+
+/// SIGTERM (what Knative and Cloud Run send) or Ctrl-C.
+async fn stop_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async {
+            match term.as_mut() {
+                Some(t) => { t.recv().await; }
+                None => std::future::pending::<()>().await,
+            }
+        } => {}
+    }
+}
+
+/// Waits after failed accepts (out of file descriptors, say): 5 ms doubling to 1 s, rather than
+/// spinning on the error.
+#[derive(Debug, Default)]
+struct Backoff(u32);
+
+impl Backoff {
+    fn next(&mut self) -> Duration {
+        let wait = Duration::from_millis(5 << self.0.min(8)).min(Duration::from_secs(1));
+        self.0 += 1;
+        wait
+    }
+}
+
+async fn accept_loop(listener: TcpListener, app: Arc<App>, stop: impl Future<Output = ()>) {
+    let header_timeout = seconds_from_env("FNKIT_HEADER_TIMEOUT_SECS", 30);
+    let grace = seconds_from_env("FNKIT_SHUTDOWN_GRACE_SECS", 10);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    tokio::pin!(stop);
+    let mut backoff = Backoff::default();
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    let wait = backoff.next();
+                    eprintln!("fnkit: accept failed: {e}; retrying in {} ms", wait.as_millis());
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        backoff = Backoff::default();
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |req| {
+            let app = app.clone();
+            async move { Ok::<_, std::convert::Infallible>(handle::handle(&app, req).await) }
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    println!(
+        "fnkit: stopping; finishing requests in flight (up to {} s)",
+        grace.as_secs()
+    );
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!("fnkit: requests still in flight after the grace period; exiting anyway");
+    }
+}
