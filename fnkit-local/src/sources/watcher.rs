@@ -31,30 +31,27 @@ enum Seen {
     Settled,
 }
 
-/// Watches the buckets' folder, then reconciles every bucket, then turns changes into events
-/// until the runtime stops. Nothing here runs before `serve` returns to its accept loop.
-pub(crate) fn start(buckets: Arc<Buckets>, logs: Logs) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let root = buckets.root().to_owned();
-        if let Err(e) = tokio::fs::create_dir_all(&root).await {
-            logs.info(&format!(
-                "fnkit-local: cannot create the buckets folder {}: {e}; storage triggers are off",
-                root.display()
-            ));
-            return;
-        }
-        let (tx, rx) = mpsc::channel::<(PathBuf, Seen)>(QUEUE);
-        // Watch first, then scan: a change made during the scan is seen by one or the other.
-        let watcher = watch(&root, tx, &logs);
-        scan(&buckets, &logs).await;
-        match watcher {
-            Some(watcher) => {
-                let _keep = watcher;
-                debounce(&buckets, &logs, rx).await;
-            }
-            None => std::future::pending::<()>().await,
-        }
-    })
+/// Watches the buckets' folder and reconciles every bucket (its file work on blocking threads),
+/// then returns the task that turns changes into events until the runtime stops. `serve` awaits
+/// this before it accepts, so once the emulator answers, changes made while it was down have
+/// fired and the watcher is on.
+pub(crate) async fn start(buckets: Arc<Buckets>, logs: Logs) -> Option<tokio::task::JoinHandle<()>> {
+    let root = buckets.root().to_owned();
+    if let Err(e) = tokio::fs::create_dir_all(&root).await {
+        logs.info(&format!(
+            "fnkit-local: cannot create the buckets folder {}: {e}; storage triggers are off",
+            root.display()
+        ));
+        return None;
+    }
+    let (tx, rx) = mpsc::channel::<(PathBuf, Seen)>(QUEUE);
+    // Watch first, then scan: a change made during the scan is seen by one or the other.
+    let watcher = watch(&root, tx, &logs)?;
+    scan(&buckets, &logs).await;
+    Some(tokio::spawn(async move {
+        let _keep = watcher;
+        debounce(&buckets, &logs, rx).await;
+    }))
 }
 
 fn watch(
