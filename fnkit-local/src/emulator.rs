@@ -256,9 +256,8 @@ impl Emulator {
             })
         };
         let mut background = crate::work::delivery::start(&self.engine, &self.work);
-        background.extend(
-            crate::sources::watcher::start(self.buckets.clone(), core.logs.clone()).await,
-        );
+        background
+            .extend(crate::sources::watcher::start(self.buckets.clone(), core.logs.clone()).await);
         background.extend(crate::sources::schedule::start(&self.engine, &self.work));
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         tokio::pin!(shutdown);

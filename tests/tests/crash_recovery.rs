@@ -2,6 +2,8 @@
 //! asynchronous invocations are accepted, the emulator (a real process) is killed with SIGKILL
 //! while delivering them, started again on the same state directory, and every id must have been
 //! processed (at least once) by the functions, which record ids in a file outside the emulator.
+//! The consumers wait while a hold file exists, so the kill lands mid-way by construction: some
+//! work done, most of it accepted and waiting, some of it in flight.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -15,7 +17,7 @@ use tokio::process::{Child, Command};
 const N: usize = 1000;
 
 /// Starts `fnkit-local` as a process on port 0; returns it and its base URL.
-async fn start(fnkit_local: &Path, state: &Path, out: &Path) -> (Child, String) {
+async fn start(fnkit_local: &Path, state: &Path, out: &Path, hold: &Path) -> (Child, String) {
     let mut child = Command::new(fnkit_local)
         .args([
             "--bin",
@@ -28,14 +30,9 @@ async fn start(fnkit_local: &Path, state: &Path, out: &Path) -> (Child, String) 
         .arg(state)
         .arg("--env")
         .arg(format!("FIXTURE_OUT={}", out.display()))
-        .args([
-            "--env",
-            "FIXTURE_SLOW_MS=3",
-            "--queue-retry-delay",
-            "50",
-            "--async-retry-base",
-            "50",
-        ])
+        .arg("--env")
+        .arg(format!("FIXTURE_HOLD={}", hold.display()))
+        .args(["--queue-retry-delay", "50", "--async-retry-base", "50"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -69,9 +66,14 @@ fn processed(out: &Path, kind: &str) -> BTreeSet<usize> {
 async fn accepted_work_survives_a_sigkill_of_the_emulator() {
     let fnkit_local: PathBuf = fnkit_tests::example_bin("fnkit-local");
     let dir = temp_dir("crash");
-    let (state, out) = (dir.join("state"), dir.join("processed.txt"));
+    let (state, out, hold) = (
+        dir.join("state"),
+        dir.join("processed.txt"),
+        dir.join("hold"),
+    );
+    std::fs::write(&hold, b"").unwrap();
 
-    let (mut first, base) = start(&fnkit_local, &state, &out).await;
+    let (mut first, base) = start(&fnkit_local, &state, &out, &hold).await;
     // 1,000 queue messages, in ten batches of 100.
     for batch in 0..10 {
         let messages: Vec<serde_json::Value> = (batch * 100..(batch + 1) * 100)
@@ -97,16 +99,25 @@ async fn accepted_work_survives_a_sigkill_of_the_emulator() {
         .await;
         assert_eq!(r.status, 202);
     }
+    // Let some of it through, then hold the consumers again and kill the emulator.
+    std::fs::remove_file(&hold).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while processed(&out, "id").len() < 50 || processed(&out, "async").len() < 50 {
+        assert!(Instant::now() < deadline, "nothing was processed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    std::fs::write(&hold, b"").unwrap();
     first.start_kill().unwrap();
     first.wait().await.unwrap();
     let (ids_before, async_before) = (processed(&out, "id").len(), processed(&out, "async").len());
     assert!(
-        ids_before < N || async_before < N,
-        "the kill must land mid-way for this test to prove anything (processed {ids_before} + {async_before})"
+        ids_before < N && async_before < N,
+        "held consumers cannot have finished (processed {ids_before} + {async_before})"
     );
 
+    std::fs::remove_file(&hold).unwrap();
     let restarted = Instant::now();
-    let (mut second, base) = start(&fnkit_local, &state, &out).await;
+    let (mut second, base) = start(&fnkit_local, &state, &out, &hold).await;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let (ids, asyncs) = (processed(&out, "id"), processed(&out, "async"));

@@ -32,7 +32,10 @@ async fn a_file_written_under_a_relative_state_dir_fires_its_function() {
         if seen.starts_with("images/cat.png\t4\tCreated\t") {
             break;
         }
-        assert!(Instant::now() < deadline, "the storage function never fired: {seen:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the storage function never fired: {seen:?}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }

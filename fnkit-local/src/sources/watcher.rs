@@ -35,7 +35,10 @@ enum Seen {
 /// then returns the task that turns changes into events until the runtime stops. `serve` awaits
 /// this before it accepts, so once the emulator answers, changes made while it was down have
 /// fired and the watcher is on.
-pub(crate) async fn start(buckets: Arc<Buckets>, logs: Logs) -> Option<tokio::task::JoinHandle<()>> {
+pub(crate) async fn start(
+    buckets: Arc<Buckets>,
+    logs: Logs,
+) -> Option<tokio::task::JoinHandle<()>> {
     let root = buckets.root().to_owned();
     if let Err(e) = tokio::fs::create_dir_all(&root).await {
         logs.info(&format!(

@@ -68,13 +68,14 @@ async fn orders(batch: QueueBatch<Order>) -> Result<BatchResult, Error> {
     Ok(result)
 }
 
-/// Sleeps `FIXTURE_SLOW_MS` milliseconds, if set: slow consumers for the crash test.
+/// Waits while the file named by `FIXTURE_HOLD` exists: the crash test holds consumers still,
+/// so its kill lands with work accepted and unprocessed, whatever the machine's speed.
 async fn slow_down() {
-    if let Some(ms) = std::env::var("FIXTURE_SLOW_MS")
-        .ok()
-        .and_then(|m| m.parse().ok())
-    {
-        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    let Ok(hold) = std::env::var("FIXTURE_HOLD") else {
+        return;
+    };
+    while std::path::Path::new(&hold).exists() {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
 
