@@ -47,61 +47,73 @@ fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 
-fn run_cargo(args: &[String]) -> Result<String, TargetError> {
-    let output = Command::new(cargo())
-        .args(args)
-        .output()
-        .map_err(|e| TargetError::Cargo {
-            args: args.join(" "),
-            message: e.to_string(),
-        })?;
-    if !output.status.success() {
-        return Err(TargetError::Cargo {
-            args: args.join(" "),
-            message: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-        });
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
 struct Metadata {
     root: PathBuf,
+    /// Workspace packages with a binary target: name and manifest path.
     packages: Vec<(String, PathBuf)>,
 }
 
 fn metadata() -> Result<Metadata, TargetError> {
-    let out = run_cargo(&[
-        "metadata".into(),
-        "--no-deps".into(),
-        "--format-version".into(),
-        "1".into(),
-    ])?;
-    let json: serde_json::Value = serde_json::from_str(&out).map_err(|e| TargetError::Cargo {
-        args: "metadata".into(),
-        message: e.to_string(),
-    })?;
-    let root = PathBuf::from(json["workspace_root"].as_str().unwrap_or("."));
-    let packages = json["packages"]
-        .as_array()
+    let meta = cargo_metadata::MetadataCommand::new()
+        .cargo_path(cargo())
+        .no_deps()
+        .exec()
+        .map_err(|e| TargetError::Cargo {
+            args: "metadata --no-deps".into(),
+            message: e.to_string(),
+        })?;
+    let packages = meta
+        .workspace_packages()
         .into_iter()
-        .flatten()
-        .filter(|p| {
-            p["targets"].as_array().into_iter().flatten().any(|t| {
-                t["kind"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|k| k == "bin")
-            })
-        })
-        .filter_map(|p| {
-            Some((
-                p["name"].as_str()?.to_owned(),
-                PathBuf::from(p["manifest_path"].as_str()?),
-            ))
+        .filter(|p| p.targets.iter().any(|t| t.is_bin()))
+        .map(|p| {
+            (
+                p.name.to_string(),
+                p.manifest_path.clone().into_std_path_buf(),
+            )
         })
         .collect();
-    Ok(Metadata { root, packages })
+    Ok(Metadata {
+        root: meta.workspace_root.into_std_path_buf(),
+        packages,
+    })
+}
+
+/// The `cargo build` arguments that select `targets`, and the binaries given as they are.
+fn selection(targets: &[Target]) -> Result<(Vec<String>, Vec<PathBuf>), TargetError> {
+    let mut bins = Vec::new();
+    let mut args: Vec<String> = Vec::new();
+    let needs_metadata = targets.iter().any(|t| !matches!(t, Target::Bin(_)));
+    let meta = if needs_metadata {
+        Some(metadata()?)
+    } else {
+        None
+    };
+    for target in targets {
+        match (target, &meta) {
+            (Target::Bin(path), _) => bins.push(path.clone()),
+            (Target::Package(name), Some(m)) | (Target::Example(name), Some(m))
+                if m.packages.iter().any(|(n, _)| n == name) =>
+            {
+                args.extend(["-p".into(), name.clone()]);
+            }
+            (Target::Example(name), Some(_)) => args.extend(["--example".into(), name.clone()]),
+            (Target::Package(name), Some(m)) => {
+                let names: Vec<&str> = m.packages.iter().map(|(n, _)| n.as_str()).collect();
+                return Err(TargetError::Unknown(name.clone(), names.join(", ")));
+            }
+            (Target::AllExamples, Some(m)) => {
+                let examples = m.root.join("examples");
+                for (name, manifest) in &m.packages {
+                    if manifest.starts_with(&examples) {
+                        args.extend(["-p".into(), name.clone()]);
+                    }
+                }
+            }
+            _ => unreachable!("metadata is read whenever a target needs it"),
+        }
+    }
+    Ok((args, bins))
 }
 
 /// Builds the targets (release or debug) and returns their binaries.
@@ -115,82 +127,39 @@ pub fn build_for(
     release: bool,
     zig_target: Option<&str>,
 ) -> Result<Vec<PathBuf>, TargetError> {
-    let mut bins = Vec::new();
-    let mut cargo_args: Vec<Vec<String>> = Vec::new();
-    let needs_metadata = targets.iter().any(|t| !matches!(t, Target::Bin(_)));
-    let meta = if needs_metadata {
-        Some(metadata()?)
-    } else {
-        None
-    };
-    for target in targets {
-        match (target, &meta) {
-            (Target::Bin(path), _) => bins.push(path.clone()),
-            (Target::Package(name), Some(m)) | (Target::Example(name), Some(m))
-                if m.packages.iter().any(|(n, _)| n == name) =>
-            {
-                cargo_args.push(vec!["-p".into(), name.clone()]);
-            }
-            (Target::Example(name), Some(_)) => {
-                cargo_args.push(vec!["--example".into(), name.clone()])
-            }
-            (Target::Package(name), Some(m)) => {
-                let names: Vec<&str> = m.packages.iter().map(|(n, _)| n.as_str()).collect();
-                return Err(TargetError::Unknown(name.clone(), names.join(", ")));
-            }
-            (Target::AllExamples, Some(m)) => {
-                let examples = m.root.join("examples");
-                for (name, manifest) in &m.packages {
-                    if manifest.starts_with(&examples) {
-                        cargo_args.push(vec!["-p".into(), name.clone()]);
-                    }
-                }
-            }
-            _ => unreachable!("metadata is read whenever a target needs it"),
-        }
+    let (selected, mut bins) = selection(targets)?;
+    if selected.is_empty() {
+        return Ok(bins);
     }
-    if !cargo_args.is_empty() {
-        let mut args = match zig_target {
-            Some(t) => vec!["zigbuild".to_owned(), "--target".to_owned(), t.to_owned()],
-            None => vec!["build".to_owned()],
-        };
-        args.push("--message-format=json-render-diagnostics".to_owned());
-        if release {
-            args.push("--release".to_owned());
-        }
-        for a in &cargo_args {
-            args.extend(a.iter().cloned());
-        }
-        let status_args = args.join(" ");
-        let output = Command::new(cargo())
-            .args(&args)
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .map_err(|e| TargetError::Cargo {
-                args: status_args.clone(),
-                message: e.to_string(),
-            })?;
-        if !output.status.success() {
-            return Err(TargetError::Cargo {
-                args: status_args,
-                message: "the build failed (see above)".into(),
-            });
-        }
-        for line in String::from_utf8_lossy(&output.stdout).lines() {
-            let Ok(m) = serde_json::from_str::<serde_json::Value>(line) else {
-                continue;
-            };
-            if m["reason"] != "compiler-artifact" {
-                continue;
-            }
-            let kinds = &m["target"]["kind"];
-            let runnable = kinds
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|k| k == "bin" || k == "example");
-            if let (true, Some(exe)) = (runnable, m["executable"].as_str()) {
-                bins.push(PathBuf::from(exe));
+    let mut args = match zig_target {
+        Some(t) => vec!["zigbuild".to_owned(), "--target".to_owned(), t.to_owned()],
+        None => vec!["build".to_owned()],
+    };
+    args.push("--message-format=json-render-diagnostics".to_owned());
+    if release {
+        args.push("--release".to_owned());
+    }
+    args.extend(selected);
+    let status_args = args.join(" ");
+    let output = Command::new(cargo())
+        .args(&args)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| TargetError::Cargo {
+            args: status_args.clone(),
+            message: e.to_string(),
+        })?;
+    if !output.status.success() {
+        return Err(TargetError::Cargo {
+            args: status_args,
+            message: "the build failed (see above)".into(),
+        });
+    }
+    for message in cargo_metadata::Message::parse_stream(&output.stdout[..]).flatten() {
+        if let cargo_metadata::Message::CompilerArtifact(artifact) = message {
+            let runnable = artifact.target.is_bin() || artifact.target.is_example();
+            if let (true, Some(exe)) = (runnable, artifact.executable) {
+                bins.push(exe.into_std_path_buf());
             }
         }
     }

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use fnkit::manifest::{FunctionSpec, Manifest};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use crate::build::{self, TargetError};
@@ -245,71 +244,9 @@ impl Emulator {
             routes: self.routes.clone(),
             base_url: format!("http://{address}"),
         });
-        let reaper = {
-            let core = core.clone();
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(1));
-                loop {
-                    tick.tick().await;
-                    core.reap_idle();
-                }
-            })
-        };
-        let mut background = crate::work::delivery::start(&self.engine, &self.work);
-        background
-            .extend(crate::sources::watcher::start(self.buckets.clone(), core.logs.clone()).await);
-        background.extend(crate::sources::schedule::start(&self.engine, &self.work));
-        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-        tokio::pin!(shutdown);
-        let mut backoff = Backoff::default();
-        loop {
-            let (stream, _) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(x) => x,
-                    Err(e) => {
-                        // Out of file descriptors, say: wait, longer each time, rather than spin.
-                        let wait = backoff.next();
-                        core.logs.info(&format!("fnkit-local: accept failed: {e}; retrying in {} ms", wait.as_millis()));
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                },
-                _ = &mut shutdown => break,
-            };
-            backoff = Backoff::default();
-            let _ = stream.set_nodelay(true);
-            let front = front.clone();
-            let service = hyper::service::service_fn(move |req| {
-                let front = front.clone();
-                async move { Ok::<_, std::convert::Infallible>(crate::http::handle(front, req).await) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service);
-            let conn = graceful.watch(conn);
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-        }
-        drop(listener);
-        let longest = core
-            .functions
-            .values()
-            .map(|f| f.config.timeout)
-            .max()
-            .unwrap_or_default()
-            + Duration::from_secs(2);
-        core.logs.info(&format!(
-            "fnkit-local: draining (up to {}s)",
-            longest.as_secs()
-        ));
-        let _ = tokio::time::timeout(longest, graceful.shutdown()).await;
-        let deadline = tokio::time::Instant::now() + longest;
-        while core.in_flight() > 0 && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        reaper.abort();
+        let background = self.start_background().await;
+        let graceful = crate::http::serve(listener, front, shutdown).await;
+        drain(&core, graceful).await;
         for task in background {
             task.abort();
         }
@@ -320,20 +257,43 @@ impl Emulator {
             functions: core.metrics.snapshot(),
         })
     }
+
+    /// The idle reaper, the delivery loops, the bucket watcher (awaited: its start-up scan is
+    /// over when this returns) and the clocks.
+    async fn start_background(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        let engine = self.engine.clone();
+        let mut tasks = vec![tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                engine.reap_idle();
+            }
+        })];
+        tasks.extend(crate::work::delivery::start(&self.engine, &self.work));
+        let logs = self.engine.logs.clone();
+        tasks.extend(crate::sources::watcher::start(self.buckets.clone(), logs).await);
+        tasks.extend(crate::sources::schedule::start(&self.engine, &self.work));
+        tasks
+    }
 }
 
-/// How long a client may take to send a request's head before its connection is closed.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Waits after failed accepts: 5 ms doubling to 1 s.
-#[derive(Debug, Default)]
-struct Backoff(u32);
-
-impl Backoff {
-    fn next(&mut self) -> Duration {
-        let wait = Duration::from_millis(5 << self.0.min(8)).min(Duration::from_secs(1));
-        self.0 += 1;
-        wait
+/// Lets connections and invocations in flight finish, up to the longest function timeout.
+async fn drain(core: &Engine, graceful: hyper_util::server::graceful::GracefulShutdown) {
+    let longest = core
+        .functions
+        .values()
+        .map(|f| f.config.timeout)
+        .max()
+        .unwrap_or_default()
+        + Duration::from_secs(2);
+    core.logs.info(&format!(
+        "fnkit-local: draining (up to {}s)",
+        longest.as_secs()
+    ));
+    let _ = tokio::time::timeout(longest, graceful.shutdown()).await;
+    let deadline = tokio::time::Instant::now() + longest;
+    while core.in_flight() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -37,12 +37,8 @@ fn last_segment(ty: &Type) -> Option<String> {
     }
 }
 
-pub(crate) fn check<'a>(
-    item: &'a ItemFn,
-    trigger: Option<&Trigger>,
-    errors: &mut Errors,
-) -> Handler<'a> {
-    let sig = &item.sig;
+/// `async`, and none of `const`, `unsafe`, variadic arguments, generics or `where`.
+fn check_qualifiers(sig: &syn::Signature, errors: &mut Errors) {
     if sig.asyncness.is_none() {
         errors.spanned(sig.fn_token, "the `async` keyword is missing from the function declaration; #[function] handlers are `async fn`");
     }
@@ -60,7 +56,15 @@ pub(crate) fn check<'a>(
     } else if let Some(w) = &sig.generics.where_clause {
         errors.spanned(w, "#[function] handlers cannot have a `where` clause");
     }
+}
 
+pub(crate) fn check<'a>(
+    item: &'a ItemFn,
+    trigger: Option<&Trigger>,
+    errors: &mut Errors,
+) -> Handler<'a> {
+    let sig = &item.sig;
+    check_qualifiers(sig, errors);
     let mut args = Vec::new();
     let mut event: Option<&Type> = None;
     let mut contexts = 0;

@@ -2,8 +2,8 @@
 //! asynchronous invocations are accepted, the emulator (a real process) is killed with SIGKILL
 //! while delivering them, started again on the same state directory, and every id must have been
 //! processed (at least once) by the functions, which record ids in a file outside the emulator.
-//! The consumers wait while a hold file exists, so the kill lands mid-way by construction: some
-//! work done, most of it accepted and waiting, some of it in flight.
+//! The consumers hold every id from 500 on while a hold file exists, so the kill lands mid-way by
+//! construction: ids 0 to 499 done, the rest accepted and waiting, some of it in flight.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -32,7 +32,14 @@ async fn start(fnkit_local: &Path, state: &Path, out: &Path, hold: &Path) -> (Ch
         .arg(format!("FIXTURE_OUT={}", out.display()))
         .arg("--env")
         .arg(format!("FIXTURE_HOLD={}", hold.display()))
-        .args(["--queue-retry-delay", "50", "--async-retry-base", "50"])
+        .args([
+            "--env",
+            "FIXTURE_HOLD_FROM=500",
+            "--queue-retry-delay",
+            "50",
+            "--async-retry-base",
+            "50",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
@@ -62,6 +69,7 @@ fn processed(out: &Path, kind: &str) -> BTreeSet<usize> {
         .collect()
 }
 
+// long: one story: accept, process some, kill, restart, check every id.
 #[tokio::test]
 async fn accepted_work_survives_a_sigkill_of_the_emulator() {
     let fnkit_local: PathBuf = fnkit_tests::example_bin("fnkit-local");
@@ -99,20 +107,25 @@ async fn accepted_work_survives_a_sigkill_of_the_emulator() {
         .await;
         assert_eq!(r.status, 202);
     }
-    // Let some of it through, then hold the consumers again and kill the emulator.
-    std::fs::remove_file(&hold).unwrap();
+    // Ids 0 to 499 go through; from 500 on the consumers are held. Kill once the first half is done.
+    let half: BTreeSet<usize> = (0..N / 2).collect();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while processed(&out, "id").len() < 50 || processed(&out, "async").len() < 50 {
-        assert!(Instant::now() < deadline, "nothing was processed");
-        tokio::time::sleep(Duration::from_millis(5)).await;
+    while processed(&out, "id") != half || processed(&out, "async") != half {
+        assert!(
+            Instant::now() < deadline,
+            "the first half was not processed: {} + {}",
+            processed(&out, "id").len(),
+            processed(&out, "async").len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    std::fs::write(&hold, b"").unwrap();
     first.start_kill().unwrap();
     first.wait().await.unwrap();
     let (ids_before, async_before) = (processed(&out, "id").len(), processed(&out, "async").len());
-    assert!(
-        ids_before < N && async_before < N,
-        "held consumers cannot have finished (processed {ids_before} + {async_before})"
+    assert_eq!(
+        (ids_before, async_before),
+        (N / 2, N / 2),
+        "held ids were processed"
     );
 
     std::fs::remove_file(&hold).unwrap();

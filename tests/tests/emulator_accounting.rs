@@ -38,6 +38,7 @@ fn number(value: &str, unit: &str) -> f64 {
         .unwrap()
 }
 
+// long: every field of the REPORT line, checked in Lambda's order against the ledger.
 #[tokio::test]
 async fn the_report_line_has_lambdas_fields_in_lambdas_order() {
     let bin = fixtures();

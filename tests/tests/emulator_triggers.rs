@@ -227,6 +227,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+// long: one story, read top to bottom: send, fail, retry, dead-letter, redrive.
 #[tokio::test]
 async fn a_partial_batch_failure_retries_exactly_the_failed_messages_then_dead_letters_them() {
     let (emulator, out) = start(false).await;

@@ -83,41 +83,7 @@ impl Environment {
     ) -> std::io::Result<Environment> {
         let (stop_api, stop_rx) = watch::channel(false);
         let api = ApiHandle::start(stop_rx).await?;
-        let mut command = Command::new(&config.binary);
-        command
-            .env("AWS_LAMBDA_RUNTIME_API", &api.address)
-            .env("AWS_LAMBDA_FUNCTION_NAME", &config.name)
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env(
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                config.memory_mb.to_string(),
-            )
-            .env(
-                "AWS_LAMBDA_LOG_GROUP_NAME",
-                format!("/aws/lambda/{}", config.name),
-            )
-            .env(
-                "AWS_LAMBDA_LOG_STREAM_NAME",
-                format!(
-                    "{}/[$LATEST]{id:032x}",
-                    chrono::Utc::now().format("%Y/%m/%d")
-                ),
-            )
-            .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
-            .env("_HANDLER", &config.name)
-            .env("AWS_REGION", &config.region)
-            .env("AWS_DEFAULT_REGION", &config.region)
-            .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
-            .env(
-                "LAMBDA_TASK_ROOT",
-                config.binary.parent().unwrap_or(Path::new(".")),
-            )
-            .env("TZ", ":UTC")
-            .envs(config.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
+        let mut command = worker_command(id, &config, &api.address);
         let spawned = Instant::now();
         let mut child = command.spawn()?;
         let pid = child.id().unwrap_or_default();
@@ -171,7 +137,49 @@ impl Environment {
             memory_read: None,
         })
     }
+}
 
+/// The worker process of environment `id`, with the environment variables Lambda sets.
+fn worker_command(id: u64, config: &FunctionConfig, api_address: &str) -> Command {
+    let mut command = Command::new(&config.binary);
+    command
+        .env("AWS_LAMBDA_RUNTIME_API", api_address)
+        .env("AWS_LAMBDA_FUNCTION_NAME", &config.name)
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env(
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            config.memory_mb.to_string(),
+        )
+        .env(
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{}", config.name),
+        )
+        .env(
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            format!(
+                "{}/[$LATEST]{id:032x}",
+                chrono::Utc::now().format("%Y/%m/%d")
+            ),
+        )
+        .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+        .env("_HANDLER", &config.name)
+        .env("AWS_REGION", &config.region)
+        .env("AWS_DEFAULT_REGION", &config.region)
+        .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
+        .env(
+            "LAMBDA_TASK_ROOT",
+            config.binary.parent().unwrap_or(Path::new(".")),
+        )
+        .env("TZ", ":UTC")
+        .envs(config.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+impl Environment {
     /// Whether the worker has exited.
     pub fn is_dead(&self) -> bool {
         self.exited.borrow().is_some()

@@ -315,33 +315,9 @@ impl Engine {
             start_ms / 1000,
             &request_id.replace('-', "")[..24]
         );
-        let (run, unlogged_start) = match self.acquire(f).await {
-            Ok(mut env) => {
-                let run = env.invoke(&request_id, payload, trace_id, start_line).await;
-                let healthy = matches!(run.outcome, RunOutcome::Answered(_)) && !env.is_dead();
-                let used_up = self.config.max_uses.is_some_and(|max| env.uses >= max);
-                let keep = healthy && !used_up && self.config.reuse != Reuse::Never;
-                let start = env.finish();
-                if keep {
-                    f.idle.lock().unwrap().push(env);
-                } else {
-                    env.kill();
-                }
-                (run, start)
-            }
-            Err(e) => {
-                let run = environment::Run {
-                    outcome: RunOutcome::Exited(format!(
-                        "cannot start {}: {e}",
-                        f.config.binary.display()
-                    )),
-                    duration: Duration::ZERO,
-                    init: None,
-                    max_memory_mb: 0,
-                };
-                (run, Some(start_line))
-            }
-        };
+        let (run, unlogged_start) = self
+            .run_in_environment(f, &request_id, payload, trace_id, start_line)
+            .await;
         let mut lines: Vec<String> = unlogged_start.into_iter().collect();
         let judged = judge::judge(&request_id, f.config.memory_mb, run.outcome, run.duration);
         if let Some(line) = judged.platform_line {
@@ -380,6 +356,44 @@ impl Engine {
             error_type,
             record,
         }
+    }
+
+    /// Runs the invocation in a warm or new environment, then keeps the environment warm or
+    /// stops it; returns the run and the START line if the environment did not log it.
+    async fn run_in_environment(
+        &self,
+        f: &Function,
+        request_id: &str,
+        payload: Bytes,
+        trace_id: String,
+        start_line: String,
+    ) -> (environment::Run, Option<String>) {
+        let mut env = match self.acquire(f).await {
+            Ok(env) => env,
+            Err(e) => {
+                let run = environment::Run {
+                    outcome: RunOutcome::Exited(format!(
+                        "cannot start {}: {e}",
+                        f.config.binary.display()
+                    )),
+                    duration: Duration::ZERO,
+                    init: None,
+                    max_memory_mb: 0,
+                };
+                return (run, Some(start_line));
+            }
+        };
+        let run = env.invoke(request_id, payload, trace_id, start_line).await;
+        let healthy = matches!(run.outcome, RunOutcome::Answered(_)) && !env.is_dead();
+        let used_up = self.config.max_uses.is_some_and(|max| env.uses >= max);
+        let keep = healthy && !used_up && self.config.reuse != Reuse::Never;
+        let start = env.finish();
+        if keep {
+            f.idle.lock().unwrap().push(env);
+        } else {
+            env.kill();
+        }
+        (run, start)
     }
 
     /// Stops environments idle longer than the idle timeout.

@@ -161,85 +161,90 @@ impl Api {
         let method = req.method().clone();
         match (method, rest) {
             (http::Method::GET, "invocation/next") => self.next().await,
-            (http::Method::POST, "init/error") => {
-                let error_type = header(&req, "lambda-runtime-function-error-type");
-                let body = match read(req).await {
-                    Ok(body) => body,
-                    Err(response) => return response,
-                };
-                let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-                let error_type = error_type
-                    .or_else(|| parsed["errorType"].as_str().map(str::to_owned))
-                    .unwrap_or_else(|| "Runtime.Unknown".to_owned());
-                let message = parsed["errorMessage"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                self.init_error.send_replace(Some(InitError {
-                    error_type,
-                    message,
-                }));
-                accepted()
-            }
-            (http::Method::POST, rest) => {
-                let Some((id, kind)) = rest
-                    .strip_prefix("invocation/")
-                    .and_then(|r| r.split_once('/'))
-                else {
-                    return error(
-                        StatusCode::NOT_FOUND,
-                        "NotFound",
-                        "unknown Runtime API path",
-                    );
-                };
-                if kind != "response" && kind != "error" {
-                    return error(
-                        StatusCode::NOT_FOUND,
-                        "NotFound",
-                        "unknown Runtime API path",
-                    );
-                }
-                let id = id.to_owned();
-                let is_error = kind == "error";
-                let error_type = header(&req, "lambda-runtime-function-error-type");
-                let sender = {
-                    let mut in_flight = self.in_flight.lock().unwrap();
-                    match in_flight.as_ref() {
-                        Some((current, _)) if *current == id => in_flight.take().map(|(_, tx)| tx),
-                        _ => None,
-                    }
-                };
-                let Some(sender) = sender else {
-                    return error(
-                        StatusCode::BAD_REQUEST,
-                        "InvalidRequestID",
-                        "no invocation with this request id is in flight in this environment",
-                    );
-                };
-                let answer = match read(req).await {
-                    Ok(body) if is_error => {
-                        let parsed: serde_json::Value =
-                            serde_json::from_slice(&body).unwrap_or_default();
-                        let error_type = error_type
-                            .or_else(|| parsed["errorType"].as_str().map(str::to_owned))
-                            .unwrap_or_else(|| "Unhandled".to_owned());
-                        Answer::Error { error_type, body }
-                    }
-                    Ok(body) => Answer::Response(body),
-                    Err(response) => {
-                        let _ = sender.send(Answer::TooLarge);
-                        return response;
-                    }
-                };
-                let _ = sender.send(answer);
-                accepted()
-            }
+            (http::Method::POST, "init/error") => self.init_failed(req).await,
+            (http::Method::POST, rest) => self.answer(rest, req).await,
             _ => error(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "MethodNotAllowed",
                 "unsupported method",
             ),
         }
+    }
+
+    /// `POST /runtime/init/error`: the worker could not start.
+    async fn init_failed(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let error_type = header(&req, "lambda-runtime-function-error-type");
+        let body = match read(req).await {
+            Ok(body) => body,
+            Err(response) => return response,
+        };
+        let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let error_type = error_type
+            .or_else(|| parsed["errorType"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| "Runtime.Unknown".to_owned());
+        let message = parsed["errorMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        self.init_error.send_replace(Some(InitError {
+            error_type,
+            message,
+        }));
+        accepted()
+    }
+
+    /// `POST /runtime/invocation/{id}/response|error`: the answer to the invocation in flight.
+    async fn answer(&self, rest: &str, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let Some((id, kind)) = rest
+            .strip_prefix("invocation/")
+            .and_then(|r| r.split_once('/'))
+        else {
+            return error(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "unknown Runtime API path",
+            );
+        };
+        if kind != "response" && kind != "error" {
+            return error(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "unknown Runtime API path",
+            );
+        }
+        let id = id.to_owned();
+        let is_error = kind == "error";
+        let error_type = header(&req, "lambda-runtime-function-error-type");
+        let sender = {
+            let mut in_flight = self.in_flight.lock().unwrap();
+            match in_flight.as_ref() {
+                Some((current, _)) if *current == id => in_flight.take().map(|(_, tx)| tx),
+                _ => None,
+            }
+        };
+        let Some(sender) = sender else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "InvalidRequestID",
+                "no invocation with this request id is in flight in this environment",
+            );
+        };
+        let answer = match read(req).await {
+            Ok(body) if is_error => {
+                let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                let error_type = error_type
+                    .or_else(|| parsed["errorType"].as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "Unhandled".to_owned());
+                Answer::Error { error_type, body }
+            }
+            Ok(body) => Answer::Response(body),
+            Err(response) => {
+                let _ = sender.send(Answer::TooLarge);
+                return response;
+            }
+        };
+        let _ = sender.send(answer);
+        accepted()
     }
 
     async fn next(&self) -> Response<Full<Bytes>> {

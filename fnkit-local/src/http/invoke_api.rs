@@ -10,7 +10,7 @@ use hyper::{Request, Response};
 
 use super::reply::{aws_error, body, empty, invoke_error, percent_decode, with_header, Reply};
 use super::Front;
-use crate::engine::{new_request_id, runtime_api::MAX_RESPONSE_BYTES, Mode};
+use crate::engine::{new_request_id, runtime_api::MAX_RESPONSE_BYTES, Invoked, Mode};
 use crate::report::Outcome;
 use crate::work::store::{Kind, NewMessage};
 
@@ -82,40 +82,9 @@ pub(crate) async fn handle(front: &Front, name: &str, req: Request<Incoming>) ->
     }
     match kind.as_str() {
         "DryRun" => empty(StatusCode::NO_CONTENT),
-        "Event" => {
-            // Stored before it is acknowledged; delivered (and retried) by the async loop.
-            let id = new_request_id();
-            let message = NewMessage {
-                id: id.clone(),
-                kind: Kind::Async,
-                target: name.to_owned(),
-                body: payload.to_vec(),
-                attributes: serde_json::json!({}),
-                trigger: "event".to_owned(),
-                delay_ms: 0,
-            };
-            match front.work.push(vec![message]).await {
-                Ok(()) => with_header(empty(StatusCode::ACCEPTED), "x-amzn-requestid", &id),
-                Err(e) => {
-                    let status = StatusCode::INTERNAL_SERVER_ERROR;
-                    aws_error(status, "ServiceException", &e.to_string(), None)
-                }
-            }
-        }
+        "Event" => accept(front, name, payload).await,
         "RequestResponse" => match engine.invoke(name, payload, Mode::Sync, "event").await {
-            Ok(invoked) => {
-                let mut r = Response::new(Full::new(invoked.body));
-                r.headers_mut().insert(
-                    http::header::CONTENT_TYPE,
-                    http::HeaderValue::from_static("application/json"),
-                );
-                r = with_header(r, "x-amz-executed-version", "$LATEST");
-                r = with_header(r, "x-amzn-requestid", &invoked.request_id);
-                if invoked.outcome != Outcome::Ok {
-                    r = with_header(r, "x-amz-function-error", "Unhandled");
-                }
-                r
-            }
+            Ok(invoked) => answer(invoked),
             Err(e) => invoke_error(e),
         },
         other => aws_error(
@@ -125,6 +94,43 @@ pub(crate) async fn handle(front: &Front, name: &str, req: Request<Incoming>) ->
             None,
         ),
     }
+}
+
+/// An `Event` invocation: stored before it is acknowledged; delivered (and retried) by the
+/// function's async loop.
+async fn accept(front: &Front, name: &str, payload: Bytes) -> Reply {
+    let id = new_request_id();
+    let message = NewMessage {
+        id: id.clone(),
+        kind: Kind::Async,
+        target: name.to_owned(),
+        body: payload.to_vec(),
+        attributes: serde_json::json!({}),
+        trigger: "event".to_owned(),
+        delay_ms: 0,
+    };
+    match front.work.push(vec![message]).await {
+        Ok(()) => with_header(empty(StatusCode::ACCEPTED), "x-amzn-requestid", &id),
+        Err(e) => {
+            let status = StatusCode::INTERNAL_SERVER_ERROR;
+            aws_error(status, "ServiceException", &e.to_string(), None)
+        }
+    }
+}
+
+/// A `RequestResponse` invocation's answer, with Lambda's headers.
+fn answer(invoked: Invoked) -> Reply {
+    let mut r = Response::new(Full::new(invoked.body));
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    r = with_header(r, "x-amz-executed-version", "$LATEST");
+    r = with_header(r, "x-amzn-requestid", &invoked.request_id);
+    if invoked.outcome != Outcome::Ok {
+        r = with_header(r, "x-amz-function-error", "Unhandled");
+    }
+    r
 }
 
 #[cfg(test)]

@@ -56,6 +56,8 @@ impl Metrics {
 
     /// The Prometheus text exposition of the counters, plus the given gauges per function
     /// (`warm`, `in_flight`).
+    // long: one metric family after another, in exposition order; split up, the format would
+    // be scattered over helpers that each write one block.
     pub fn prometheus(&self, gauges: &[(String, usize, usize)]) -> String {
         let all = self.snapshot();
         let mut out = String::new();

@@ -20,6 +20,74 @@ pub(crate) fn logical_id(name: &str) -> String {
         .collect()
 }
 
+/// The S3 event source of a storage function, adding its bucket to `resources`.
+fn storage_event(trigger: &Trigger, resources: &mut Map<String, Value>) -> Value {
+    let Trigger::Storage {
+        bucket,
+        prefix,
+        suffix,
+        events: kinds,
+    } = trigger
+    else {
+        return Value::Null;
+    };
+    let bucket_id = format!("{}Bucket", logical_id(bucket));
+    resources
+        .entry(bucket_id.clone())
+        .or_insert_with(|| json!({"Type": "AWS::S3::Bucket"}));
+    let mut rules = Vec::new();
+    if let Some(p) = prefix {
+        rules.push(json!({"Name": "prefix", "Value": p}));
+    }
+    if let Some(s) = suffix {
+        rules.push(json!({"Name": "suffix", "Value": s}));
+    }
+    let s3_events = match kinds {
+        StorageEvents::Created => json!(["s3:ObjectCreated:*"]),
+        StorageEvents::Deleted => json!(["s3:ObjectRemoved:*"]),
+        StorageEvents::All => json!(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]),
+    };
+    let mut p = json!({"Bucket": {"Ref": bucket_id}, "Events": s3_events});
+    if !rules.is_empty() {
+        p["Filter"] = json!({"S3Key": {"Rules": rules}});
+    }
+    p
+}
+
+/// The SQS event source of a queue function, adding its queue and dead-letter queue.
+fn queue_event(spec: &FunctionSpec, resources: &mut Map<String, Value>) -> Value {
+    let Trigger::Queue {
+        name,
+        batch_size,
+        window_ms,
+        max_receive_count,
+    } = &spec.trigger
+    else {
+        return Value::Null;
+    };
+    let queue_id = format!("{}Queue", logical_id(name));
+    let dlq_id = format!("{}DeadLetterQueue", logical_id(name));
+    resources
+        .entry(dlq_id.clone())
+        .or_insert_with(|| json!({"Type": "AWS::SQS::Queue"}));
+    // AWS wants the visibility timeout at least the function timeout (6x recommended).
+    resources.entry(queue_id.clone()).or_insert_with(|| {
+        json!({"Type": "AWS::SQS::Queue", "Properties": {
+            "VisibilityTimeout": (spec.timeout_secs * 6).min(43_200),
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]}, "maxReceiveCount": max_receive_count},
+        }})
+    });
+    let mut p = json!({
+        "Queue": {"Fn::GetAtt": [queue_id, "Arn"]},
+        "BatchSize": batch_size,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+    });
+    if *window_ms > 0 {
+        p["MaximumBatchingWindowInSeconds"] = json!(window_ms.div_ceil(1000));
+    }
+    p
+}
+
 /// The template (as JSON, written out as YAML) for `functions`, whose zips are at
 /// `<function>/bootstrap.zip` next to it.
 pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<Value, String> {
@@ -54,60 +122,12 @@ pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<
                     json!({"Description": "Base URL of the HTTP functions", "Value": {"Fn::Sub": "https://${ServerlessHttpApi}.execute-api.${AWS::Region}.amazonaws.com"}}),
                 );
             }
-            Trigger::Storage {
-                bucket,
-                prefix,
-                suffix,
-                events: kinds,
-            } => {
-                let bucket_id = format!("{}Bucket", logical_id(bucket));
-                resources
-                    .entry(bucket_id.clone())
-                    .or_insert_with(|| json!({"Type": "AWS::S3::Bucket"}));
-                let mut rules = Vec::new();
-                if let Some(p) = prefix {
-                    rules.push(json!({"Name": "prefix", "Value": p}));
-                }
-                if let Some(s) = suffix {
-                    rules.push(json!({"Name": "suffix", "Value": s}));
-                }
-                let s3_events = match kinds {
-                    StorageEvents::Created => json!(["s3:ObjectCreated:*"]),
-                    StorageEvents::Deleted => json!(["s3:ObjectRemoved:*"]),
-                    StorageEvents::All => json!(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]),
-                };
-                let mut p = json!({"Bucket": {"Ref": bucket_id}, "Events": s3_events});
-                if !rules.is_empty() {
-                    p["Filter"] = json!({"S3Key": {"Rules": rules}});
-                }
+            Trigger::Storage { .. } => {
+                let p = storage_event(&spec.trigger, &mut resources);
                 events.insert("Storage".into(), json!({"Type": "S3", "Properties": p}));
             }
-            Trigger::Queue {
-                name,
-                batch_size,
-                window_ms,
-                max_receive_count,
-            } => {
-                let queue_id = format!("{}Queue", logical_id(name));
-                let dlq_id = format!("{}DeadLetterQueue", logical_id(name));
-                resources
-                    .entry(dlq_id.clone())
-                    .or_insert_with(|| json!({"Type": "AWS::SQS::Queue"}));
-                // AWS wants the visibility timeout at least the function timeout (6x recommended).
-                resources.entry(queue_id.clone()).or_insert_with(|| {
-                    json!({"Type": "AWS::SQS::Queue", "Properties": {
-                        "VisibilityTimeout": (spec.timeout_secs * 6).min(43_200),
-                        "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]}, "maxReceiveCount": max_receive_count},
-                    }})
-                });
-                let mut p = json!({
-                    "Queue": {"Fn::GetAtt": [queue_id, "Arn"]},
-                    "BatchSize": batch_size,
-                    "FunctionResponseTypes": ["ReportBatchItemFailures"],
-                });
-                if *window_ms > 0 {
-                    p["MaximumBatchingWindowInSeconds"] = json!(window_ms.div_ceil(1000));
-                }
+            Trigger::Queue { .. } => {
+                let p = queue_event(spec, &mut resources);
                 events.insert("Queue".into(), json!({"Type": "SQS", "Properties": p}));
             }
             Trigger::Schedule(expr) => {

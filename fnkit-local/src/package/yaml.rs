@@ -88,7 +88,7 @@ mod tests {
         let v = json!({"a": 1, "b": {"c": "x y", "d": [1, {"e": true, "f": "g"}], "h": []}, "Fn::GetAtt": ["Q", "Arn"]});
         assert_eq!(
             to_yaml(&v),
-            "a: 1\nb:\n  c: \"x y\"\n  d:\n    - 1\n    - e: true\n      f: \"g\"\n  h: []\nFn::GetAtt:\n  - \"Q\"\n  - \"Arn\"\n"
+            "Fn::GetAtt:\n  - \"Q\"\n  - \"Arn\"\na: 1\nb:\n  c: \"x y\"\n  d:\n    - 1\n    - e: true\n      f: \"g\"\n  h: []\n"
         );
     }
 }

@@ -166,6 +166,19 @@ async fn deliver_batch(core: &Ctx, s: &QueueSettings, batch: Vec<StoredMessage>)
         Ok(failed) => (failed, "reported in batchItemFailures".to_owned()),
         Err(reason) => (ids.clone(), reason),
     };
+    settle_batch(core, s, &batch, &ids, &failed, &reason).await;
+}
+
+/// Completes the messages that succeeded; returns the failed ones to the queue, or moves them to
+/// the dead-letter queue after their last receive.
+async fn settle_batch(
+    core: &Ctx,
+    s: &QueueSettings,
+    batch: &[StoredMessage],
+    ids: &[String],
+    failed: &[String],
+    reason: &str,
+) {
     let succeeded: Vec<String> = ids
         .iter()
         .filter(|id| !failed.contains(id))
@@ -185,7 +198,7 @@ async fn deliver_batch(core: &Ctx, s: &QueueSettings, batch: Vec<StoredMessage>)
     let dead: Vec<String> = dead.iter().map(|m| m.id.clone()).collect();
     let delay = core.engine.config.queue_retry_delay.as_millis() as u64;
     let retried = !again.is_empty();
-    if let Err(e) = core.work.store.retry(again, delay, &reason).await {
+    if let Err(e) = core.work.store.retry(again, delay, reason).await {
         core.engine.logs.info(&format!(
             "fnkit-local: returning messages to {}: {e}",
             s.queue
@@ -203,7 +216,7 @@ async fn deliver_batch(core: &Ctx, s: &QueueSettings, batch: Vec<StoredMessage>)
         if let Err(e) = core
             .work
             .store
-            .to_dead_letter_queue(dead, &dlq, &reason)
+            .to_dead_letter_queue(dead, &dlq, reason)
             .await
         {
             core.engine

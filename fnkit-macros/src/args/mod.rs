@@ -69,68 +69,72 @@ impl Args {
                 unknown_key(&entry, KEYS, "#[function(...)]", errors);
                 continue;
             }
-            if !first_time(&mut seen, &entry, errors) {
-                continue;
-            }
-            match entry.key.as_str() {
-                "trigger" => {
-                    if let Some(v) = value(&entry, "http(path = \"/\")", errors) {
-                        args.trigger_span = Some(v.span());
-                        args.trigger = trigger::parse(v, errors);
-                    }
-                }
-                "name" => {
-                    let lit = value(&entry, "\"my-function\"", errors)
-                        .and_then(|v| lit_str(v, "name", "my-function", errors));
-                    if let Some(lit) = lit {
-                        if checked(&lit, |s| rule(names::function_name(s)), errors).is_some() {
-                            args.name = Some(lit);
-                        }
-                    }
-                }
-                "timeout" => {
-                    let lit = value(&entry, "\"10s\"", errors)
-                        .and_then(|v| lit_str(v, "timeout", "10s", errors));
-                    if let Some(secs) =
-                        lit.and_then(|lit| checked(&lit, values::timeout_secs, errors))
-                    {
-                        args.timeout_secs = secs;
-                    }
-                }
-                "memory" => {
-                    if let Some(mb) = value(&entry, "512", errors)
-                        .and_then(|v| lit_int(v, "memory", spec::MEMORY_MB, errors))
-                    {
-                        args.memory_mb = mb;
-                    }
-                }
-                "concurrency" => {
-                    args.concurrency = value(&entry, "10", errors)
-                        .and_then(|v| lit_int(v, "concurrency", spec::CONCURRENCY, errors));
-                }
-                "retries" => {
-                    if let Some(n) = value(&entry, "2", errors)
-                        .and_then(|v| lit_int(v, "retries", spec::RETRIES, errors))
-                    {
-                        args.retries = n;
-                    }
-                }
-                "crate" => {
-                    let lit = value(&entry, "\"fnkit\"", errors)
-                        .and_then(|v| lit_str(v, "crate", "fnkit", errors));
-                    if let Some(lit) = lit {
-                        match lit.parse::<syn::Path>() {
-                            Ok(path) => args.krate = Some(path),
-                            Err(_) => errors.spanned(
-                                &lit,
-                                format!("`{}` is not a path to the fnkit crate", lit.value()),
-                            ),
-                        }
-                    }
-                }
-                _ => unreachable!("KEYS lists every key"),
+            if first_time(&mut seen, &entry, errors) {
+                args.take(&entry, errors);
             }
         }
         args
+    }
+
+    /// Reads one key's value into `self`, or records why it cannot.
+    fn take(&mut self, entry: &literals::Entry<'_>, errors: &mut Errors) {
+        let args = self;
+        match entry.key.as_str() {
+            "trigger" => {
+                if let Some(v) = value(entry, "http(path = \"/\")", errors) {
+                    args.trigger_span = Some(v.span());
+                    args.trigger = trigger::parse(v, errors);
+                }
+            }
+            "name" => {
+                let lit = value(entry, "\"my-function\"", errors)
+                    .and_then(|v| lit_str(v, "name", "my-function", errors));
+                if let Some(lit) = lit {
+                    if checked(&lit, |s| rule(names::function_name(s)), errors).is_some() {
+                        args.name = Some(lit);
+                    }
+                }
+            }
+            "timeout" => {
+                let lit = value(entry, "\"10s\"", errors)
+                    .and_then(|v| lit_str(v, "timeout", "10s", errors));
+                if let Some(secs) = lit.and_then(|lit| checked(&lit, values::timeout_secs, errors))
+                {
+                    args.timeout_secs = secs;
+                }
+            }
+            "memory" => {
+                if let Some(mb) = value(entry, "512", errors)
+                    .and_then(|v| lit_int(v, "memory", spec::MEMORY_MB, errors))
+                {
+                    args.memory_mb = mb;
+                }
+            }
+            "concurrency" => {
+                args.concurrency = value(entry, "10", errors)
+                    .and_then(|v| lit_int(v, "concurrency", spec::CONCURRENCY, errors));
+            }
+            "retries" => {
+                if let Some(n) = value(entry, "2", errors)
+                    .and_then(|v| lit_int(v, "retries", spec::RETRIES, errors))
+                {
+                    args.retries = n;
+                }
+            }
+            "crate" => {
+                let lit = value(entry, "\"fnkit\"", errors)
+                    .and_then(|v| lit_str(v, "crate", "fnkit", errors));
+                if let Some(lit) = lit {
+                    match lit.parse::<syn::Path>() {
+                        Ok(path) => args.krate = Some(path),
+                        Err(_) => errors.spanned(
+                            &lit,
+                            format!("`{}` is not a path to the fnkit crate", lit.value()),
+                        ),
+                    }
+                }
+            }
+            _ => unreachable!("KEYS lists every key"),
+        }
     }
 }

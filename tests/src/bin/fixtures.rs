@@ -68,13 +68,19 @@ async fn orders(batch: QueueBatch<Order>) -> Result<BatchResult, Error> {
     Ok(result)
 }
 
-/// Waits while the file named by `FIXTURE_HOLD` exists: the crash test holds consumers still,
-/// so its kill lands with work accepted and unprocessed, whatever the machine's speed.
-async fn slow_down() {
-    let Ok(hold) = std::env::var("FIXTURE_HOLD") else {
+/// Holds item `n` while the file named by `FIXTURE_HOLD` exists, if `n` is at least
+/// `FIXTURE_HOLD_FROM`: the crash test lets the first items through and holds the rest, so its
+/// kill lands mid-way by construction, whatever the machine's speed.
+async fn slow_down(n: u64) {
+    let (Ok(hold), Some(from)) = (
+        std::env::var("FIXTURE_HOLD"),
+        std::env::var("FIXTURE_HOLD_FROM")
+            .ok()
+            .and_then(|f| f.parse::<u64>().ok()),
+    ) else {
         return;
     };
-    while std::path::Path::new(&hold).exists() {
+    while n >= from && std::path::Path::new(&hold).exists() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
@@ -83,7 +89,7 @@ async fn slow_down() {
 #[function(trigger = queue(name = "ids", batch_size = 10), concurrency = 2)]
 async fn record_ids(batch: QueueBatch<serde_json::Value>) -> Result<(), Error> {
     for m in batch {
-        slow_down().await;
+        slow_down(m.body["n"].as_u64().unwrap_or(0)).await;
         record(&format!("id\t{}", m.body["n"]))?;
     }
     Ok(())
@@ -92,7 +98,7 @@ async fn record_ids(batch: QueueBatch<serde_json::Value>) -> Result<(), Error> {
 /// Records the `n` of every asynchronous invocation.
 #[function(concurrency = 2)]
 async fn record_async(input: serde_json::Value) -> Result<(), Error> {
-    slow_down().await;
+    slow_down(input["n"].as_u64().unwrap_or(0)).await;
     record(&format!("async\t{}", input["n"]))
 }
 
