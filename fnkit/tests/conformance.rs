@@ -277,3 +277,125 @@ async fn s3_sqs_and_eventbridge_fixtures_decode() {
         "an S3 event is not a schedule"
     );
 }
+
+/// Every key path of `value` (`requestContext.http.method`; arrays as `[]`), with the free-form
+/// maps (headers, parameters, attributes, details) as leaves.
+fn key_paths(value: &Value, prefix: &str, out: &mut std::collections::BTreeSet<String>) {
+    const FREE_FORM: &[&str] = &[
+        "headers",
+        "multiValueHeaders",
+        "pathParameters",
+        "queryStringParameters",
+        "stageVariables",
+        "attributes",
+        "messageAttributes",
+        "detail",
+        "responseElements",
+    ];
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let path = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                out.insert(path.clone());
+                if !FREE_FORM.contains(&k.as_str()) {
+                    key_paths(v, &path, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                key_paths(item, &format!("{prefix}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The key paths of the named AWS fixtures, together.
+fn aws_keys(names: &[&str]) -> std::collections::BTreeSet<String> {
+    let mut keys = std::collections::BTreeSet::new();
+    for name in names {
+        key_paths(&fixture(name), "", &mut keys);
+    }
+    keys
+}
+
+/// The payloads the emulator sends are built by `fnkit::platform`; none may carry a key AWS's own
+/// examples do not have (a field AWS never sends would pass locally and be missing on Lambda).
+#[test]
+fn the_payloads_fnkit_builds_hold_only_keys_aws_sends() {
+    let ours = |v: &Value| {
+        let mut keys = std::collections::BTreeSet::new();
+        key_paths(v, "", &mut keys);
+        keys
+    };
+    let request = fnkit::testing::http("POST", "/items/7?a=1&a=2&b=x")
+        .header("cookie", "c=1; d=2")
+        .header("content-type", "application/json")
+        .body(r#"{"n":1}"#)
+        .route("/items/{id}")
+        .build();
+    let v2 = fnkit::platform::to_v2_event(&request, Some("/items/{id}"));
+    let aws = aws_keys(&[
+        "example-apigw-v2-request-no-authorizer.json",
+        "example-apigw-v2-request-multi-value-parameters.json",
+    ]);
+    let extra: Vec<_> = ours(&v2).difference(&aws).cloned().collect();
+    assert!(
+        extra.is_empty(),
+        "v2 keys AWS does not send: {extra:?}\n{v2:#}"
+    );
+    assert_eq!(v2["requestContext"]["http"]["method"], "POST");
+    assert_eq!(v2["pathParameters"]["id"], "7");
+    assert_eq!(v2["cookies"], json!(["c=1", "d=2"]));
+
+    let record = StorageRecord::new("uploads", "a b/c.txt", StorageChange::Created)
+        .size(3)
+        .etag("abc");
+    let s3 = fnkit::platform::to_s3_event(&[record]);
+    let extra: Vec<_> = ours(&s3)
+        .difference(&aws_keys(&["example-s3-event.json"]))
+        .cloned()
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "S3 keys AWS does not send: {extra:?}\n{s3:#}"
+    );
+    assert_eq!(s3["Records"][0]["s3"]["object"]["key"], "a+b/c.txt");
+
+    let mut message = QueueMessage::new("m1", "{}".to_owned());
+    message.receive_count = 2;
+    let sqs = fnkit::platform::to_sqs_event("orders", &[message]);
+    let extra: Vec<_> = ours(&sqs)
+        .difference(&aws_keys(&["example-sqs-event.json"]))
+        .cloned()
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "SQS keys AWS does not send: {extra:?}\n{sqs:#}"
+    );
+    assert_eq!(
+        sqs["Records"][0]["attributes"]["ApproximateReceiveCount"],
+        "2"
+    );
+
+    let tick = ScheduleEvent::new("e1", std::time::SystemTime::now());
+    let eb = fnkit::platform::to_eventbridge_event(&tick);
+    let extra: Vec<_> = ours(&eb)
+        .difference(&aws_keys(&["example-eventbridge-schedule.json"]))
+        .cloned()
+        .collect();
+    assert!(
+        extra.is_empty(),
+        "EventBridge keys AWS does not send: {extra:?}\n{eb:#}"
+    );
+    let time = eb["time"].as_str().unwrap();
+    assert!(
+        time.ends_with('Z') && !time.contains('.'),
+        "whole seconds: {time}"
+    );
+}

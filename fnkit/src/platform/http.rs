@@ -3,8 +3,12 @@
 
 use std::collections::HashMap;
 
+use aws_lambda_events::apigw::{
+    ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+    ApiGatewayV2httpRequestContextHttpDescription,
+};
 use base64::Engine as _;
-use http::header::{CONTENT_TYPE, COOKIE, SET_COOKIE};
+use http::header::{HeaderMap, HeaderValue, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use http::StatusCode;
 
 use crate::event::http::decode::body_from;
@@ -69,7 +73,78 @@ pub fn decode_response(payload: &[u8]) -> Result<HttpResponse, Error> {
 pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Value {
     let method = request.method().as_str();
     let path = request.uri().path();
-    let mut headers = serde_json::Map::new();
+    let query = request.uri().query().unwrap_or("");
+    let header = |name: http::header::HeaderName| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+    };
+    let route_key = route.map_or_else(|| "$default".to_owned(), |r| format!("{method} {r}"));
+    let now = chrono::Utc::now();
+    let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http.method = request.method().clone();
+    http.path = Some(path.to_owned());
+    http.protocol = Some("HTTP/1.1".to_owned());
+    http.source_ip = Some("127.0.0.1".to_owned());
+    http.user_agent = Some(header(http::header::USER_AGENT).unwrap_or_default());
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.route_key = Some(route_key.clone());
+    context.account_id = Some("000000000000".to_owned());
+    context.stage = Some("$default".to_owned());
+    context.request_id = Some(crate::context::new_request_id());
+    context.apiid = Some("fnkit".to_owned());
+    context.domain_name = Some(header(http::header::HOST).unwrap_or_else(|| "localhost".into()));
+    context.time = Some(now.format("%d/%b/%Y:%H:%M:%S %z").to_string());
+    context.time_epoch = now.timestamp_millis();
+    context.http = http;
+    let (headers, cookies) = v2_headers(request);
+    let body = request.body();
+    let binary = is_binary(request.headers(), body.as_bytes());
+    let mut event = ApiGatewayV2httpRequest::default();
+    event.version = Some("2.0".to_owned());
+    event.route_key = Some(route_key);
+    event.raw_path = Some(path.to_owned());
+    event.raw_query_string = Some(query.to_owned());
+    event.cookies = (!cookies.is_empty()).then_some(cookies);
+    event.headers = headers;
+    event.query_string_parameters = query_parameters(query).into();
+    event.path_parameters = path_parameters(request, route);
+    event.request_context = context;
+    event.is_base64_encoded = binary && !body.is_empty();
+    event.body = (!body.is_empty()).then(|| {
+        if binary {
+            base64::engine::general_purpose::STANDARD.encode(body.as_bytes())
+        } else {
+            String::from_utf8_lossy(body.as_bytes()).into_owned()
+        }
+    });
+    let mut value = super::without_nulls(serde_json::to_value(event).unwrap_or_default());
+    // The struct also models custom authorizer payloads; an HTTP API's v2 event has none of
+    // these keys (and `httpMethod` would read "GET" for every method).
+    if let Some(map) = value.as_object_mut() {
+        for key in V1_ONLY_KEYS {
+            map.remove(*key);
+        }
+    }
+    value
+}
+
+/// Keys `ApiGatewayV2httpRequest` writes that a v2 HTTP event does not have.
+const V1_ONLY_KEYS: &[&str] = &[
+    "type",
+    "methodArn",
+    "httpMethod",
+    "identitySource",
+    "authorizationToken",
+    "resource",
+];
+
+/// Headers with repeated values joined by commas, as API Gateway v2 sends them, and the
+/// cookies, which v2 moves to their own list.
+fn v2_headers(request: &HttpRequest) -> (HeaderMap, Vec<String>) {
+    let mut headers = HeaderMap::with_capacity(request.headers().keys_len());
     let mut cookies = Vec::new();
     for key in request.headers().keys() {
         let values: Vec<&str> = request
@@ -80,61 +155,36 @@ pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Va
             .collect();
         if key == COOKIE {
             cookies.extend(values.iter().flat_map(|v| v.split("; ")).map(str::to_owned));
-        } else {
-            headers.insert(key.as_str().to_owned(), values.join(",").into());
+        } else if let Ok(v) = HeaderValue::from_str(&values.join(",")) {
+            headers.insert(key.clone(), v);
         }
     }
-    let params = match (request.extensions().get::<PathParams>(), route) {
+    (headers, cookies)
+}
+
+/// The query string's parameters, decoded (`a=1&a=2` gives `a: [1, 2]`).
+fn query_parameters(query: &str) -> HashMap<String, Vec<String>> {
+    let mut params: HashMap<String, Vec<String>> = HashMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(&s.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        params.entry(decode(k)).or_default().push(decode(v));
+    }
+    params
+}
+
+/// The path parameters the request carries, or those `route` gives its path.
+fn path_parameters(request: &HttpRequest, route: Option<&str>) -> HashMap<String, String> {
+    match (request.extensions().get::<PathParams>(), route) {
         (Some(p), _) => p.0.clone(),
         (None, Some(route)) => Route::parse(route)
             .ok()
-            .and_then(|r| r.matches(path))
+            .and_then(|r| r.matches(request.uri().path()))
             .unwrap_or_default(),
         (None, None) => HashMap::new(),
-    };
-    let route_key = route.map_or_else(|| "$default".to_owned(), |r| format!("{method} {r}"));
-    let body = request.body();
-    let binary = is_binary(request.headers(), body.as_bytes());
-    let now = chrono::Utc::now();
-    let mut event = serde_json::json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": path,
-        "rawQueryString": request.uri().query().unwrap_or(""),
-        "headers": headers,
-        "requestContext": {
-            "accountId": "000000000000",
-            "apiId": "fnkit",
-            "domainName": request.headers().get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost"),
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": request.headers().get(http::header::USER_AGENT).and_then(|h| h.to_str().ok()).unwrap_or(""),
-            },
-            "requestId": crate::context::new_request_id(),
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": now.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
-            "timeEpoch": now.timestamp_millis(),
-        },
-        "isBase64Encoded": binary && !body.is_empty(),
-    });
-    if !cookies.is_empty() {
-        event["cookies"] = cookies.into();
     }
-    if !params.is_empty() {
-        event["pathParameters"] = serde_json::to_value(params).unwrap_or_default();
-    }
-    if !body.is_empty() {
-        event["body"] = if binary {
-            base64::engine::general_purpose::STANDARD
-                .encode(body.as_bytes())
-                .into()
-        } else {
-            String::from_utf8_lossy(body.as_bytes()).into_owned().into()
-        };
-    }
-    event
 }

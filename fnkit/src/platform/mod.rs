@@ -8,6 +8,20 @@ mod schedule;
 mod storage;
 
 pub use http::{decode_response, to_v2_event};
+
+/// `value` without the keys whose value is null: the `aws_lambda_events` types write every
+/// optional field, AWS leaves absent ones out.
+fn without_nulls(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k, without_nulls(v)))
+            .collect(),
+        serde_json::Value::Array(items) => items.into_iter().map(without_nulls).collect(),
+        other => other,
+    }
+}
 pub use queue::to_sqs_event;
 pub use schedule::to_eventbridge_event;
 pub use storage::to_s3_event;

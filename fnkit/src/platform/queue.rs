@@ -1,4 +1,6 @@
-//! The SQS event AWS sends a queue function.
+//! The SQS event AWS sends a queue function, built from `aws_lambda_events`' own types.
+
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 
 use crate::QueueMessage;
 
@@ -9,30 +11,30 @@ pub fn to_sqs_event(queue: &str, messages: &[QueueMessage<String>]) -> serde_jso
         .unwrap_or_default()
         .as_millis()
         .to_string();
-    let records: Vec<serde_json::Value> = messages
+    let mut event = SqsEvent::default();
+    event.records = messages
         .iter()
         .map(|m| {
-            let mut attributes = serde_json::json!({
-                "ApproximateReceiveCount": m.receive_count.to_string(),
-                "SentTimestamp": now,
-                "SenderId": "fnkit",
-                "ApproximateFirstReceiveTimestamp": now,
-            });
-            for (k, v) in &m.attributes {
-                attributes[k] = v.clone().into();
+            let mut attributes = m.attributes.clone();
+            for (k, v) in [
+                ("ApproximateReceiveCount", m.receive_count.to_string()),
+                ("SentTimestamp", now.clone()),
+                ("SenderId", "fnkit".to_owned()),
+                ("ApproximateFirstReceiveTimestamp", now.clone()),
+            ] {
+                attributes.entry(k.to_owned()).or_insert(v);
             }
-            serde_json::json!({
-                "messageId": m.id,
-                "receiptHandle": format!("{}#{}", m.id, m.receive_count),
-                "body": m.body,
-                "attributes": attributes,
-                "messageAttributes": {},
-                "md5OfBody": "",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": format!("arn:aws:sqs:us-east-1:000000000000:{queue}"),
-                "awsRegion": "us-east-1",
-            })
+            let mut record = SqsMessage::default();
+            record.message_id = Some(m.id.clone());
+            record.receipt_handle = Some(format!("{}#{}", m.id, m.receive_count));
+            record.body = Some(m.body.clone());
+            record.md5_of_body = Some(String::new());
+            record.attributes = attributes;
+            record.event_source = Some("aws:sqs".to_owned());
+            record.event_source_arn = Some(format!("arn:aws:sqs:us-east-1:000000000000:{queue}"));
+            record.aws_region = Some("us-east-1".to_owned());
+            record
         })
         .collect();
-    serde_json::json!({ "Records": records })
+    super::without_nulls(serde_json::to_value(event).unwrap_or_default())
 }

@@ -1,19 +1,22 @@
-//! The EventBridge scheduled event AWS sends a scheduled function.
+//! The EventBridge scheduled event AWS sends a scheduled function, built from
+//! `aws_lambda_events`' own type.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::ScheduleEvent;
 
-/// The EventBridge scheduled event for a firing, as AWS would deliver it.
+/// The EventBridge scheduled event for a firing, as AWS would deliver it (time to the second).
 pub fn to_eventbridge_event(event: &ScheduleEvent) -> serde_json::Value {
-    let time = chrono::DateTime::<chrono::Utc>::from(event.time);
-    serde_json::json!({
-        "version": "0",
-        "id": event.id,
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "000000000000",
-        "time": time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "region": "us-east-1",
-        "resources": event.resources,
-        "detail": {},
-    })
+    let mut out: EventBridgeEvent = EventBridgeEvent::default();
+    out.version = Some("0".to_owned());
+    out.id = Some(event.id.clone());
+    out.detail_type = "Scheduled Event".to_owned();
+    out.source = "aws.events".to_owned();
+    out.account = Some("000000000000".to_owned());
+    out.time = Some(DateTime::<Utc>::from(event.time).trunc_subsecs(0));
+    out.region = Some("us-east-1".to_owned());
+    out.resources = Some(event.resources.clone());
+    out.detail = serde_json::json!({});
+    super::without_nulls(serde_json::to_value(out).unwrap_or_default())
 }
