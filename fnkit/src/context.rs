@@ -1,7 +1,6 @@
 //! The invocation context: who is being invoked, for which request, and until when.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -229,22 +228,25 @@ impl ContextBuilder {
     }
 }
 
-/// A request id shaped like Lambda's (a UUID), unique within the process.
+/// A request id as Lambda's: a random UUID v4.
 pub(crate) fn new_request_id() -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos() as u64;
-    let pid = u64::from(std::process::id());
-    let a = t ^ (pid << 32);
-    format!(
-        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-        (a >> 32) as u32,
-        (a >> 16) as u16,
-        (a & 0xfff) as u16,
-        (n >> 48) as u16 & 0xfff,
-        n & 0xffff_ffff_ffff
-    )
+    uuid::Uuid::new_v4().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_request_id;
+
+    #[test]
+    fn request_ids_are_random_uuid_v4() {
+        let ids: Vec<String> = (0..64).map(|_| new_request_id()).collect();
+        for id in &ids {
+            assert_eq!(uuid::Uuid::parse_str(id).unwrap().get_version_num(), 4);
+        }
+        // The old generator kept the process id and the clock's high bits in fixed places, so
+        // ids of one process shared their first groups; random ids do not.
+        let first: std::collections::HashSet<&str> =
+            ids.iter().map(|id| id.split('-').next().unwrap()).collect();
+        assert!(first.len() > 32, "{first:?}");
+    }
 }
