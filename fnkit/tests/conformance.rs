@@ -352,7 +352,46 @@ fn the_payloads_fnkit_builds_hold_only_keys_aws_sends() {
     assert_eq!(v2["requestContext"]["http"]["method"], "POST");
     assert_eq!(v2["pathParameters"]["id"], "7");
     assert_eq!(v2["cookies"], json!(["c=1", "d=2"]));
+    // The bytes the gateway sends, written straight from the struct, say the same.
+    let bytes: Value = serde_json::from_slice(&fnkit::platform::to_v2_payload(
+        &request,
+        Some("/items/{id}"),
+    ))
+    .unwrap();
+    let extra: Vec<_> = ours(&bytes).difference(&aws).cloned().collect();
+    assert!(
+        extra.is_empty(),
+        "v2 payload keys AWS does not send: {extra:?}\n{bytes:#}"
+    );
+    assert_eq!(ours(&bytes), ours(&v2));
+    for key in [
+        "version",
+        "routeKey",
+        "rawPath",
+        "rawQueryString",
+        "cookies",
+        "headers",
+        "pathParameters",
+        "body",
+        "isBase64Encoded",
+    ] {
+        assert_eq!(bytes[key], v2[key], "{key}");
+    }
+    assert_eq!(
+        bytes["queryStringParameters"],
+        json!({"a": "1,2", "b": "x"})
+    );
+    assert_eq!(bytes["queryStringParameters"], v2["queryStringParameters"]);
+}
 
+/// The same for the S3, SQS and EventBridge events the emulator delivers.
+#[test]
+fn the_event_payloads_fnkit_builds_hold_only_keys_aws_sends() {
+    let ours = |v: &Value| {
+        let mut keys = std::collections::BTreeSet::new();
+        key_paths(v, "", &mut keys);
+        keys
+    };
     let record = StorageRecord::new("uploads", "a b/c.txt", StorageChange::Created)
         .size(3)
         .etag("abc");

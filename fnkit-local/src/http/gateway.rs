@@ -3,7 +3,7 @@
 //! answer back into HTTP, with API Gateway's answers for failures.
 
 use bytes::Bytes;
-use fnkit::platform::{decode_response, to_v2_event};
+use fnkit::platform::{decode_response, to_v2_payload};
 use http::{HeaderValue, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -42,8 +42,7 @@ pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
     };
     let request = http::Request::from_parts(parts, fnkit::Body::from(bytes));
     let (route, function) = (found.entry.route.as_str(), found.entry.function.as_str());
-    let event = to_v2_event(&request, Some(route));
-    let payload = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
+    let payload = Bytes::from(to_v2_payload(&request, Some(route)));
     match core.invoke(function, payload, Mode::Sync, "http").await {
         Ok(invoked) => {
             let mut reply = if invoked.outcome == Outcome::Ok {

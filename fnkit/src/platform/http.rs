@@ -68,9 +68,8 @@ pub fn decode_response(payload: &[u8]) -> Result<HttpResponse, Error> {
         .map_err(|e| Error::unmarshal("an HTTP response", e))
 }
 
-/// The API Gateway HTTP API (payload 2.0) event for a request, as AWS would deliver it.
-/// `route` is the matched route (`/hello/{name}`), which fills `routeKey` and `pathParameters`.
-pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Value {
+/// The v2 request for `request`, every field AWS sends set.
+fn v2_request(request: &HttpRequest, route: Option<&str>) -> ApiGatewayV2httpRequest {
     let method = request.method().as_str();
     let path = request.uri().path();
     let query = request.uri().query().unwrap_or("");
@@ -95,7 +94,15 @@ pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Va
     context.stage = Some("$default".to_owned());
     context.request_id = Some(crate::context::new_request_id());
     context.apiid = Some("fnkit".to_owned());
-    context.domain_name = Some(header(http::header::HOST).unwrap_or_else(|| "localhost".into()));
+    let domain = header(http::header::HOST).unwrap_or_else(|| "localhost".into());
+    context.domain_prefix = Some(
+        domain
+            .split(['.', ':'])
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    );
+    context.domain_name = Some(domain);
     context.time = Some(now.format("%d/%b/%Y:%H:%M:%S %z").to_string());
     context.time_epoch = now.timestamp_millis();
     context.http = http;
@@ -120,7 +127,13 @@ pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Va
             String::from_utf8_lossy(body.as_bytes()).into_owned()
         }
     });
-    let mut value = super::without_nulls(serde_json::to_value(event).unwrap_or_default());
+    event
+}
+
+/// The API Gateway HTTP API (payload 2.0) event for a request, as AWS would deliver it.
+/// `route` is the matched route (`/hello/{name}`), which fills `routeKey` and `pathParameters`.
+pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Value {
+    let mut value = serde_json::to_value(v2_request(request, route)).unwrap_or_default();
     // The struct also models custom authorizer payloads; an HTTP API's v2 event has none of
     // these keys (and `httpMethod` would read "GET" for every method).
     if let Some(map) = value.as_object_mut() {
@@ -129,6 +142,62 @@ pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Va
         }
     }
     value
+}
+
+/// [`to_v2_event`] as the bytes a function receives, written straight from the struct (no JSON
+/// tree: the emulator's gateway and the HTTP mode call this once per request).
+pub fn to_v2_payload(request: &HttpRequest, route: Option<&str>) -> Vec<u8> {
+    // API Gateway v2 joins a repeated query parameter's values with commas.
+    let query = query_parameters(request.uri().query().unwrap_or(""))
+        .into_iter()
+        .map(|(k, v)| (k, v.join(",")))
+        .collect();
+    serde_json::to_vec(&V2Payload(v2_request(request, route), query)).unwrap_or_default()
+}
+
+/// Writes a v2 request without the authorizer-only keys `ApiGatewayV2httpRequest` declares.
+struct V2Payload(ApiGatewayV2httpRequest, HashMap<String, String>);
+
+impl serde::Serialize for V2Payload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let e = &self.0;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("version", &e.version)?;
+        map.serialize_entry("routeKey", &e.route_key)?;
+        map.serialize_entry("rawPath", &e.raw_path)?;
+        map.serialize_entry("rawQueryString", &e.raw_query_string)?;
+        if let Some(cookies) = &e.cookies {
+            map.serialize_entry("cookies", cookies)?;
+        }
+        map.serialize_entry("headers", &HeadersJson(&e.headers))?;
+        if !self.1.is_empty() {
+            map.serialize_entry("queryStringParameters", &self.1)?;
+        }
+        if !e.path_parameters.is_empty() {
+            map.serialize_entry("pathParameters", &e.path_parameters)?;
+        }
+        map.serialize_entry("requestContext", &e.request_context)?;
+        map.serialize_entry("stageVariables", &e.stage_variables)?;
+        if let Some(body) = &e.body {
+            map.serialize_entry("body", body)?;
+        }
+        map.serialize_entry("isBase64Encoded", &e.is_base64_encoded)?;
+        map.end()
+    }
+}
+
+/// A header map as API Gateway writes it: one string per name.
+struct HeadersJson<'a>(&'a HeaderMap);
+
+impl serde::Serialize for HeadersJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.to_str().unwrap_or_default())),
+        )
+    }
 }
 
 /// Keys `ApiGatewayV2httpRequest` writes that a v2 HTTP event does not have.

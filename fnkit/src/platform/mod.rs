@@ -7,7 +7,7 @@ mod queue;
 mod schedule;
 mod storage;
 
-pub use http::{decode_response, to_v2_event};
+pub use http::{decode_response, to_v2_event, to_v2_payload};
 
 /// `value` without the keys whose value is null: the `aws_lambda_events` types write every
 /// optional field, AWS leaves absent ones out.

@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 
 use super::{App, Served};
 use crate::manifest::Trigger;
-use crate::platform::{decode_response, to_v2_event};
+use crate::platform::{decode_response, to_v2_payload};
 use crate::runtime::cloudevent::{self, error_json};
 use crate::{Context, Error};
 
@@ -77,9 +77,8 @@ async fn route(app: &App, served: &Served, request: crate::HttpRequest) -> Reply
         Trigger::Http { path, .. } => path.to_string(),
         _ => String::new(),
     };
-    let event = to_v2_event(&request, Some(&route));
+    let payload = to_v2_payload(&request, Some(&route));
     let id = crate::context::new_request_id();
-    let payload = serde_json::to_vec(&event).unwrap_or_default();
     match call(app, served, &id, payload).await {
         Ok(out) => match decode_response(&out) {
             Ok(response) => {
