@@ -43,6 +43,14 @@ pub enum EmulatorError {
         /// The other.
         second: PathBuf,
     },
+    /// A manifest given with [`EmulatorBuilder::binary_with_manifest`] breaks the rules.
+    #[error("the manifest given for {bin}: {error}")]
+    Manifest {
+        /// The binary.
+        bin: PathBuf,
+        /// What is wrong.
+        error: fnkit::manifest::ManifestError,
+    },
     /// Nothing to serve.
     #[error("no functions to serve: the binaries register no #[function]")]
     NoFunctions,
@@ -98,7 +106,14 @@ impl EmulatorBuilder {
         let mut functions: Vec<(FunctionSpec, PathBuf)> = Vec::new();
         for (bin, manifest) in self.binaries {
             let manifest = match manifest {
-                Some(m) => m,
+                // A manifest given here is held to the rules a described one is checked against.
+                Some(m) => {
+                    m.check().map_err(|e| EmulatorError::Manifest {
+                        bin: bin.clone(),
+                        error: e,
+                    })?;
+                    m
+                }
                 None => build::describe(&bin)?,
             };
             for spec in manifest.functions {
@@ -346,5 +361,57 @@ impl fmt::Display for Summary {
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fnkit::manifest::{FunctionSpec, Trigger, MANIFEST_VERSION};
+
+    fn manifest(functions: Vec<FunctionSpec>) -> Manifest {
+        Manifest {
+            manifest_version: MANIFEST_VERSION,
+            fnkit_version: "0.1.0".into(),
+            functions,
+        }
+    }
+
+    fn http(name: &'static str, path: &'static str) -> FunctionSpec {
+        let trigger = Trigger::Http {
+            method: "GET".into(),
+            path: path.into(),
+        };
+        FunctionSpec::new(name, trigger, 3, 128, None, 2, "src/main.rs", 1, "app")
+    }
+
+    #[test]
+    fn a_given_manifest_is_checked_like_a_described_one() {
+        let state = std::env::temp_dir().join(format!("fnkit-builder-{}", std::process::id()));
+        let config = Config {
+            state_dir: state.clone(),
+            ..Config::default()
+        };
+        let bad = manifest(vec![http("a", "/users/:id")]);
+        let built = Emulator::builder()
+            .config(config.clone())
+            .binary_with_manifest("/bin/true", bad)
+            .build();
+        assert!(
+            matches!(built, Err(EmulatorError::Manifest { .. })),
+            "{built:?}"
+        );
+        // Two binaries whose routes collide are refused, naming both functions.
+        let built = Emulator::builder()
+            .config(config)
+            .binary_with_manifest("/bin/a", manifest(vec![http("one", "/u/{id}")]))
+            .binary_with_manifest("/bin/b", manifest(vec![http("two", "/u/{name}")]))
+            .build();
+        let message = built.unwrap_err().to_string();
+        assert!(
+            message.contains("`one`") && message.contains("`two`"),
+            "{message}"
+        );
+        let _ = std::fs::remove_dir_all(state);
     }
 }
