@@ -387,10 +387,12 @@ pub fn knative_cron(expr: &ScheduleExpr) -> Result<String, ScheduleError> {
     let text = match expr {
         ScheduleExpr::Rate(rate) => {
             let n = rate.value();
+            // `*/n` repeats evenly only when n divides the field's range, and a day step
+            // restarts every month: only those rates have an exact cron.
             return match rate.unit() {
-                RateUnit::Minutes if n < 60 => Ok(format!("*/{n} * * * *")),
-                RateUnit::Hours if n < 24 => Ok(format!("0 */{n} * * *")),
-                RateUnit::Days => Ok(format!("0 0 */{n} * *")),
+                RateUnit::Minutes if 60 % n == 0 => Ok(format!("*/{n} * * * *")),
+                RateUnit::Hours if 24 % n == 0 => Ok(format!("0 */{n} * * *")),
+                RateUnit::Days if n == 1 => Ok("0 0 * * *".to_owned()),
                 _ => Err(ScheduleError::NoCronEquivalent(rate.to_string())),
             };
         }

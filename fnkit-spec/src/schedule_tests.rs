@@ -67,9 +67,17 @@ fn other_fields_and_rates_translate() {
     );
     let rate = ScheduleExpr::Rate("1 day".parse().unwrap());
     assert_eq!(eventbridge_expression(&rate).unwrap(), "rate(1 day)");
-    assert_eq!(knative_cron(&rate).unwrap(), "0 0 */1 * *");
-    let odd = ScheduleExpr::Rate("90 minutes".parse().unwrap());
-    assert!(knative_cron(&odd).is_err());
+    assert_eq!(knative_cron(&rate).unwrap(), "0 0 * * *");
+    let six_hours = ScheduleExpr::Rate("6 hours".parse().unwrap());
+    assert_eq!(knative_cron(&six_hours).unwrap(), "0 */6 * * *");
+    // `*/7` minutes would fire at :56 and again at :00; `*/2` days on the 31st and the 1st.
+    for inexact in ["90 minutes", "7 minutes", "5 hours", "2 days"] {
+        let rate = ScheduleExpr::Rate(inexact.parse().unwrap());
+        assert!(
+            matches!(knative_cron(&rate), Err(ScheduleError::NoCronEquivalent(_))),
+            "{inexact}"
+        );
+    }
 }
 
 #[test]

@@ -350,6 +350,12 @@ fn the_payloads_fnkit_builds_hold_only_keys_aws_sends() {
         "v2 keys AWS does not send: {extra:?}\n{v2:#}"
     );
     assert_eq!(v2["requestContext"]["http"]["method"], "POST");
+    assert_eq!(v2["routeKey"], "POST /items/{id}");
+    // A route key names its own method: a POST matched by `ANY /items/{id}` is keyed `ANY`.
+    let any = fnkit::platform::to_v2_event(&request, Some("ANY /items/{id}"));
+    assert_eq!(any["routeKey"], "ANY /items/{id}");
+    assert_eq!(any["requestContext"]["routeKey"], "ANY /items/{id}");
+    assert_eq!(any["pathParameters"]["id"], "7");
     assert_eq!(v2["pathParameters"]["id"], "7");
     assert_eq!(v2["cookies"], json!(["c=1", "d=2"]));
     // The bytes the gateway sends, written straight from the struct, say the same.

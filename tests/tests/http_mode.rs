@@ -298,6 +298,19 @@ async fn a_timed_out_handler_is_stopped_and_its_slot_comes_back() {
 }
 
 #[tokio::test]
+async fn a_caller_that_goes_away_stops_its_handler() {
+    let out = temp_dir("http-mode").join("out.txt");
+    let (_server, base) = start(&out).await;
+    let b = base.clone();
+    let caller = tokio::spawn(async move {
+        send(&format!("{b}/linger"), linger("g1", 60_000), Mode::Binary).await
+    });
+    until_recorded(&out, "linger started g1").await;
+    caller.abort(); // the client's connection closes mid-request
+    until_recorded(&out, "linger dropped g1").await;
+}
+
+#[tokio::test]
 async fn a_handler_that_never_yields_keeps_its_slot_after_its_timeout() {
     let out = temp_dir("http-mode").join("out.txt");
     let (_server, base) = start(&out).await;

@@ -41,8 +41,9 @@ pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
         }
     };
     let request = http::Request::from_parts(parts, fnkit::Body::from(bytes));
-    let (route, function) = (found.entry.route.as_str(), found.entry.function.as_str());
-    let payload = Bytes::from(to_v2_payload(&request, Some(route)));
+    let function = found.entry.function.as_str();
+    let route_key = format!("{} {}", found.entry.method, found.entry.route);
+    let payload = Bytes::from(to_v2_payload(&request, Some(&route_key)));
     match core.invoke(function, payload, Mode::Sync, "http").await {
         Ok(invoked) => {
             let mut reply = if invoked.outcome == Outcome::Ok {

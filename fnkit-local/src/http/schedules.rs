@@ -8,6 +8,7 @@ use hyper::Request;
 
 use super::reply::{json, message, with_header, Reply};
 use super::Front;
+use crate::sources::schedule::FireError;
 
 /// `segments`: the path after `/_fnkit/schedules/`.
 pub(crate) async fn handle(front: &Front, segments: &[&str], req: Request<Incoming>) -> Reply {
@@ -25,6 +26,7 @@ pub(crate) async fn handle(front: &Front, segments: &[&str], req: Request<Incomi
             "x-amzn-requestid",
             &id,
         ),
-        Err(e) => message(StatusCode::NOT_FOUND, e),
+        Err(e @ FireError::NotFound(_)) => message(StatusCode::NOT_FOUND, e),
+        Err(e @ FireError::Store(_)) => message(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
 }

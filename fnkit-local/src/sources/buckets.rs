@@ -185,6 +185,10 @@ pub(crate) struct Buckets {
     root: PathBuf,
     engine: Arc<Engine>,
     work: Arc<Work>,
+    /// Held across a reconcile, from reading the index to recording the change: two reconciles
+    /// of one change (an upload and the watcher's view of its rename) must not both see the old
+    /// entry and both fire.
+    reconciling: tokio::sync::Mutex<()>,
 }
 
 impl Buckets {
@@ -192,7 +196,12 @@ impl Buckets {
     /// and paths built from keys always share one prefix, whatever the working directory.
     pub fn new(root: &Path, engine: Arc<Engine>, work: Arc<Work>) -> Buckets {
         let root = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
-        Buckets { root, engine, work }
+        Buckets {
+            root,
+            engine,
+            work,
+            reconciling: tokio::sync::Mutex::new(()),
+        }
     }
 
     /// The absolute root folder.
@@ -295,6 +304,7 @@ impl Buckets {
     /// Compares an object on disk with the index and, if it changed, records the change and the
     /// events of the storage functions that match it, in one transaction.
     pub async fn reconcile(&self, bucket: &str, key: &str) -> Result<(), String> {
+        let _one_at_a_time = self.reconciling.lock().await;
         let store = &self.work.store;
         let path = self.root.join(bucket).join(key);
         let before = store.object(bucket, key).await.map_err(|e| e.to_string())?;

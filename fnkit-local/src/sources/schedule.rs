@@ -13,6 +13,15 @@ use crate::engine::{new_request_id, Engine};
 use crate::work::store::{Kind, NewMessage};
 use crate::work::Work;
 
+/// Why a schedule could not be fired.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum FireError {
+    #[error("no function named `{0}`")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] crate::db::DbError),
+}
+
 /// Stores a scheduled event for `function` (fired at `time`) and wakes its delivery; returns
 /// the event id.
 pub(crate) async fn fire(
@@ -20,11 +29,11 @@ pub(crate) async fn fire(
     work: &Work,
     function: &str,
     time: SystemTime,
-) -> Result<String, String> {
+) -> Result<String, FireError> {
     let f = engine
         .functions
         .get(function)
-        .ok_or_else(|| format!("no function named `{function}`"))?;
+        .ok_or_else(|| FireError::NotFound(function.to_owned()))?;
     let id = new_request_id();
     let mut event = fnkit::ScheduleEvent::new(id.clone(), time);
     event.resources = vec![format!(
@@ -42,7 +51,7 @@ pub(crate) async fn fire(
         trigger: "schedule".to_owned(),
         delay_ms: 0,
     };
-    work.push(vec![message]).await.map_err(|e| e.to_string())?;
+    work.push(vec![message]).await?;
     Ok(id)
 }
 

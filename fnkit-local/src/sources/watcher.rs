@@ -119,8 +119,9 @@ async fn scan(buckets: &Buckets, logs: &Logs) {
     })
     .await
     .unwrap_or_default();
+    let seen: std::collections::HashSet<&(String, String)> = on_disk.iter().collect();
     let indexed = buckets.indexed().await;
-    let gone = indexed.into_iter().filter(|i| !on_disk.contains(i));
+    let gone: Vec<(String, String)> = indexed.into_iter().filter(|i| !seen.contains(i)).collect();
     for (bucket, key) in on_disk.iter().cloned().chain(gone) {
         if let Err(e) = buckets.reconcile(&bucket, &key).await {
             logs.info(&format!("fnkit-local: {bucket}/{key}: {e}"));
@@ -153,6 +154,15 @@ fn classify(root: &Path, path: &Path) -> Option<Changed> {
         .to_owned();
     check_bucket(&bucket).ok()?;
     let bucket_dir = root.join(&bucket);
+    if !path.exists() {
+        // Gone: a file, or a folder moved away whose objects the index still lists.
+        let key = key_of(&bucket_dir, path)?;
+        return Some(Changed::Folder {
+            bucket,
+            prefix: format!("{key}/"),
+            keys: vec![key],
+        });
+    }
     if !path.is_dir() {
         let key = key_of(&bucket_dir, path)?;
         return Some(Changed::File { bucket, key });
@@ -192,6 +202,11 @@ async fn debounce(buckets: &Buckets, logs: &Logs, mut rx: mpsc::Receiver<(PathBu
         match received {
             Some(Some((path, seen))) => {
                 pending.insert(path, (Instant::now(), seen));
+                // Take what else is queued before looking for the next deadline again, so a bulk
+                // copy costs one pass over `pending` per batch, not per file.
+                while let Ok((path, seen)) = rx.try_recv() {
+                    pending.insert(path, (Instant::now(), seen));
+                }
                 continue;
             }
             Some(None) => return,
@@ -254,6 +269,15 @@ mod tests {
                 bucket: "uploads".to_owned(),
                 prefix: "in/".to_owned(),
                 keys: vec!["in/a.txt".to_owned()],
+            })
+        );
+        // Gone (a file deleted, or a folder moved away): the key and what the index had under it.
+        assert_eq!(
+            classify(&root, &dir.join("moved")),
+            Some(Changed::Folder {
+                bucket: "uploads".to_owned(),
+                prefix: "in/moved/".to_owned(),
+                keys: vec!["in/moved".to_owned()],
             })
         );
         // Outside the root, a bad bucket name, or a temporary upload file: nothing.

@@ -80,7 +80,14 @@ fn v2_request(request: &HttpRequest, route: Option<&str>) -> ApiGatewayV2httpReq
             .and_then(|h| h.to_str().ok())
             .map(str::to_owned)
     };
-    let route_key = route.map_or_else(|| "$default".to_owned(), |r| format!("{method} {r}"));
+    // A route key names its method (`ANY /x` is the key even for a POST); a bare route takes the
+    // request's.
+    let route_key = match route {
+        Some(r) if r.starts_with('/') => format!("{method} {r}"),
+        Some(key) => key.to_owned(),
+        None => "$default".to_owned(),
+    };
+    let route = route.map(|r| r.rsplit(' ').next().unwrap_or(r));
     let now = chrono::Utc::now();
     let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
     http.method = request.method().clone();
@@ -131,7 +138,8 @@ fn v2_request(request: &HttpRequest, route: Option<&str>) -> ApiGatewayV2httpReq
 }
 
 /// The API Gateway HTTP API (payload 2.0) event for a request, as AWS would deliver it.
-/// `route` is the matched route (`/hello/{name}`), which fills `routeKey` and `pathParameters`.
+/// `route` is the matched route key (`ANY /hello/{name}`) or a bare route (`/hello/{name}`,
+/// keyed with the request's method); it fills `routeKey` and `pathParameters`.
 pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Value {
     let mut value = serde_json::to_value(v2_request(request, route)).unwrap_or_default();
     // The struct also models custom authorizer payloads; an HTTP API's v2 event has none of

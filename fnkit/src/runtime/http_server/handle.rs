@@ -73,11 +73,11 @@ pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
 
 /// An HTTP function's request, as the API Gateway v2 event, and its answer back as HTTP.
 async fn route(app: &App, served: &Served, request: crate::HttpRequest) -> Reply {
-    let route = match &served.def.spec().trigger {
-        Trigger::Http { path, .. } => path.to_string(),
+    let route_key = match &served.def.spec().trigger {
+        Trigger::Http { method, path } => format!("{method} {path}"),
         _ => String::new(),
     };
-    let payload = to_v2_payload(&request, Some(&route));
+    let payload = to_v2_payload(&request, Some(&route_key));
     let id = crate::context::new_request_id();
     match call(app, served, &id, payload).await {
         Ok(out) => match decode_response(&out) {
@@ -129,9 +129,10 @@ async fn cloud_event(app: &App, served: &Served, headers: &http::HeaderMap, body
 
 /// Runs one invocation under the function's concurrency limit and timeout.
 ///
-/// At the timeout the caller gets its 504 at once and the handler's task is aborted; its slot
-/// stays taken until the task has really stopped. A handler that awaits stops at its next await;
-/// one that never yields cannot be stopped in-process and keeps its slot (and its thread), so the
+/// The handler runs on its own task, which holds the function's slot until it has really
+/// stopped. At the timeout the caller gets its 504 at once and the task is aborted; if the caller
+/// goes away first, the task is aborted too. A handler that awaits stops at its next await; one
+/// that never yields cannot be stopped in-process and keeps its slot (and its thread), so the
 /// function answers 429 rather than run more copies than its concurrency allows.
 async fn call(app: &App, served: &Served, id: &str, payload: Vec<u8>) -> Result<Vec<u8>, Reply> {
     let spec = served.def.spec();
@@ -150,38 +151,35 @@ async fn call(app: &App, served: &Served, id: &str, payload: Vec<u8>) -> Result<
         .memory_limit_mb(spec.memory_mb)
         .timeout(timeout)
         .build();
-    // On its own task, so the timeout fires even if the handler never yields.
-    let mut task = tokio::spawn(crate::runtime::call(
-        served.def,
-        payload,
-        context,
-        app.state.clone(),
-    ));
-    match tokio::time::timeout(timeout, &mut task).await {
-        Ok(joined) => {
-            drop(slot);
-            match joined {
-                Ok(Ok(out)) => Ok(out),
-                Ok(Err(e)) => Err(failed(&e)),
-                Err(join) => Err(error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Runtime.Panic",
-                    &join.to_string(),
-                )),
-            }
-        }
+    let (def, state) = (served.def, app.state.clone());
+    let mut task = AbortOnDrop(tokio::spawn(async move {
+        let _slot = slot;
+        crate::runtime::call(def, payload, context, state).await
+    }));
+    match tokio::time::timeout(timeout, &mut task.0).await {
+        Ok(Ok(Ok(out))) => Ok(out),
+        Ok(Ok(Err(e))) => Err(failed(&e)),
+        Ok(Err(join)) => Err(error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Runtime.Panic",
+            &join.to_string(),
+        )),
         Err(_) => {
-            task.abort();
-            tokio::spawn(async move {
-                let _ = task.await;
-                drop(slot);
-            });
             let m = format!(
                 "{id} Task timed out after {:.2} seconds",
                 timeout.as_secs_f64()
             );
             Err(error(StatusCode::GATEWAY_TIMEOUT, "Sandbox.Timedout", &m))
         }
+    }
+}
+
+/// A handler's task, aborted when its caller stops waiting for it (timeout or disconnect).
+struct AbortOnDrop(tokio::task::JoinHandle<Result<Vec<u8>, Error>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

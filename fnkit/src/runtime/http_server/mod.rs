@@ -108,7 +108,7 @@ pub(crate) fn serve(host: &str, port: u16, state: Arc<StateMap>) -> Result<(), S
         .enable_all()
         .build()
         .map_err(ServerError::Tokio)?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let address = format!("{host}:{port}");
         let bind = |source| ServerError::Bind {
             address: address.clone(),
@@ -122,21 +122,30 @@ pub(crate) fn serve(host: &str, port: u16, state: Arc<StateMap>) -> Result<(), S
         );
         accept_loop(listener, app, stop_signal()).await;
         Ok(())
-    })
+    });
+    // A handler that never yields would keep a plain drop of the runtime waiting forever.
+    runtime.shutdown_background();
+    served
 }
 
 /// SIGTERM (what Knative and Cloud Run send) or Ctrl-C.
 async fn stop_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async {
-            match term.as_mut() {
-                Some(t) => { t.recv().await; }
-                None => std::future::pending::<()>().await,
-            }
-        } => {}
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = async {
+                match term.as_mut() {
+                    Some(t) => { t.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {}
+        }
     }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Waits after failed accepts (out of file descriptors, say): 5 ms doubling to 1 s, rather than
