@@ -1,8 +1,10 @@
 //! Finding what to serve: building the user's binaries with cargo (`--example`, `--package`) or
 //! taking one as given (`--bin`), and reading each binary's manifest with `--fnkit-describe`.
 
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use fnkit::manifest::Manifest;
 
@@ -166,17 +168,67 @@ pub fn build_for(
     Ok(bins)
 }
 
+/// How long a binary may take to print its manifest.
+const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a binary that never reaches `fnkit::run()` is told.
+const CALL_RUN: &str = "a binary that registers #[function]s must call `fnkit::run()` (or `fnkit::Runtime::new()...run()`) in its `main`, which answers `--fnkit-describe`";
+
+/// Runs `bin --fnkit-describe` and returns its output, or why not within the timeout (a `main`
+/// that never calls `fnkit::run()` may serve forever instead).
+fn run_describe(bin: &Path) -> Result<std::process::Output, String> {
+    let mut child = Command::new(bin)
+        .arg(fnkit::DESCRIBE_FLAG)
+        .env_remove("AWS_LAMBDA_RUNTIME_API")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run it: {e}"))?;
+    // Read both pipes while waiting, so a large manifest cannot fill one and stall the child.
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let deadline = Instant::now() + DESCRIBE_TIMEOUT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                return Ok(std::process::Output {
+                    status,
+                    stdout: stdout.join().unwrap_or_default(),
+                    stderr: stderr.join().unwrap_or_default(),
+                })
+            }
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "it did not answer `{}` within {} s; {CALL_RUN}",
+                    fnkit::DESCRIBE_FLAG,
+                    DESCRIBE_TIMEOUT.as_secs()
+                ));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
 /// Reads a binary's manifest by running it with `--fnkit-describe`.
 pub fn describe(bin: &Path) -> Result<Manifest, TargetError> {
     let err = |message: String| TargetError::Describe {
         bin: bin.to_owned(),
         message,
     };
-    let output = Command::new(bin)
-        .arg(fnkit::DESCRIBE_FLAG)
-        .env_remove("AWS_LAMBDA_RUNTIME_API")
-        .output()
-        .map_err(|e| err(format!("cannot run it: {e}")))?;
+    let output = run_describe(bin).map_err(err)?;
     if !output.status.success() {
         return Err(err(format!(
             "`{}` failed: {}",
@@ -186,7 +238,7 @@ pub fn describe(bin: &Path) -> Result<Manifest, TargetError> {
     }
     let manifest: Manifest = serde_json::from_slice(&output.stdout).map_err(|e| {
         err(format!(
-            "is it an fnkit binary? its `{}` output is not a manifest: {e}",
+            "its `{}` output is not a manifest ({e}); {CALL_RUN}",
             fnkit::DESCRIBE_FLAG
         ))
     })?;

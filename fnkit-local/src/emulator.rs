@@ -133,9 +133,13 @@ impl EmulatorBuilder {
         // One route table across every binary: two routes that would match the same requests
         // are refused here, naming both functions and where they are defined.
         let routes = fnkit::manifest::route_table(functions.iter().map(|(spec, _)| spec))?;
+        let first_use = !self.config.state_dir.exists();
         let ledger = Ledger::open(&self.config.state_dir)?;
         let store = Store::open(&self.config.state_dir)?;
         let logs = self.logs.unwrap_or_default();
+        if first_use {
+            logs.info(&first_use_hint(&self.config.state_dir));
+        }
         let buckets_root = self.config.buckets_root();
         let engine = Arc::new(Engine::new(functions, self.config, ledger, logs));
         let queues: Vec<String> = engine
@@ -292,6 +296,26 @@ impl Emulator {
     }
 }
 
+/// Said once, when the state directory is created: where state lives, and to keep it out of
+/// version control (unless `.gitignore` already names it).
+fn first_use_hint(state_dir: &std::path::Path) -> String {
+    let shown = std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_owned());
+    let mut hint = format!(
+        "fnkit-local: keeping state in {} (the ledger, queues and buckets)",
+        shown.display()
+    );
+    let name = state_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(".fnkit");
+    let ignored = std::fs::read_to_string(".gitignore")
+        .is_ok_and(|g| g.lines().any(|l| l.trim().trim_matches('/') == name));
+    if state_dir.is_relative() && !ignored {
+        hint.push_str(&format!("; add `{name}/` to your .gitignore"));
+    }
+    hint
+}
+
 /// Lets connections and invocations in flight finish, up to the longest function timeout.
 async fn drain(core: &Engine, graceful: hyper_util::server::graceful::GracefulShutdown) {
     let longest = core
@@ -383,6 +407,45 @@ mod tests {
             path: path.into(),
         };
         FunctionSpec::new(name, trigger, 3, 128, None, 2, "src/main.rs", 1, "app")
+    }
+
+    #[test]
+    fn where_state_lives_is_said_once_when_it_is_created() {
+        let state = std::env::temp_dir().join(format!("fnkit-first-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&state);
+        let build = || {
+            let (logs, lines) = Logs::capture(false);
+            let config = Config {
+                state_dir: state.clone(),
+                ..Config::default()
+            };
+            Emulator::builder()
+                .config(config)
+                .logs(logs)
+                .binary_with_manifest("/bin/true", manifest(vec![http("a", "/a")]))
+                .build()
+                .unwrap();
+            let said = lines.lock().unwrap().clone();
+            said
+        };
+        let first = build();
+        assert!(
+            first.iter().any(|l| l.contains("keeping state in")
+                && l.contains(&state.display().to_string())),
+            "{first:?}"
+        );
+        let second = build();
+        assert!(
+            !second.iter().any(|l| l.contains("keeping state in")),
+            "{second:?}"
+        );
+        // A relative state dir (the default) gets the .gitignore hint, unless it is ignored.
+        let hint = first_use_hint(std::path::Path::new(".fnkit"));
+        assert!(
+            hint.ends_with("; add `.fnkit/` to your .gitignore"),
+            "{hint}"
+        );
+        let _ = std::fs::remove_dir_all(state);
     }
 
     #[test]

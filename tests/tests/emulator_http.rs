@@ -256,3 +256,24 @@ async fn the_admin_api_lists_functions_with_urls_and_serves_prometheus_metrics()
         "{text}"
     );
 }
+
+#[test]
+fn a_binary_that_never_calls_fnkit_run_is_named_with_the_fix() {
+    let bin = std::path::PathBuf::from(env!("CARGO_BIN_EXE_no_run"));
+    let config = fnkit_local::Config {
+        state_dir: fnkit_tests::emulator::temp_dir("no-run"),
+        ..fnkit_local::Config::default()
+    };
+    let err = fnkit_local::Emulator::builder()
+        .config(config)
+        .binary(&bin)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no_run"), "names the binary: {err}");
+    assert!(
+        err.contains("call `fnkit::run()`"),
+        "says what to call: {err}"
+    );
+    assert!(err.contains("in its `main`"), "{err}");
+}
