@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The publishable crates package and build from their packages alone, as crates.io would take
+# them: fnkit-spec, fnkit-macros, fnkit (the one users depend on) and fnkit-local (the tool).
+# `cargo package` resolves their dependencies on each other through a local registry, so this
+# holds before anything is published; `cargo publish` is the same command away.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo package --locked -p fnkit-spec -p fnkit-macros -p fnkit -p fnkit-local
+for crate in fnkit-spec fnkit-macros fnkit fnkit-local; do
+  test -s "target/package/$crate-0.1.0.crate" || { echo "no package for $crate" >&2; exit 1; }
+done
+echo "4 passed, 0 failed"
