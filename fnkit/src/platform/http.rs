@@ -141,19 +141,14 @@ fn v2_request(request: &HttpRequest, route: Option<&str>) -> ApiGatewayV2httpReq
 /// `route` is the matched route key (`ANY /hello/{name}`) or a bare route (`/hello/{name}`,
 /// keyed with the request's method); it fills `routeKey` and `pathParameters`.
 pub fn to_v2_event(request: &HttpRequest, route: Option<&str>) -> serde_json::Value {
-    let mut value = serde_json::to_value(v2_request(request, route)).unwrap_or_default();
-    // The struct also models custom authorizer payloads; an HTTP API's v2 event has none of
-    // these keys (and `httpMethod` would read "GET" for every method).
-    if let Some(map) = value.as_object_mut() {
-        for key in V1_ONLY_KEYS {
-            map.remove(*key);
-        }
-    }
-    value
+    serde_json::from_slice(&to_v2_payload(request, route)).unwrap_or_default()
 }
 
 /// [`to_v2_event`] as the bytes a function receives, written straight from the struct (no JSON
-/// tree: the emulator's gateway and the HTTP mode call this once per request).
+/// tree: the emulator's gateway and the HTTP mode call this once per request). The one writer of
+/// the v2 event: the struct also declares custom-authorizer keys a v2 event never has (and would
+/// write `"httpMethod":"GET"` for every method), so the top-level keys are listed here and each
+/// value is written by the struct's own serializers.
 pub fn to_v2_payload(request: &HttpRequest, route: Option<&str>) -> Vec<u8> {
     // API Gateway v2 joins a repeated query parameter's values with commas.
     let query = query_parameters(request.uri().query().unwrap_or(""))
@@ -207,16 +202,6 @@ impl serde::Serialize for HeadersJson<'_> {
         )
     }
 }
-
-/// Keys `ApiGatewayV2httpRequest` writes that a v2 HTTP event does not have.
-const V1_ONLY_KEYS: &[&str] = &[
-    "type",
-    "methodArn",
-    "httpMethod",
-    "identitySource",
-    "authorizationToken",
-    "resource",
-];
 
 /// Headers with repeated values joined by commas, as API Gateway v2 sends them, and the
 /// cookies, which v2 moves to their own list.
