@@ -248,10 +248,7 @@ impl Buckets {
         let temp = dir.join(format!("{TEMP_PREFIX}{}", new_request_id()));
         tokio::fs::write(&temp, body).await?;
         tokio::fs::rename(&temp, &path).await?;
-        self.reconcile(bucket, key).await.map_err(PutError::other)?;
-        self.work
-            .store
-            .object(bucket, key)
+        self.reconcile(bucket, key)
             .await
             .map_err(PutError::other)?
             .ok_or_else(|| PutError::other("the object vanished"))
@@ -302,8 +299,9 @@ impl Buckets {
     }
 
     /// Compares an object on disk with the index and, if it changed, records the change and the
-    /// events of the storage functions that match it, in one transaction.
-    pub async fn reconcile(&self, bucket: &str, key: &str) -> Result<(), String> {
+    /// events of the storage functions that match it, in one transaction. Returns the object's
+    /// entry as now recorded (`None`: no such object).
+    pub async fn reconcile(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, String> {
         let _one_at_a_time = self.reconciling.lock().await;
         let store = &self.work.store;
         let path = self.root.join(bucket).join(key);
@@ -314,16 +312,15 @@ impl Buckets {
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
         let change = match (&before, &now) {
-            (None, None) => return Ok(()),
+            (None, None) => return Ok(None),
             (Some(b), Some(n)) if b.size == n.size && b.etag == n.etag => {
                 if b.mtime_ns != n.mtime_ns {
-                    let (bucket, key) = (bucket.to_owned(), key.to_owned());
                     store
-                        .object_changed(&bucket, &key, now, Vec::new())
+                        .object_changed(bucket, key, now.clone(), Vec::new())
                         .await
                         .map_err(|e| e.to_string())?;
                 }
-                return Ok(());
+                return Ok(now);
             }
             (_, Some(_)) => StorageChange::Created,
             (Some(_), None) => StorageChange::Deleted,
@@ -355,7 +352,7 @@ impl Buckets {
             })
             .collect();
         self.work
-            .object_changed(bucket, key, now, messages)
+            .object_changed(bucket, key, now.clone(), messages)
             .await
             .map_err(|e| e.to_string())?;
         let fired = if targets.is_empty() {
@@ -368,7 +365,7 @@ impl Buckets {
             "fnkit-local: {} {bucket}/{key} -> {fired}",
             record.event_name
         ));
-        Ok(())
+        Ok(now)
     }
 }
 
