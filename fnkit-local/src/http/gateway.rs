@@ -15,21 +15,26 @@ use crate::engine::runtime_api::MAX_RESPONSE_BYTES;
 use crate::engine::{InvokeError, Mode};
 use crate::report::Outcome;
 
+/// 404, listing the routes there are.
+fn no_route(front: &Front, method: &str, path: &str) -> Reply {
+    let listed: Vec<String> = front
+        .routes
+        .entries()
+        .iter()
+        .map(|r| format!("{} {} -> {}", r.method, r.route, r.function))
+        .collect();
+    json(
+        StatusCode::NOT_FOUND,
+        &serde_json::json!({"message": "Not Found", "detail": format!("no route matches {method} {path}"), "routes": listed}),
+    )
+}
+
 pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
     let core = &front.engine;
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let Some(found) = front.routes.find(&method, &path) else {
-        let listed: Vec<String> = front
-            .routes
-            .entries()
-            .iter()
-            .map(|r| format!("{} {} -> {}", r.method, r.route, r.function))
-            .collect();
-        return json(
-            StatusCode::NOT_FOUND,
-            &serde_json::json!({"message": "Not Found", "detail": format!("no route matches {method} {path}"), "routes": listed}),
-        );
+        return no_route(front, &method, &path);
     };
     let (parts, bytes) = match body(req, MAX_RESPONSE_BYTES).await {
         Ok(x) => x,
@@ -40,9 +45,13 @@ pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
             )
         }
     };
-    let request = http::Request::from_parts(parts, fnkit::Body::from(bytes));
+    let mut request = http::Request::from_parts(parts, fnkit::Body::from(bytes));
     let function = found.entry.function.as_str();
     let route_key = format!("{} {}", found.entry.method, found.entry.route);
+    // Matched once, by the route table: the event takes these parameters as they are.
+    request
+        .extensions_mut()
+        .insert(fnkit::PathParams(found.params));
     let payload = Bytes::from(to_v2_payload(&request, Some(&route_key)));
     match core.invoke(function, payload, Mode::Sync, "http").await {
         Ok(invoked) => {

@@ -26,7 +26,6 @@ use std::time::Duration;
 use fnkit::route::RouteTable;
 use hyper::body::Incoming;
 use hyper::Request;
-use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
@@ -72,58 +71,21 @@ pub(crate) async fn handle(front: Arc<Front>, req: Request<Incoming>) -> Reply {
 /// How long a client may take to send a request's head before its connection is closed.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Waits after failed accepts: 5 ms doubling to 1 s.
-#[derive(Debug, Default)]
-struct Backoff(u32);
-
-impl Backoff {
-    fn next(&mut self) -> Duration {
-        let wait = Duration::from_millis(5 << self.0.min(8)).min(Duration::from_secs(1));
-        self.0 += 1;
-        wait
-    }
-}
-
-/// Accepts connections on `listener` until `shutdown` completes; returns the handle that waits
-/// for the connections still open.
+/// Accepts connections on `listener` until `shutdown` completes (fnkit's accept loop, shared
+/// with its HTTP mode); returns the handle that waits for the connections still open.
 pub(crate) async fn serve(
     listener: TcpListener,
     front: Arc<Front>,
     shutdown: impl Future,
 ) -> GracefulShutdown {
-    let graceful = GracefulShutdown::new();
-    tokio::pin!(shutdown);
-    let mut backoff = Backoff::default();
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    // Out of file descriptors, say: wait, longer each time, rather than spin.
-                    let wait = backoff.next();
-                    let m = format!("fnkit-local: accept failed: {e}; retrying in {} ms", wait.as_millis());
-                    front.engine.logs.info(&m);
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-            },
-            _ = &mut shutdown => break,
-        };
-        backoff = Backoff::default();
-        let _ = stream.set_nodelay(true);
-        let front = front.clone();
-        let service = hyper::service::service_fn(move |req| {
-            let front = front.clone();
-            async move { Ok::<_, std::convert::Infallible>(handle(front, req).await) }
-        });
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-    }
-    graceful
+    let logs = front.engine.logs.clone();
+    let on_error = move |e: &std::io::Error, wait: Duration| {
+        let m = format!(
+            "fnkit-local: accept failed: {e}; retrying in {} ms",
+            wait.as_millis()
+        );
+        logs.info(&m);
+    };
+    let handle = move |req| handle(front.clone(), req);
+    fnkit::platform::serve_http1(listener, HEADER_READ_TIMEOUT, shutdown, on_error, handle).await
 }

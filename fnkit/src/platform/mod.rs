@@ -1,10 +1,12 @@
 //! The platform's side of each trigger's payload: what AWS (or the emulator, the HTTP mode, and
-//! `fnkit::testing`) sends a function and reads back. Not public API: the emulator builds its
+//! `fnkit::testing`) sends a function and reads back; and the HTTP/1 accept loop the HTTP mode
+//! and the emulator share. Not public API: the emulator builds its
 //! events here so that they are, byte for byte, what the SDK's decoders are tested against.
 
 mod http;
 mod queue;
 mod schedule;
+mod serve;
 mod storage;
 
 pub use http::{decode_response, to_v2_event, to_v2_payload};
@@ -24,4 +26,5 @@ fn without_nulls(value: serde_json::Value) -> serde_json::Value {
 }
 pub use queue::to_sqs_event;
 pub use schedule::to_eventbridge_event;
+pub use serve::serve_http1;
 pub use storage::to_s3_event;

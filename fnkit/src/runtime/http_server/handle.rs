@@ -38,10 +38,12 @@ fn error(status: StatusCode, error_type: &str, message: &str) -> Reply {
 pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
-    let http_route = app
-        .table
-        .find(&method, &path)
-        .and_then(|found| app.functions.get(&found.entry.function));
+    // The route, its key and its parameters, matched once: the event is built from them.
+    let http_route = app.table.find(&method, &path).and_then(|found| {
+        let served = app.functions.get(&found.entry.function)?;
+        let key = format!("{} {}", found.entry.method, found.entry.route);
+        Some((served, key, found.params))
+    });
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -50,16 +52,13 @@ pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
             return error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLarge", m);
         }
     };
-    if let Some(served) = http_route {
-        return route(
-            app,
-            served,
-            http::Request::from_parts(parts, crate::Body::from(body)),
-        )
-        .await;
+    if let Some((served, route_key, params)) = http_route {
+        let mut request = http::Request::from_parts(parts, crate::Body::from(body));
+        request.extensions_mut().insert(crate::PathParams(params));
+        return route(app, served, &route_key, request).await;
     }
     let name = path.trim_start_matches('/');
-    let Some(served) = app.functions.get(name).filter(|s| !s.http) else {
+    let Some(served) = app.functions.get(name).filter(|s| !s.http()) else {
         let body = serde_json::json!({"errorType": "NotFound", "errorMessage": format!("no function answers {method} {path}"), "routes": app.routes});
         let body = serde_json::to_vec(&body).unwrap_or_default();
         return reply(StatusCode::NOT_FOUND, "application/json", body);
@@ -72,12 +71,8 @@ pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
 }
 
 /// An HTTP function's request, as the API Gateway v2 event, and its answer back as HTTP.
-async fn route(app: &App, served: &Served, request: crate::HttpRequest) -> Reply {
-    let route_key = match &served.def.spec().trigger {
-        Trigger::Http { method, path } => format!("{method} {path}"),
-        _ => String::new(),
-    };
-    let payload = to_v2_payload(&request, Some(&route_key));
+async fn route(app: &App, served: &Served, route_key: &str, request: crate::HttpRequest) -> Reply {
+    let payload = to_v2_payload(&request, Some(route_key));
     let id = crate::context::new_request_id();
     match call(app, served, &id, payload).await {
         Ok(out) => match decode_response(&out) {

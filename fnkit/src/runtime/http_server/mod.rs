@@ -16,7 +16,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -45,8 +44,13 @@ pub(crate) enum ServerError {
 struct Served {
     def: &'static FunctionDef,
     slots: Arc<Semaphore>,
+}
+
+impl Served {
     /// Served on its HTTP route rather than as `POST /{name}`.
-    http: bool,
+    fn http(&self) -> bool {
+        matches!(self.def.spec().trigger, Trigger::Http { .. })
+    }
 }
 
 /// Everything a request is answered from.
@@ -75,22 +79,16 @@ impl App {
         let mut routes = Vec::new();
         for def in defs {
             let spec = def.spec();
-            let http = match &spec.trigger {
-                Trigger::Http { method, path } => {
-                    routes.push(format!("{method} {path}"));
-                    true
-                }
-                _ => {
-                    routes.push(format!("POST /{} (CloudEvents)", spec.name));
-                    false
-                }
-            };
+            routes.push(match &spec.trigger {
+                Trigger::Http { method, path } => format!("{method} {path}"),
+                _ => format!("POST /{} (CloudEvents)", spec.name),
+            });
             let limit = spec
                 .concurrency
                 .map_or(default_concurrency, |c| c as usize)
                 .max(1);
             let slots = Arc::new(Semaphore::new(limit));
-            functions.insert(spec.name.to_string(), Served { def, slots, http });
+            functions.insert(spec.name.to_string(), Served { def, slots });
         }
         Ok(App {
             functions,
@@ -148,55 +146,21 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-/// Waits after failed accepts (out of file descriptors, say): 5 ms doubling to 1 s, rather than
-/// spinning on the error.
-#[derive(Debug, Default)]
-struct Backoff(u32);
-
-impl Backoff {
-    fn next(&mut self) -> Duration {
-        let wait = Duration::from_millis(5 << self.0.min(8)).min(Duration::from_secs(1));
-        self.0 += 1;
-        wait
-    }
-}
-
 async fn accept_loop(listener: TcpListener, app: Arc<App>, stop: impl Future<Output = ()>) {
     let header_timeout = seconds_from_env("FNKIT_HEADER_TIMEOUT_SECS", 30);
     let grace = seconds_from_env("FNKIT_SHUTDOWN_GRACE_SECS", 10);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    tokio::pin!(stop);
-    let mut backoff = Backoff::default();
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    let wait = backoff.next();
-                    eprintln!("fnkit: accept failed: {e}; retrying in {} ms", wait.as_millis());
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-            },
-            () = &mut stop => break,
-        };
-        backoff = Backoff::default();
-        let _ = stream.set_nodelay(true);
+    let on_error = |e: &std::io::Error, wait: Duration| {
+        eprintln!(
+            "fnkit: accept failed: {e}; retrying in {} ms",
+            wait.as_millis()
+        );
+    };
+    let handle = move |req| {
         let app = app.clone();
-        let service = hyper::service::service_fn(move |req| {
-            let app = app.clone();
-            async move { Ok::<_, std::convert::Infallible>(handle::handle(&app, req).await) }
-        });
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(header_timeout)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
-        tokio::spawn(async move {
-            let _ = conn.await;
-        });
-    }
-    drop(listener);
+        async move { handle::handle(&app, req).await }
+    };
+    let graceful =
+        crate::platform::serve_http1(listener, header_timeout, stop, on_error, handle).await;
     println!(
         "fnkit: stopping; finishing requests in flight (up to {} s)",
         grace.as_secs()
