@@ -6,14 +6,20 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use fnkit::manifest::{ScheduleExpr, Trigger};
+use fnkit::manifest::{Manifest, ScheduleExpr, Trigger};
 use fnkit_local::build::{self as target, Target};
 use fnkit_local::{Config, Emulator, Prices, Reuse};
 
 /// Runs fnkit functions locally as the cloud does: isolated worker processes, enforced timeouts,
 /// memory and concurrency, and a ledger of what each invocation cost.
 #[derive(Debug, Parser)]
-#[command(name = "fnkit-local", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "fnkit-local",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "With none of --example, --examples, --package or --bin, it builds and serves every binary of the \
+                  cargo package it is run in (or of the whole workspace, at its root) whose package depends on fnkit."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -196,15 +202,31 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
     if cli.all_examples {
         targets.push(Target::AllExamples);
     }
-    if targets.is_empty() {
-        eprintln!("fnkit-local: say what to serve: --example NAME, --examples, --package NAME or --bin PATH");
-        return ExitCode::from(2);
-    }
-    let bins = match target::build(&targets, cli.release) {
-        Ok(bins) => bins,
-        Err(e) => {
-            eprintln!("fnkit-local: {e}");
-            return ExitCode::from(1);
+    let bins = if targets.is_empty() {
+        // Nothing named: serve the crate (or workspace) this is run in, as `cargo run` would.
+        match target::discover(cli.release) {
+            Ok(found) => {
+                for skipped in &found.skipped {
+                    eprintln!("fnkit-local: not serving {skipped}");
+                }
+                found
+                    .served
+                    .into_iter()
+                    .map(|(bin, manifest)| (bin, Some(manifest)))
+                    .collect()
+            }
+            Err(e) => {
+                eprintln!("fnkit-local: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        match target::build(&targets, cli.release) {
+            Ok(bins) => bins.into_iter().map(|bin| (bin, None)).collect(),
+            Err(e) => {
+                eprintln!("fnkit-local: {e}");
+                return ExitCode::from(1);
+            }
         }
     };
     let config = Config {
@@ -239,10 +261,16 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
     runtime.block_on(serve(cli, bins, config))
 }
 
-async fn serve(cli: ServeArgs, bins: Vec<PathBuf>, config: Config) -> ExitCode {
+/// A binary to serve, with its manifest when it was read already.
+type Served = (PathBuf, Option<Manifest>);
+
+async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config) -> ExitCode {
     let mut builder = Emulator::builder().config(config);
-    for bin in &bins {
-        builder = builder.binary(bin);
+    for (bin, manifest) in bins {
+        builder = match manifest {
+            Some(manifest) => builder.binary_with_manifest(bin, manifest),
+            None => builder.binary(bin),
+        };
     }
     let emulator = match builder.build() {
         Ok(e) => e,

@@ -1,5 +1,8 @@
-//! Finding what to serve: building the user's binaries with cargo (`--example`, `--package`) or
-//! taking one as given (`--bin`), and reading each binary's manifest with `--fnkit-describe`.
+//! Finding what to serve: building the user's binaries with cargo (`--example`, `--package`),
+//! taking one as given (`--bin`), or finding them in the crate the emulator stands in
+//! ([`discover`]); and reading each binary's manifest with `--fnkit-describe`.
+
+mod discover;
 
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
@@ -7,6 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fnkit::manifest::Manifest;
+
+pub use discover::{discover, Discovery, SkipReason, Skipped};
 
 /// A failure to find, build or describe a binary.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +27,17 @@ pub enum TargetError {
     /// No package or example of that name.
     #[error("no package or example named `{0}` in this workspace; packages: {1}")]
     Unknown(String, String),
+    /// Nothing was named and the working directory is in no cargo package.
+    #[error("{} is in no cargo package or workspace (no Cargo.toml here or above); run fnkit-local in your crate's folder, or say what to serve: --example NAME, --examples, --package NAME or --bin PATH", .0.display())]
+    NotACrate(PathBuf),
+    /// Nothing was named and no binary of the package or workspace answered with a manifest.
+    #[error("nothing to serve in {scope}:{}", discover::list(.skipped))]
+    NothingToServe {
+        /// Where it looked.
+        scope: String,
+        /// Each binary, and why it is not served.
+        skipped: Vec<Skipped>,
+    },
     /// The binary could not describe itself.
     #[error("{bin}: {message}")]
     Describe {
@@ -142,30 +158,52 @@ pub fn build_for(
         args.push("--release".to_owned());
     }
     args.extend(selected);
+    let run = run_cargo(args, false)?;
+    bins.extend(
+        run.artifacts
+            .into_iter()
+            .filter(|a| a.target.is_bin() || a.target.is_example())
+            .filter_map(|a| a.executable.map(|e| e.into_std_path_buf())),
+    );
+    Ok(bins)
+}
+
+/// What one `cargo build --message-format=json…` produced.
+struct CargoRun {
+    /// Whether cargo succeeded (with `--keep-going`, some artifacts may exist either way).
+    ok: bool,
+    artifacts: Vec<cargo_metadata::Artifact>,
+}
+
+/// Runs cargo with `args` (the compiler's messages go to our stderr), and collects the artifacts.
+/// Unless `keep_going`, a failed build is an error.
+fn run_cargo(args: Vec<String>, keep_going: bool) -> Result<CargoRun, TargetError> {
     let status_args = args.join(" ");
     let output = Command::new(cargo())
         .args(&args)
-        .stderr(std::process::Stdio::inherit())
+        .stderr(Stdio::inherit())
         .output()
         .map_err(|e| TargetError::Cargo {
             args: status_args.clone(),
             message: e.to_string(),
         })?;
-    if !output.status.success() {
+    if !output.status.success() && !keep_going {
         return Err(TargetError::Cargo {
             args: status_args,
             message: "the build failed (see above)".into(),
         });
     }
-    for message in cargo_metadata::Message::parse_stream(&output.stdout[..]).flatten() {
-        if let cargo_metadata::Message::CompilerArtifact(artifact) = message {
-            let runnable = artifact.target.is_bin() || artifact.target.is_example();
-            if let (true, Some(exe)) = (runnable, artifact.executable) {
-                bins.push(exe.into_std_path_buf());
-            }
-        }
-    }
-    Ok(bins)
+    let artifacts = cargo_metadata::Message::parse_stream(&output.stdout[..])
+        .flatten()
+        .filter_map(|m| match m {
+            cargo_metadata::Message::CompilerArtifact(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    Ok(CargoRun {
+        ok: output.status.success(),
+        artifacts,
+    })
 }
 
 /// How long a binary may take to print its manifest.
@@ -233,7 +271,7 @@ pub fn describe(bin: &Path) -> Result<Manifest, TargetError> {
         return Err(err(format!(
             "`{}` failed: {}",
             fnkit::DESCRIBE_FLAG,
-            String::from_utf8_lossy(&output.stderr).trim()
+            first_lines(&String::from_utf8_lossy(&output.stderr), 2)
         )));
     }
     let manifest: Manifest = serde_json::from_slice(&output.stdout).map_err(|e| {
@@ -245,4 +283,35 @@ pub fn describe(bin: &Path) -> Result<Manifest, TargetError> {
     // Everything downstream (routes, clocks, deploy files) relies on the rules the macro applies.
     manifest.check().map_err(|e| err(e.to_string()))?;
     Ok(manifest)
+}
+
+/// The first `n` non-empty lines of a binary's error output, saying how many more there were (a
+/// panic's backtrace, a CLI's usage text).
+fn first_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut shown = lines[..lines.len().min(n)].join(" / ");
+    if lines.len() > n {
+        shown.push_str(&format!(" (and {} more lines)", lines.len() - n));
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_lines;
+
+    #[test]
+    fn long_error_output_is_cut_to_its_first_lines() {
+        let panic = "thread 'main' panicked at src/lib.rs:86:65:\nMissing AWS_LAMBDA_FUNCTION_NAME\n\nstack backtrace:\n   0: x\n";
+        assert_eq!(
+            first_lines(panic, 2),
+            "thread 'main' panicked at src/lib.rs:86:65: / Missing AWS_LAMBDA_FUNCTION_NAME (and 2 more lines)"
+        );
+        assert_eq!(first_lines("one line\n", 2), "one line");
+        assert_eq!(first_lines("", 2), "");
+    }
 }

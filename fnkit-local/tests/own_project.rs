@@ -1,0 +1,222 @@
+//! `fnkit-local` in a user's own crate, outside this workspace: run with no arguments it builds the
+//! crate's binary and serves it; a crate whose `main` never calls `fnkit::run()` is named with the
+//! fix. The crates depend on fnkit by path, as the README tells a user to, and are built with the
+//! workspace's lock file (so no newer dependency is fetched) into one target folder kept between
+//! runs (so only the first run pays for the dependencies).
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// How long a first build of fnkit and its dependencies may take on a slow machine.
+const BUILD: Duration = Duration::from_secs(20 * 60);
+
+const GREET: &str = r#"use fnkit::prelude::*;
+
+/// Greets whoever the payload names.
+#[function(timeout = "5s", memory = 128)]
+async fn greet(input: serde_json::Value) -> Result<serde_json::Value, Error> {
+    let name = input["name"].as_str().unwrap_or("world");
+    Ok(serde_json::json!({ "greeting": format!("hello, {name}") }))
+}
+
+fn main() {
+    fnkit::run();
+}
+"#;
+
+const FORGOT: &str = r#"use fnkit::prelude::*;
+
+/// Never served: `main` does not call `fnkit::run()`.
+#[function]
+async fn forgotten(input: serde_json::Value) -> serde_json::Value {
+    input
+}
+
+fn main() {
+    println!("starting up");
+}
+"#;
+
+/// Writes a crate named `name` with `main` as its `src/main.rs` into a fresh folder.
+fn user_crate(name: &str, main: &str) -> PathBuf {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    // Outside this workspace (CARGO_TARGET_TMPDIR is inside it), as a user's crate is.
+    let dir = std::env::temp_dir()
+        .join(format!("fnkit-own-project-{}", std::process::id()))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let fnkit = workspace.join("fnkit");
+    // The README's dependency lines, with the path to this checkout.
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nfnkit = {{ path = {:?} }}\nserde_json = \"1\"\n",
+        fnkit.display().to_string()
+    );
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(dir.join("src/main.rs"), main).unwrap();
+    std::fs::copy(workspace.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    dir
+}
+
+/// `fnkit-local` with no arguments but a free port, in `dir`.
+fn fnkit_local(dir: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_fnkit-local"))
+        .args(["--port", "0", "--no-schedules"])
+        .current_dir(dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("own-project-target"),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("fnkit-local runs")
+}
+
+/// Sends each line of `pipe` down a channel, so a test can wait for one with a deadline.
+fn lines(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::sync_channel(1024);
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Posts `body` to the Invoke API and returns the status line and body.
+fn invoke(base: &str, function: &str, body: &str) -> (String, String) {
+    let address = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: {address}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+    (
+        head.lines().next().unwrap_or("").to_owned(),
+        body.to_owned(),
+    )
+}
+
+/// Stops the emulator as Ctrl-C would and returns what it printed after.
+fn stop(mut child: Child, out: &mpsc::Receiver<String>) -> String {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let mut rest = String::new();
+    while let Ok(line) = out.recv_timeout(Duration::from_secs(30)) {
+        rest.push_str(&line);
+        rest.push('\n');
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    rest
+}
+
+#[test]
+fn with_no_arguments_it_builds_and_serves_the_crate_it_runs_in() {
+    let dir = user_crate("greeter", GREET);
+    let mut child = fnkit_local(&dir);
+    let out = lines(child.stdout.take().unwrap());
+    let err = lines(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let base = loop {
+        let line = out.recv_timeout(BUILD).unwrap_or_else(|_| {
+            let errors: Vec<String> = err.try_iter().collect();
+            panic!(
+                "no banner; stdout: {seen:#?}\nstderr: {}",
+                errors.join("\n")
+            )
+        });
+        if let Some(rest) = line.strip_prefix("fnkit-local: serving 1 function(s) on ") {
+            break rest.to_owned();
+        }
+        seen.push(line);
+    };
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("keeping state in")
+                && l.contains("add `.fnkit/` to your .gitignore")),
+        "the first start says where state lives: {seen:#?}"
+    );
+    let (status, body) = invoke(&base, "greet", r#"{"name":"Ada"}"#);
+    assert_eq!(status, "HTTP/1.1 200 OK", "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["greeting"], "hello, Ada");
+    let summary = stop(child, &out);
+    assert!(
+        summary.contains("greet"),
+        "the summary names the function: {summary}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_crate_whose_main_never_calls_run_is_named_with_the_fix() {
+    let dir = user_crate("forgetful", FORGOT);
+    let output = Command::new(env!("CARGO_BIN_EXE_fnkit-local"))
+        .args(["--port", "0"])
+        .current_dir(&dir)
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("own-project-target"),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("nothing to serve in package `forgetful`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("binary `forgetful` of package `forgetful`"),
+        "names the binary: {stderr}"
+    );
+    assert!(
+        stderr.contains("must call `fnkit::run()`") && stderr.contains("in its `main`"),
+        "says what to call: {stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn outside_any_crate_it_says_what_to_do() {
+    // CARGO_TARGET_TMPDIR is inside this workspace; a folder outside any crate is needed.
+    let outside = std::env::temp_dir().join(format!("fnkit-no-crate-{}", std::process::id()));
+    std::fs::create_dir_all(&outside).unwrap();
+    if outside.ancestors().any(|d| d.join("Cargo.toml").is_file()) {
+        return; // The system's temporary folder is inside a crate: nothing to check here.
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_fnkit-local"))
+        .current_dir(&outside)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("is in no cargo package or workspace"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--package NAME"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&outside);
+}
