@@ -51,6 +51,9 @@ pub enum EmulatorError {
         /// What is wrong.
         error: fnkit::manifest::ManifestError,
     },
+    /// A variable given to functions has a name Lambda would refuse.
+    #[error("environment for functions: {0}")]
+    Env(#[from] fnkit_spec::env::NameError),
     /// Nothing to serve.
     #[error("no functions to serve: the binaries register no #[function]")]
     NoFunctions,
@@ -103,6 +106,9 @@ impl EmulatorBuilder {
 
     /// Reads the manifests, checks names, opens the ledger.
     pub fn build(self) -> Result<Emulator, EmulatorError> {
+        for (name, _) in &self.config.env {
+            fnkit_spec::env::check_name(name)?;
+        }
         let mut functions: Vec<(FunctionSpec, PathBuf)> = Vec::new();
         for (bin, manifest) in self.binaries {
             let manifest = match manifest {
@@ -250,6 +256,7 @@ impl Emulator {
     ) -> Result<Summary, EmulatorError> {
         let address = listener.local_addr()?;
         let core = self.engine.clone();
+        core.set_endpoint(address);
         let recovered = self.work.store.recover().await?;
         if recovered > 0 {
             core.logs.info(&format!(

@@ -114,9 +114,13 @@ struct ServeArgs {
     /// Milliseconds before the first retry of a failed asynchronous invocation (doubling after).
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     async_retry_base: u64,
-    /// An environment variable for every worker, KEY=VALUE. Repeatable.
+    /// An environment variable for every function, KEY=VALUE (after --env-file). Repeatable.
+    /// Functions see only these and the variables Lambda sets, not the emulator's environment.
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
     env: Vec<(String, String)>,
+    /// A `.env`-style file of KEY=VALUE lines for every function.
+    #[arg(long, value_name = "PATH")]
+    env_file: Option<PathBuf>,
     /// Dollars per request.
     #[arg(long, default_value_t = Prices::default().per_request)]
     price_request: f64,
@@ -130,6 +134,24 @@ struct ServeArgs {
 
 fn parse_reuse(s: &str) -> Result<Reuse, String> {
     s.parse()
+}
+
+/// The variables for functions: the `--env-file`'s, then `--env`'s (which win).
+fn function_env(cli: &ServeArgs) -> Result<Vec<(String, String)>, String> {
+    let mut env = match &cli.env_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("--env-file {}: {e}", path.display()))?;
+            fnkit_spec::env::parse_env_file(&text)
+                .map_err(|e| format!("--env-file {}: {e}", path.display()))?
+        }
+        None => Vec::new(),
+    };
+    for (key, value) in &cli.env {
+        env.retain(|(k, _)| k != key);
+        env.push((key.clone(), value.clone()));
+    }
+    Ok(env)
 }
 
 fn parse_env(s: &str) -> Result<(String, String), String> {
@@ -229,6 +251,13 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
             }
         }
     };
+    let env = match function_env(&cli) {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("fnkit-local: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let config = Config {
         reuse: cli.reuse,
         max_uses: cli.max_uses,
@@ -241,7 +270,7 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
             per_gb_second_x86: cli.price_x86,
             per_gb_second_arm: cli.price_arm,
         },
-        env: cli.env.clone(),
+        env,
         buckets_dir: cli.buckets_dir.clone(),
         schedules: !cli.no_schedules,
         queue_retry_delay: Duration::from_millis(cli.queue_retry_delay),

@@ -8,6 +8,7 @@
 //!
 //! | module | owns |
 //! |---|---|
+//! | [`env`] | environment variable names Lambda accepts, and the `.env`-style file format |
 //! | [`manifest`] | the manifest types (`--fnkit-describe`), their limits and [`manifest::Manifest::check`] |
 //! | [`names`] | function, bucket and queue names as Lambda, S3 and SQS accept them |
 //! | [`schedule`] | cron (with seconds) and rates: checking, next firing, EventBridge and Knative forms |
@@ -22,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+pub mod env;
 pub mod manifest;
 pub mod names;
 pub mod route;

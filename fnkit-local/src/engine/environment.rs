@@ -76,14 +76,16 @@ pub(crate) struct Environment {
 
 impl Environment {
     /// Starts a worker process; its init runs while the first invocation is on its way.
+    /// `endpoint` is the emulator's own address, given to the worker as `AWS_ENDPOINT_URL`.
     pub async fn spawn(
         id: u64,
         config: Arc<FunctionConfig>,
         logs: Logs,
+        endpoint: Option<&str>,
     ) -> std::io::Result<Environment> {
         let (stop_api, stop_rx) = watch::channel(false);
         let api = ApiHandle::start(stop_rx).await?;
-        let mut command = worker_command(id, &config, &api.address);
+        let mut command = worker_command(id, &config, &api.address, endpoint);
         let spawned = Instant::now();
         let mut child = command.spawn()?;
         let pid = child.id().unwrap_or_default();
@@ -139,10 +141,39 @@ impl Environment {
     }
 }
 
-/// The worker process of environment `id`, with the environment variables Lambda sets.
-fn worker_command(id: u64, config: &FunctionConfig, api_address: &str) -> Command {
+/// The search path Lambda gives a function.
+const LAMBDA_PATH: &str = "/usr/local/bin:/usr/bin/:/bin:/opt/bin";
+
+/// Credentials for the emulator's own AWS APIs, which accept any signature; on Lambda these are
+/// the execution role's temporary credentials.
+const LOCAL_CREDENTIALS: [(&str, &str); 3] = [
+    ("AWS_ACCESS_KEY_ID", "AKIAFNKITLOCAL000000"),
+    ("AWS_SECRET_ACCESS_KEY", "fnkit-local-secret-access-key"),
+    ("AWS_SESSION_TOKEN", "fnkit-local-session-token"),
+];
+
+/// The worker process of environment `id`, with the environment variables Lambda sets and
+/// nothing inherited from the emulator's own environment (a secret exported in the developer's
+/// shell is not visible to functions, as on AWS). `LD_LIBRARY_PATH` alone passes through: the
+/// binary was linked on this machine and may need it to load.
+fn worker_command(
+    id: u64,
+    config: &FunctionConfig,
+    api_address: &str,
+    endpoint: Option<&str>,
+) -> Command {
     let mut command = Command::new(&config.binary);
+    command.env_clear();
+    if let Some(libraries) = std::env::var_os("LD_LIBRARY_PATH") {
+        command.env("LD_LIBRARY_PATH", libraries);
+    }
+    if let Some(endpoint) = endpoint {
+        command.env("AWS_ENDPOINT_URL", endpoint);
+    }
     command
+        .envs(LOCAL_CREDENTIALS)
+        .env("PATH", LAMBDA_PATH)
+        .env("LANG", "en_US.UTF-8")
         .env("AWS_LAMBDA_RUNTIME_API", api_address)
         .env("AWS_LAMBDA_FUNCTION_NAME", &config.name)
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")

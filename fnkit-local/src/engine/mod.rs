@@ -110,6 +110,8 @@ pub(crate) struct Engine {
     pub metrics: Metrics,
     global: Arc<Semaphore>,
     next_env: AtomicU64,
+    /// The emulator's own address once it listens, given to workers as `AWS_ENDPOINT_URL`.
+    endpoint: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -169,7 +171,22 @@ impl Engine {
             logs,
             metrics: Metrics::default(),
             next_env: AtomicU64::new(1),
+            endpoint: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Records where the emulator listens; workers started after this reach its AWS APIs there
+    /// (a wildcard address is reached through loopback).
+    pub fn set_endpoint(&self, address: std::net::SocketAddr) {
+        let host = if address.ip().is_unspecified() {
+            std::net::IpAddr::from([127, 0, 0, 1])
+        } else {
+            address.ip()
+        };
+        let _ = self.endpoint.set(format!(
+            "http://{}",
+            std::net::SocketAddr::new(host, address.port())
+        ));
     }
 
     /// Invocations running now, across all functions.
@@ -297,7 +314,13 @@ impl Engine {
             }
         }
         let id = self.next_env.fetch_add(1, Ordering::Relaxed);
-        Environment::spawn(id, f.config.clone(), self.logs.clone()).await
+        Environment::spawn(
+            id,
+            f.config.clone(),
+            self.logs.clone(),
+            self.endpoint.get().map(String::as_str),
+        )
+        .await
     }
 
     async fn run(

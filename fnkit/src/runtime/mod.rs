@@ -187,7 +187,8 @@ fn print_help(manifest: &crate::manifest::Manifest) {
     }
     println!(
         "\nNo platform detected. Serve these functions locally with the emulator:\n    \
-         cargo run -p fnkit-local -- --bin {exe}\n\
+         fnkit-local              (in this crate's folder)\n    \
+         fnkit-local --bin {exe}\n\
          Print the manifest with `{exe} {DESCRIBE_FLAG}`; on AWS Lambda the Runtime API is used."
     );
 }

@@ -228,6 +228,7 @@ async fn whoami(_input: serde_json::Value, ctx: Context) -> serde_json::Value {
         "env_handler": std::env::var("_HANDLER").ok(),
         "env_region": std::env::var("AWS_REGION").ok(),
         "env_log_group": std::env::var("AWS_LAMBDA_LOG_GROUP_NAME").ok(),
+        "env": std::env::vars().collect::<std::collections::BTreeMap<String, String>>(),
     })
 }
 
