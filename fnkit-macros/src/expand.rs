@@ -52,22 +52,12 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
     let ident = &item.sig.ident;
     let marker = format_ident!("{}", trigger_marker(trigger));
     let marker = quote!(#p::trigger::#marker);
+    let name = match &args.name {
+        Some(lit) => lit.value(),
+        None => ident.to_string(),
+    };
 
-    let mut lets = Vec::new();
-    let mut names = Vec::new();
-    for (i, (kind, ty)) in handler.args.iter().enumerate() {
-        let name = format_ident!("__fnkit_arg{}", i);
-        let span = ty.span();
-        lets.push(match kind {
-            ArgKind::Event => quote_spanned! {span=>
-                let #name = <#ty as #p::FromEvent<#marker>>::from_event(&mut __fnkit_inv)?;
-            },
-            ArgKind::Extractor => quote_spanned! {span=>
-                let #name = <#ty as #p::FromInvocation>::from_invocation(&__fnkit_inv)?;
-            },
-        });
-        names.push(name);
-    }
+    let (lets, names, checks) = arguments(&p, &marker, handler, &name);
     let output_span = match &item.sig.output {
         syn::ReturnType::Default => item.sig.paren_token.span.join(),
         syn::ReturnType::Type(_, ty) => ty.span(),
@@ -80,10 +70,6 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
         (&__fnkit_out).__fnkit_kind().for_trigger::<#marker>().respond(__fnkit_out, &__fnkit_inv)
     };
 
-    let name = match &args.name {
-        Some(lit) => lit.value(),
-        None => ident.to_string(),
-    };
     let trigger = trigger_tokens(&p, trigger);
     let timeout = args.timeout_secs;
     let memory = args.memory_mb;
@@ -104,6 +90,12 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
                     #respond
                 })
             }
+            fn __fnkit_check_state(
+                __fnkit_state: &#p::StateMap,
+            ) -> #p::Result<(), #p::Error> {
+                #(#checks)*
+                #p::Result::Ok(())
+            }
             #p::inventory::submit! {
                 #p::FunctionDef::new(
                     #p::FunctionSpec::new(
@@ -111,10 +103,43 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
                         ::core::file!(), #line, ::core::module_path!(),
                     ),
                     __fnkit_entry,
+                    __fnkit_check_state,
                 )
             }
         };
     }
+}
+
+/// Per handler argument: the `let` that takes it from the invocation, its name, and (for
+/// `Context`, `State<T>`) the start-up check that the process can give it.
+fn arguments(
+    p: &TokenStream,
+    marker: &TokenStream,
+    handler: &Handler<'_>,
+    fn_name: &str,
+) -> (Vec<TokenStream>, Vec<proc_macro2::Ident>, Vec<TokenStream>) {
+    let mut lets = Vec::new();
+    let mut names = Vec::new();
+    let mut checks = Vec::new();
+    for (i, (kind, ty)) in handler.args.iter().enumerate() {
+        let name = format_ident!("__fnkit_arg{}", i);
+        let span = ty.span();
+        lets.push(match kind {
+            ArgKind::Event => quote_spanned! {span=>
+                let #name = <#ty as #p::FromEvent<#marker>>::from_event(&mut __fnkit_inv)?;
+            },
+            ArgKind::Extractor => {
+                checks.push(quote_spanned! {span=>
+                    <#ty as #p::FromInvocation>::check_state(__fnkit_state, #fn_name)?;
+                });
+                quote_spanned! {span=>
+                    let #name = <#ty as #p::FromInvocation>::from_invocation(&__fnkit_inv)?;
+                }
+            }
+        });
+        names.push(name);
+    }
+    (lets, names, checks)
 }
 
 fn trigger_marker(trigger: &Trigger) -> &'static str {

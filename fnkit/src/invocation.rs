@@ -26,6 +26,11 @@ impl StateMap {
         self.0.insert(TypeId::of::<T>(), Arc::new(value));
     }
 
+    /// Whether a value of type `T` was added.
+    pub fn contains<T: Send + Sync + 'static>(&self) -> bool {
+        self.0.contains_key(&TypeId::of::<T>())
+    }
+
     /// The value of type `T`, if one was added.
     pub fn get<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         self.0
@@ -90,6 +95,13 @@ impl fmt::Debug for Invocation {
 pub trait FromInvocation: Sized {
     /// Takes the argument from the invocation.
     fn from_invocation(invocation: &Invocation) -> Result<Self, Error>;
+
+    /// Whether the process's state can ever give this argument; asked once at start-up, so a
+    /// function missing its `State<T>` fails its environment's init, not its first call.
+    /// `function` names the function, for the message.
+    fn check_state(_state: &StateMap, _function: &str) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 impl FromInvocation for Context {
@@ -141,15 +153,27 @@ impl<T: fmt::Debug> fmt::Debug for State<T> {
 
 impl<T: Send + Sync + 'static> FromInvocation for State<T> {
     fn from_invocation(invocation: &Invocation) -> Result<Self, Error> {
-        invocation.state.get::<T>().map(State).ok_or_else(|| {
-            Error::new(
-                "Runtime.MissingState",
-                format!(
-                    "function `{}` takes State<{}>, but none was given; call fnkit::Runtime::new().state(value) in main",
-                    invocation.spec.name,
-                    std::any::type_name::<T>()
-                ),
-            )
-        })
+        invocation
+            .state
+            .get::<T>()
+            .map(State)
+            .ok_or_else(|| missing_state::<T>(&invocation.spec.name))
     }
+
+    fn check_state(state: &StateMap, function: &str) -> Result<(), Error> {
+        match state.contains::<T>() {
+            true => Ok(()),
+            false => Err(missing_state::<T>(function)),
+        }
+    }
+}
+
+fn missing_state<T>(function: &str) -> Error {
+    Error::new(
+        "Runtime.MissingState",
+        format!(
+            "function `{function}` takes State<{}>, but none was given; add it in main with fnkit::Runtime::new().state(value) (or .state_async(future))",
+            std::any::type_name::<T>()
+        ),
+    )
 }

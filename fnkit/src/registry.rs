@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::invocation::Invocation;
+use crate::invocation::{Invocation, StateMap};
 use crate::manifest::{FunctionSpec, Manifest, MANIFEST_VERSION};
 use crate::Error;
 
@@ -15,12 +15,26 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Vec<u8>, Error>> + S
 pub struct FunctionDef {
     spec: FunctionSpec,
     entry: fn(Invocation) -> HandlerFuture,
+    check_state: fn(&StateMap) -> Result<(), Error>,
 }
 
 impl FunctionDef {
     #[doc(hidden)]
-    pub const fn new(spec: FunctionSpec, entry: fn(Invocation) -> HandlerFuture) -> Self {
-        FunctionDef { spec, entry }
+    pub const fn new(
+        spec: FunctionSpec,
+        entry: fn(Invocation) -> HandlerFuture,
+        check_state: fn(&StateMap) -> Result<(), Error>,
+    ) -> Self {
+        FunctionDef {
+            spec,
+            entry,
+            check_state,
+        }
+    }
+
+    /// Whether `state` holds every `State<T>` the handler takes (`Runtime.MissingState` if not).
+    pub fn check_state(&self, state: &StateMap) -> Result<(), Error> {
+        (self.check_state)(state)
     }
 
     /// The function's name, trigger and limits.

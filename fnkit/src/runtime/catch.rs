@@ -1,36 +1,44 @@
-//! Turns a panic inside a handler's future into a `Runtime.Panic` error, so the process keeps
-//! serving (the official runtime does the same; a dead worker would cost a cold start).
+//! Turns a panic inside a handler's (or a cold-start set-up's) future into a `Runtime.Panic`
+//! error, so the process keeps serving (the official runtime does the same; a dead worker would
+//! cost a cold start) or reports its init error.
 
 use std::future::Future;
 use std::panic::{catch_unwind as catch, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::registry::HandlerFuture;
 use crate::Error;
 
-pub(crate) struct CatchUnwind(HandlerFuture);
-
-pub(crate) fn catch_unwind(future: HandlerFuture) -> CatchUnwind {
-    CatchUnwind(future)
+pub(crate) struct CatchUnwind<F> {
+    future: F,
+    /// What panicked, for the message: "the handler", "a cold-start set-up".
+    what: &'static str,
 }
 
-impl Future for CatchUnwind {
-    type Output = Result<Vec<u8>, Error>;
+pub(crate) fn catch_unwind<F>(future: F, what: &'static str) -> CatchUnwind<F> {
+    CatchUnwind { future, what }
+}
+
+impl<F, T> Future for CatchUnwind<F>
+where
+    F: Future<Output = Result<T, Error>> + Unpin,
+{
+    type Output = Result<T, Error>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let future = &mut self.0;
-        match catch(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+        let what = self.what;
+        let future = &mut self.future;
+        match catch(AssertUnwindSafe(|| Pin::new(&mut *future).poll(cx))) {
             Ok(poll) => poll,
             Err(payload) => {
                 let message = payload
                     .downcast_ref::<&str>()
                     .map(|s| (*s).to_owned())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "the handler panicked".to_owned());
+                    .unwrap_or_else(|| "no message".to_owned());
                 Poll::Ready(Err(Error::new(
                     "Runtime.Panic",
-                    format!("the handler panicked: {message}"),
+                    format!("{what} panicked: {message}"),
                 )))
             }
         }

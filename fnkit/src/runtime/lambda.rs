@@ -14,7 +14,6 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use crate::invocation::StateMap;
 use crate::registry::{self, FunctionDef};
 use crate::{Context, Error};
 
@@ -35,34 +34,35 @@ pub(crate) enum LambdaError {
     Request { path: String, reason: String },
     #[error("Runtime API sent an invocation without a `Lambda-Runtime-Aws-Request-Id` header")]
     NoRequestId,
-    #[error("cannot start the async runtime: {0}")]
-    Tokio(std::io::Error),
     #[error("initialisation failed: {0}")]
     Init(String),
 }
 
-/// Serves the selected function until the Runtime API goes away.
-pub(crate) fn serve(api: &str, state: Arc<StateMap>) -> Result<(), LambdaError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(LambdaError::Tokio)?;
-    runtime.block_on(async move {
-        let mut client = Client::connect(api).await?;
-        let def = match select() {
-            Ok(def) => def,
-            Err(error) => {
-                let message = error.message().to_owned();
-                client
-                    .post(
-                        "/runtime/init/error",
-                        error.to_json(),
-                        Some(error.error_type()),
-                    )
-                    .await?;
-                return Err(LambdaError::Init(message));
-            }
-        };
+/// Serves the selected function until the Runtime API goes away. The cold-start set-up runs
+/// before the first `/next`, so Lambda counts it in Init Duration; a set-up that fails, or a
+/// function whose `State<T>` nothing provides, is reported through `/runtime/init/error`.
+pub(crate) async fn serve(api: &str, runtime: super::Runtime) -> Result<(), LambdaError> {
+    let mut client = Client::connect(api).await?;
+    let prepared = match select() {
+        Ok(def) => runtime.prepare(&[def]).await.map(|state| (def, state)),
+        Err(error) => Err(error),
+    };
+    let (def, state) = match prepared {
+        Ok(ready) => ready,
+        Err(error) => {
+            let message = error.message().to_owned();
+            client
+                .post(
+                    "/runtime/init/error",
+                    error.to_json(),
+                    Some(error.error_type()),
+                )
+                .await?;
+            return Err(LambdaError::Init(message));
+        }
+    };
+    let state = Arc::new(state);
+    {
         let env = Env::read(def);
         tracing::debug!(function = def.name(), "serving through the Runtime API");
         loop {
@@ -88,7 +88,7 @@ pub(crate) fn serve(api: &str, state: Arc<StateMap>) -> Result<(), LambdaError> 
                 }
             }
         }
-    })
+    }
 }
 
 /// The function named by `_HANDLER`, or the only one registered.

@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+use super::Runtime;
 use crate::invocation::StateMap;
 use crate::manifest::Trigger;
 use crate::registry::{self, FunctionDef};
@@ -32,8 +33,8 @@ pub(crate) enum ServerError {
         address: String,
         source: std::io::Error,
     },
-    #[error("cannot start the async runtime: {0}")]
-    Tokio(std::io::Error),
+    #[error("initialisation failed: {} ({})", .0.message(), .0.error_type())]
+    Init(crate::Error),
     #[error(transparent)]
     Duplicate(#[from] registry::DuplicateName),
     #[error(transparent)]
@@ -99,31 +100,26 @@ impl App {
     }
 }
 
-/// Serves every function on `host:port` until SIGTERM or Ctrl-C, then drains.
-pub(crate) fn serve(host: &str, port: u16, state: Arc<StateMap>) -> Result<(), ServerError> {
-    let app = Arc::new(App::new(state)?);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(ServerError::Tokio)?;
-    let served = runtime.block_on(async move {
-        let address = format!("{host}:{port}");
-        let bind = |source| ServerError::Bind {
-            address: address.clone(),
-            source,
-        };
-        let listener = TcpListener::bind(&address).await.map_err(bind)?;
-        let local = listener.local_addr().map_err(bind)?;
-        println!(
-            "fnkit: serving {} function(s) on http://{local}",
-            app.functions.len()
-        );
-        accept_loop(listener, app, stop_signal()).await;
-        Ok(())
-    });
-    // A handler that never yields would keep a plain drop of the runtime waiting forever.
-    runtime.shutdown_background();
-    served
+/// Serves every function on `host:port` until SIGTERM or Ctrl-C, then drains. The cold-start
+/// set-up runs (and every function's state is checked) before the port is bound, so a platform
+/// that waits for the port to open sends no request to a process still setting up.
+pub(crate) async fn serve(host: &str, port: u16, runtime: Runtime) -> Result<(), ServerError> {
+    let defs = registry::functions()?;
+    let state = runtime.prepare(&defs).await.map_err(ServerError::Init)?;
+    let app = Arc::new(App::new(Arc::new(state))?);
+    let address = format!("{host}:{port}");
+    let bind = |source| ServerError::Bind {
+        address: address.clone(),
+        source,
+    };
+    let listener = TcpListener::bind(&address).await.map_err(bind)?;
+    let local = listener.local_addr().map_err(bind)?;
+    println!(
+        "fnkit: serving {} function(s) on http://{local}",
+        app.functions.len()
+    );
+    accept_loop(listener, app, stop_signal()).await;
+    Ok(())
 }
 
 /// SIGTERM (what Knative and Cloud Run send) or Ctrl-C.
