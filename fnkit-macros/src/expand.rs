@@ -66,8 +66,8 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
     // autoref dispatch at run time's compile time; see `fnkit::event::returned`.
     let respond = quote_spanned! {output_span=>
         #[allow(unused_imports)]
-        use #p::{ResultKind as _, ValueKind as _};
-        (&__fnkit_out).__fnkit_kind().for_trigger::<#marker>().respond(__fnkit_out, &__fnkit_inv)
+        use #p::{DisplayResultKind as _, ResultKind as _, ValueKind as _};
+        (&&&#p::Returned(&__fnkit_out)).__fnkit_kind().for_trigger::<#marker>().respond(__fnkit_out, &__fnkit_inv)
     };
 
     let trigger = trigger_tokens(&p, trigger);

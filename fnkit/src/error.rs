@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 
 /// An invocation error, shaped as the Lambda Runtime API reports it.
 ///
-/// Any `std::error::Error` converts into it with `?`: the type name becomes `errorType`, the
-/// message (with its chain of sources) `errorMessage`. Build one directly with [`Error::new`].
+/// Any `std::error::Error` converts into it with `?`: its full type name becomes `errorType` (as
+/// the official Rust runtime reports it), the message (with its chain of sources) `errorMessage`.
+/// Build one directly with [`Error::new`]. A handler may also return `Result<T, E>` for any
+/// other displayable `E` (`String`, `Box<dyn std::error::Error + Send + Sync>`, `anyhow::Error`):
+/// the same shape, with `E`'s type name.
 ///
 /// For HTTP functions an error that carries a [status](Error::with_status) becomes an HTTP response
 /// with that status and a JSON body; one without a status fails the invocation, and the gateway
@@ -26,7 +29,7 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(e.error_type(), "OrderNotFound");
 ///
 /// let parse: Error = "x".parse::<u32>().unwrap_err().into();
-/// assert_eq!(parse.error_type(), "ParseIntError");
+/// assert_eq!(parse.error_type(), "core::num::error::ParseIntError");
 ///
 /// let http = Error::not_found("no such user");
 /// assert_eq!(http.status(), Some(http::StatusCode::NOT_FOUND));
@@ -141,15 +144,33 @@ where
             message.push_str(&s.to_string());
             source = s.source();
         }
-        Error::new(short_type_name::<E>(), message)
+        Error::new(std::any::type_name::<E>(), message)
     }
 }
 
-/// `core::num::error::ParseIntError` → `ParseIntError`; `a::Wrapper<b::C>` → `Wrapper`.
-fn short_type_name<T>() -> &'static str {
-    let full = std::any::type_name::<T>();
-    let base = full.split('<').next().unwrap_or(full);
-    base.rsplit("::").next().unwrap_or(base)
+impl Error {
+    /// An error a handler returned that is not a `std::error::Error` (a `String`, a
+    /// `Box<dyn std::error::Error>`, an `anyhow::Error`): its full type name as `errorType`, as
+    /// the official Rust runtime reports it, and its display with the chain of sources
+    /// (`{:#}`, which is how `anyhow` shows its chain; a boxed error's sources are walked).
+    pub(crate) fn from_display<E: fmt::Display + 'static>(error: E) -> Self {
+        type Boxed = Box<dyn std::error::Error + Send + Sync>;
+        let any: &dyn std::any::Any = &error;
+        let source = match any.downcast_ref::<Boxed>() {
+            Some(boxed) => boxed.source(),
+            None => any
+                .downcast_ref::<Box<dyn std::error::Error>>()
+                .and_then(|b| b.source()),
+        };
+        let mut message = format!("{error:#}");
+        let mut source = source;
+        while let Some(s) = source {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        Error::new(std::any::type_name::<E>(), message)
+    }
 }
 
 impl fmt::Display for Error {
@@ -181,7 +202,7 @@ mod tests {
     #[test]
     fn conversion_keeps_type_name_and_source_chain() {
         let e: Error = Outer(std::io::Error::other("inner")).into();
-        assert_eq!(e.error_type(), "Outer");
+        assert_eq!(e.error_type(), "fnkit::error::tests::Outer");
         assert_eq!(e.message(), "outer: inner");
     }
 

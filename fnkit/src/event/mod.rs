@@ -10,6 +10,7 @@
 pub mod http;
 pub mod json;
 pub mod queue;
+pub mod raw;
 pub mod schedule;
 pub mod storage;
 
@@ -83,7 +84,7 @@ pub trait FromEvent<T>: Sized {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not something this function's trigger can answer with",
     label = "unsupported return type for this trigger",
-    note = "http functions return `HttpResponse`, `String`, `&'static str`, `Json<T>` or `StatusCode`; queue functions `BatchResult` or `()`; storage and schedule functions `()`; `event` functions any `T: serde::Serialize`"
+    note = "http functions return `HttpResponse`, `String`, `&'static str`, `Json<T>`, `StatusCode` or `(StatusCode, T)`; queue functions `BatchResult` or `()`; storage and schedule functions `()`; `event` functions any `T: serde::Serialize`"
 )]
 pub trait Respond<T> {
     /// Encodes the result.
@@ -112,46 +113,86 @@ pub fn respond_result<T: trigger::TriggerKind, R: Respond<T>, E: Into<Error>>(
 }
 
 /// Tells a handler's `Result` from a plain value by its type, not by its name, so a
-/// `type Res<T> = Result<T, MyError>` alias is a `Result` too (dtolnay's autoref dispatch, as
-/// `anyhow!` uses): `(&out).__fnkit_kind()` finds [`ResultKind`](returned::ResultKind) for any
-/// `Result<R, E>` before it tries [`ValueKind`](returned::ValueKind) one auto-reference later.
+/// `type Res<T> = Result<T, MyError>` alias is a `Result` too, and tells errors that convert into
+/// [`Error`] (with their type and chain of sources) from those that only display (`String`,
+/// `Box<dyn std::error::Error>`, `anyhow::Error`). Autoderef specialization: the generated code
+/// calls `(&&&Returned(&out)).__fnkit_kind()`, and method lookup tries [`ResultKind`]
+/// (`Result<R, E: Into<Error>>`) on `&&&Returned`, then [`DisplayResultKind`]
+/// (`Result<R, E: Display>`) one dereference later, then [`ValueKind`] (anything).
+///
+/// [`ResultKind`]: returned::ResultKind
+/// [`DisplayResultKind`]: returned::DisplayResultKind
+/// [`ValueKind`]: returned::ValueKind
 #[doc(hidden)]
 pub mod returned {
+    use std::fmt::Display;
     use std::marker::PhantomData;
 
     use super::{respond_result, respond_value, trigger::TriggerKind, Respond};
     use crate::invocation::Invocation;
     use crate::Error;
 
-    /// The handler returned a `Result`.
+    /// What a handler returned, by reference, for the lookup.
+    #[derive(Debug)]
+    pub struct Returned<'a, T>(pub &'a T);
+
+    /// The handler returned a `Result` whose error converts into [`Error`].
     #[derive(Debug)]
     pub struct ResultTag;
+    /// The handler returned a `Result` whose error only displays.
+    #[derive(Debug)]
+    pub struct DisplayResultTag;
     /// The handler returned a plain value.
     #[derive(Debug)]
     pub struct ValueTag;
 
-    /// Chosen for `&Result<R, E>` without auto-referencing.
+    /// Chosen first: a `Result` whose error is `Into<Error>`.
     pub trait ResultKind {
         /// The tag.
         fn __fnkit_kind(&self) -> ResultTag {
             ResultTag
         }
     }
-    impl<R, E> ResultKind for Result<R, E> {}
+    impl<R, E: Into<Error>> ResultKind for &&Returned<'_, Result<R, E>> {}
 
-    /// Chosen for every other `&T`, after one auto-reference.
+    /// Chosen next: any other `Result`; its error must then be `Display` ([`FunctionError`]).
+    pub trait DisplayResultKind {
+        /// The tag.
+        fn __fnkit_kind(&self) -> DisplayResultTag {
+            DisplayResultTag
+        }
+    }
+    impl<R, E> DisplayResultKind for &Returned<'_, Result<R, E>> {}
+
+    /// An error a handler may return besides one that converts into [`Error`].
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` cannot be a function's error",
+        label = "neither a `std::error::Error` nor `Display`",
+        note = "return `fnkit::Error`, any `std::error::Error + Send + Sync + 'static`, `String`, `Box<dyn std::error::Error + Send + Sync>` or `anyhow::Error`"
+    )]
+    pub trait FunctionError: Display + 'static {}
+    impl<E: Display + 'static> FunctionError for E {}
+
+    /// Chosen last: anything.
     pub trait ValueKind {
         /// The tag.
         fn __fnkit_kind(&self) -> ValueTag {
             ValueTag
         }
     }
-    impl<R> ValueKind for &R {}
+    impl<T> ValueKind for Returned<'_, T> {}
 
     impl ResultTag {
         /// Names the trigger (by turbofish, so its `Respond` bound reads as the error).
         pub fn for_trigger<T>(self) -> ResultFor<T> {
             ResultFor(PhantomData)
+        }
+    }
+
+    impl DisplayResultTag {
+        /// Names the trigger (by turbofish, so its `Respond` bound reads as the error).
+        pub fn for_trigger<T>(self) -> DisplayResultFor<T> {
+            DisplayResultFor(PhantomData)
         }
     }
 
@@ -165,6 +206,9 @@ pub mod returned {
     /// A `Result` answered for trigger `T`.
     #[derive(Debug)]
     pub struct ResultFor<T>(PhantomData<T>);
+    /// A `Result` with a displayable error answered for trigger `T`.
+    #[derive(Debug)]
+    pub struct DisplayResultFor<T>(PhantomData<T>);
     /// A plain value answered for trigger `T`.
     #[derive(Debug)]
     pub struct ValueFor<T>(PhantomData<T>);
@@ -177,6 +221,19 @@ pub mod returned {
             invocation: &Invocation,
         ) -> Result<Vec<u8>, Error> {
             respond_result::<T, R, E>(result, invocation)
+        }
+    }
+
+    impl<T: TriggerKind> DisplayResultFor<T> {
+        /// Encodes the `Ok` value, or turns the `Err` (by its type name and display) into what
+        /// trigger `T` makes of errors.
+        pub fn respond<R: Respond<T>, E: FunctionError>(
+            self,
+            result: Result<R, E>,
+            invocation: &Invocation,
+        ) -> Result<Vec<u8>, Error> {
+            let result = result.map_err(Error::from_display);
+            respond_result::<T, R, Error>(result, invocation)
         }
     }
 

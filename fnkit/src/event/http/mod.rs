@@ -197,9 +197,31 @@ fn shape(invocation: &Invocation) -> HttpShape {
         .unwrap_or(HttpShape::V2)
 }
 
-impl<B: Into<Body>> Respond<trigger::Http> for http::Response<B> {
-    fn respond(self, invocation: &Invocation) -> Result<Vec<u8>, Error> {
-        encode::encode_response(self.map(Into::into), shape(invocation))
+/// What an HTTP function may return: a whole response, a body (`String`, `&'static str`,
+/// [`Json<T>`]), a bare status, `()` (204), or `(StatusCode, any of those)` to set the status.
+///
+/// ```
+/// use fnkit::prelude::*;
+///
+/// #[function(trigger = http(method = "POST", path = "/orders"))]
+/// async fn create(_req: HttpRequest) -> (StatusCode, Json<serde_json::Value>) {
+///     (StatusCode::CREATED, Json(serde_json::json!({"id": 1})))
+/// }
+/// # fn main() {}
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not something an HTTP function can answer with",
+    label = "unsupported return type for an http function",
+    note = "http functions return `HttpResponse`, `String`, `&'static str`, `Json<T>`, `StatusCode`, `()`, or `(StatusCode, one of those)`"
+)]
+pub trait IntoHttpResponse {
+    /// The response.
+    fn into_http_response(self) -> Result<HttpResponse, Error>;
+}
+
+impl<B: Into<Body>> IntoHttpResponse for http::Response<B> {
+    fn into_http_response(self) -> Result<HttpResponse, Error> {
+        Ok(self.map(Into::into))
     }
 }
 
@@ -212,36 +234,58 @@ fn text(status: StatusCode, content_type: &'static str, body: Body) -> HttpRespo
     response
 }
 
-impl Respond<trigger::Http> for String {
-    fn respond(self, invocation: &Invocation) -> Result<Vec<u8>, Error> {
-        text(StatusCode::OK, "text/plain; charset=utf-8", self.into()).respond(invocation)
+impl IntoHttpResponse for String {
+    fn into_http_response(self) -> Result<HttpResponse, Error> {
+        Ok(text(
+            StatusCode::OK,
+            "text/plain; charset=utf-8",
+            self.into(),
+        ))
     }
 }
 
-impl Respond<trigger::Http> for &'static str {
-    fn respond(self, invocation: &Invocation) -> Result<Vec<u8>, Error> {
-        text(StatusCode::OK, "text/plain; charset=utf-8", self.into()).respond(invocation)
+impl IntoHttpResponse for &'static str {
+    fn into_http_response(self) -> Result<HttpResponse, Error> {
+        Ok(text(
+            StatusCode::OK,
+            "text/plain; charset=utf-8",
+            self.into(),
+        ))
     }
 }
 
-impl Respond<trigger::Http> for StatusCode {
-    fn respond(self, invocation: &Invocation) -> Result<Vec<u8>, Error> {
+impl IntoHttpResponse for StatusCode {
+    fn into_http_response(self) -> Result<HttpResponse, Error> {
         let mut response = http::Response::new(Body::empty());
         *response.status_mut() = self;
-        response.respond(invocation)
+        Ok(response)
     }
 }
 
-impl Respond<trigger::Http> for () {
-    fn respond(self, invocation: &Invocation) -> Result<Vec<u8>, Error> {
-        StatusCode::NO_CONTENT.respond(invocation)
+impl IntoHttpResponse for () {
+    fn into_http_response(self) -> Result<HttpResponse, Error> {
+        StatusCode::NO_CONTENT.into_http_response()
     }
 }
 
-impl<T: Serialize> Respond<trigger::Http> for Json<T> {
-    fn respond(self, invocation: &Invocation) -> Result<Vec<u8>, Error> {
+impl<T: Serialize> IntoHttpResponse for Json<T> {
+    fn into_http_response(self) -> Result<HttpResponse, Error> {
         let body = serde_json::to_vec(&self.0).map_err(Error::marshal)?;
-        text(StatusCode::OK, "application/json", body.into()).respond(invocation)
+        Ok(text(StatusCode::OK, "application/json", body.into()))
+    }
+}
+
+impl<T: IntoHttpResponse> IntoHttpResponse for (StatusCode, T) {
+    fn into_http_response(self) -> Result<HttpResponse, Error> {
+        let mut response = self.1.into_http_response()?;
+        *response.status_mut() = self.0;
+        Ok(response)
+    }
+}
+
+impl<T: IntoHttpResponse> Respond<trigger::Http> for T {
+    fn respond(self, invocation: &Invocation) -> Result<Vec<u8>, Error> {
+        encode::encode_response(self.into_http_response()?, shape(invocation))
     }
 }
 
