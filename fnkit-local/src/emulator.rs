@@ -269,6 +269,10 @@ impl Emulator {
             buckets: self.buckets.clone(),
             routes: self.routes.clone(),
             base_url: format!("http://{address}"),
+            s3: crate::s3::service(
+                self.buckets.clone(),
+                self.engine.config.state_dir.join("multipart"),
+            ),
         });
         let background = self.start_background().await;
         let graceful = crate::http::serve(listener, front, shutdown).await;

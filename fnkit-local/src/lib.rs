@@ -30,6 +30,7 @@ mod http;
 mod ledger;
 mod observe;
 mod report;
+mod s3;
 mod sources;
 mod work;
 

@@ -28,10 +28,16 @@ pub(crate) async fn handle(front: &Front, segments: &[&str], req: Request<Incomi
         ([bucket], &Method::GET) => {
             let prefix = query(&req, "prefix").unwrap_or_default();
             match front.buckets.list(bucket, &prefix).await {
-                Ok(objects) => json(
-                    StatusCode::OK,
-                    &serde_json::json!({"bucket": bucket, "prefix": prefix, "objects": objects}),
-                ),
+                Ok(listed) => {
+                    let objects: Vec<serde_json::Value> = listed
+                        .into_iter()
+                        .map(|o| serde_json::json!({"key": o.key, "size": o.size, "etag": o.etag}))
+                        .collect();
+                    json(
+                        StatusCode::OK,
+                        &serde_json::json!({"bucket": bucket, "prefix": prefix, "objects": objects}),
+                    )
+                }
                 Err(e) => refused(e),
             }
         }

@@ -9,6 +9,8 @@
 //! | `/_fnkit/queues/...`, `/_fnkit/async/...` | `queues.rs` |
 //! | `/_fnkit/schedules/{function}` | `schedules.rs` |
 //! | `/_fnkit/functions`, `invocations`, `stats`, `metrics` | `admin.rs` |
+//! | signed for `s3` (SigV4 credential scope) | `crate::s3` |
+//! | signed for another service the emulator does not serve | a 400 naming it |
 //! | anything else | `gateway.rs`, by the route table |
 
 mod admin;
@@ -24,6 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fnkit::route::RouteTable;
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::Request;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -44,6 +47,45 @@ pub(crate) struct Front {
     pub routes: RouteTable,
     /// `http://127.0.0.1:<port>`, for the URLs the admin API lists.
     pub base_url: String,
+    /// The S3 API over the buckets.
+    pub s3: s3s::service::S3Service,
+}
+
+/// What the accept loop sends: a whole answer, or a streamed one (an S3 object).
+type Answer = http::Response<crate::s3::BoxBody>;
+
+/// Answers one request: an AWS API call by the service it is signed for, the rest by path.
+async fn dispatch(front: Arc<Front>, req: Request<Incoming>) -> Answer {
+    let whole = |reply: Reply| reply.map(|b| b.map_err(|never| match never {}).boxed_unsync());
+    match signed_service(&req).as_deref() {
+        Some("s3") => crate::s3::handle(&front.s3, req).await,
+        // Lambda's API is told by its paths; an API Gateway call signed with IAM is a route.
+        None | Some("lambda" | "execute-api") => whole(handle(front, req).await),
+        Some(other) => whole(reply::message(
+            http::StatusCode::BAD_REQUEST,
+            format!("fnkit-local does not serve the AWS service `{other}` (the request's SigV4 credential scope); it serves s3 and lambda"),
+        )),
+    }
+}
+
+/// The service a request is signed for: the fourth field of the SigV4 credential scope
+/// (`Credential=AKID/20260101/us-east-1/s3/aws4_request`), from the `Authorization` header or a
+/// presigned URL's `X-Amz-Credential`.
+fn signed_service(req: &Request<Incoming>) -> Option<String> {
+    let scope = |credential: &str| credential.split('/').nth(3).map(str::to_owned);
+    if let Some(auth) = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let credential = auth.split("Credential=").nth(1)?;
+        return scope(credential.split([',', ' ']).next()?);
+    }
+    let query = req.uri().query()?;
+    let credential = query
+        .split('&')
+        .find_map(|p| p.strip_prefix("X-Amz-Credential="))?;
+    scope(&percent_encoding::percent_decode_str(credential).decode_utf8_lossy())
 }
 
 /// Answers one request.
@@ -86,6 +128,6 @@ pub(crate) async fn serve(
         );
         logs.info(&m);
     };
-    let handle = move |req| handle(front.clone(), req);
+    let handle = move |req| dispatch(front.clone(), req);
     fnkit::platform::serve_http1(listener, HEADER_READ_TIMEOUT, shutdown, on_error, handle).await
 }

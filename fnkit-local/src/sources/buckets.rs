@@ -179,6 +179,16 @@ pub(crate) fn matches(trigger: &Trigger, bucket: &str, key: &str, change: Storag
         && suffix.as_deref().is_none_or(|s| key.ends_with(s))
 }
 
+/// An object as [`Buckets::list`] finds it.
+#[derive(Debug, Clone)]
+pub(crate) struct Listed {
+    pub key: String,
+    pub size: u64,
+    /// As indexed; `None` for a file the watcher has not reconciled yet.
+    pub etag: Option<String>,
+    pub mtime_ns: i64,
+}
+
 /// The buckets' folder and what a change of an object touches.
 #[derive(Debug)]
 pub(crate) struct Buckets {
@@ -202,6 +212,22 @@ impl Buckets {
             work,
             reconciling: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// The buckets the served storage triggers name.
+    pub fn trigger_buckets(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .engine
+            .functions
+            .values()
+            .filter_map(|f| match &f.spec.trigger {
+                Trigger::Storage { bucket, .. } => Some(bucket.to_string()),
+                _ => None,
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// The absolute root folder.
@@ -232,6 +258,17 @@ impl Buckets {
     /// Writes an object atomically (a temporary file renamed into place), then reconciles it so
     /// its event is stored before the caller is answered.
     pub async fn put(&self, bucket: &str, key: &str, body: Bytes) -> Result<ObjectMeta, PutError> {
+        let temp = self.temp_for(bucket, key).await?;
+        if let Err(e) = tokio::fs::write(&temp, body).await {
+            let _ = tokio::fs::remove_file(&temp).await;
+            return Err(e.into());
+        }
+        self.commit(bucket, key, &temp, None).await
+    }
+
+    /// A temporary file for a new `bucket`/`key`, in the folder the object will be renamed into
+    /// (created if needed, and checked to stay inside the bucket). The watcher ignores it.
+    pub async fn temp_for(&self, bucket: &str, key: &str) -> Result<PathBuf, PutError> {
         let path = self.object_path(bucket, key)?;
         let dir = path
             .parent()
@@ -245,10 +282,25 @@ impl Buckets {
         {
             return Err(KeyError::Escapes(key.to_owned()).into());
         }
-        let temp = dir.join(format!("{TEMP_PREFIX}{}", new_request_id()));
-        tokio::fs::write(&temp, body).await?;
-        tokio::fs::rename(&temp, &path).await?;
-        self.reconcile(bucket, key)
+        Ok(dir.join(format!("{TEMP_PREFIX}{}", new_request_id())))
+    }
+
+    /// Renames a file written with [`Buckets::temp_for`] into place and reconciles the object,
+    /// so its event is stored before the caller is answered. `etag` records the object's eTag
+    /// when it is not the MD5 of its bytes (a multipart upload's `<md5 of md5s>-<parts>`).
+    pub async fn commit(
+        &self,
+        bucket: &str,
+        key: &str,
+        temp: &Path,
+        etag: Option<String>,
+    ) -> Result<ObjectMeta, PutError> {
+        let path = self.object_path(bucket, key)?;
+        if let Err(e) = tokio::fs::rename(temp, &path).await {
+            let _ = tokio::fs::remove_file(temp).await;
+            return Err(e.into());
+        }
+        self.reconcile_as(bucket, key, etag)
             .await
             .map_err(PutError::other)?
             .ok_or_else(|| PutError::other("the object vanished"))
@@ -266,19 +318,16 @@ impl Buckets {
         Ok(true)
     }
 
-    /// The objects of a bucket whose keys start with `prefix`, sorted, with their sizes and
-    /// eTags: one walk of the folder (off the runtime) and one query of the index.
-    pub async fn list(
-        &self,
-        bucket: &str,
-        prefix: &str,
-    ) -> Result<Vec<serde_json::Value>, PutError> {
+    /// The objects of a bucket whose keys start with `prefix`, sorted by key, with their sizes,
+    /// eTags (as indexed) and modification times: one walk of the folder (off the runtime) and
+    /// one query of the index.
+    pub async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<Listed>, PutError> {
         check_bucket(bucket)?;
         let dir = self.root.join(bucket);
         let files = tokio::task::spawn_blocking(move || walk(&dir, &dir))
             .await
             .map_err(PutError::other)?;
-        let index: std::collections::HashMap<String, ObjectMeta> = self
+        let mut index: std::collections::HashMap<String, ObjectMeta> = self
             .work
             .store
             .objects(bucket, prefix)
@@ -286,15 +335,20 @@ impl Buckets {
             .map_err(PutError::other)?
             .into_iter()
             .collect();
-        let mut out: Vec<serde_json::Value> = files
+        let mut out: Vec<Listed> = files
             .into_iter()
             .filter(|(key, _)| key.starts_with(prefix))
             .map(|(key, size)| {
-                let etag = index.get(&key).map(|m| m.etag.clone());
-                serde_json::json!({"key": key, "size": size, "etag": etag})
+                let meta = index.remove(&key);
+                Listed {
+                    etag: meta.as_ref().map(|m| m.etag.clone()),
+                    mtime_ns: meta.map_or(0, |m| m.mtime_ns),
+                    key,
+                    size,
+                }
             })
             .collect();
-        out.sort_by(|a, b| a["key"].as_str().cmp(&b["key"].as_str()));
+        out.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(out)
     }
 
@@ -302,15 +356,28 @@ impl Buckets {
     /// events of the storage functions that match it, in one transaction. Returns the object's
     /// entry as now recorded (`None`: no such object).
     pub async fn reconcile(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, String> {
+        self.reconcile_as(bucket, key, None).await
+    }
+
+    /// [`Buckets::reconcile`], recording `etag` instead of the bytes' MD5 for a changed object.
+    async fn reconcile_as(
+        &self,
+        bucket: &str,
+        key: &str,
+        etag: Option<String>,
+    ) -> Result<Option<ObjectMeta>, String> {
         let _one_at_a_time = self.reconciling.lock().await;
         let store = &self.work.store;
         let path = self.root.join(bucket).join(key);
         let before = store.object(bucket, key).await.map_err(|e| e.to_string())?;
         let known = before.clone();
-        let now = tokio::task::spawn_blocking(move || meta_of(&path, known.as_ref()))
+        let mut now = tokio::task::spawn_blocking(move || meta_of(&path, known.as_ref()))
             .await
             .map_err(|e| e.to_string())?
             .map_err(|e| e.to_string())?;
+        if let (Some(n), Some(etag)) = (now.as_mut(), etag) {
+            n.etag = etag;
+        }
         let change = match (&before, &now) {
             (None, None) => return Ok(None),
             (Some(b), Some(n)) if b.size == n.size && b.etag == n.etag => {

@@ -47,6 +47,10 @@ pub(crate) async fn start(
         ));
         return None;
     }
+    // The buckets storage triggers name exist, as the deploy template creates them on AWS.
+    for bucket in buckets.trigger_buckets() {
+        let _ = tokio::fs::create_dir_all(root.join(bucket)).await;
+    }
     let (tx, rx) = mpsc::channel::<(PathBuf, Seen)>(QUEUE);
     // Watch first, then scan: a change made during the scan is seen by one or the other.
     let watcher = watch(&root, tx, &logs)?;

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -26,10 +25,11 @@ impl Backoff {
     }
 }
 
-/// Serves `handle` on `listener` until `stop` completes; returns the handle that waits for the
+/// Serves `handle` on `listener` until `stop` completes (any body: whole answers as
+/// `Full<Bytes>`, streamed ones as a boxed body); returns the handle that waits for the
 /// connections still open. `on_accept_error` is told of each failed accept and the wait before
 /// the next.
-pub async fn serve_http1<F, Fut>(
+pub async fn serve_http1<F, Fut, B>(
     listener: TcpListener,
     header_timeout: Duration,
     stop: impl Future,
@@ -38,7 +38,9 @@ pub async fn serve_http1<F, Fut>(
 ) -> GracefulShutdown
 where
     F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+    Fut: Future<Output = Response<B>> + Send + 'static,
+    B: hyper::body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
     let graceful = GracefulShutdown::new();
     tokio::pin!(stop);
