@@ -21,3 +21,4 @@ kill $PID 2>/dev/null; wait $PID 2>/dev/null || true
 start_emulator "$s3work/emulator.log" target/debug/fnkit-local --bin target/debug/fixtures --state-dir "$s3work/state" --no-schedules --env "FIXTURE_OUT=$s3work/out.txt"
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$work" "$s3work"' EXIT
 python3 scripts/check-s3-boto3.py "$URL" "$s3work/out.txt"
+python3 scripts/check-sqs-boto3.py "$URL" "$s3work/out.txt"

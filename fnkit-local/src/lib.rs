@@ -32,6 +32,7 @@ mod observe;
 mod report;
 mod s3;
 mod sources;
+mod sqs;
 mod work;
 
 pub mod build;

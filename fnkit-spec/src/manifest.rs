@@ -34,6 +34,11 @@ pub const WINDOW_MS: RangeInclusive<u32> = 0..=300_000;
 pub const MAX_RECEIVE_COUNT: RangeInclusive<u32> = 1..=1_000;
 /// SQS requires a batching window of at least a second for batches over this size.
 pub const BATCH_WITHOUT_WINDOW: u32 = 10;
+/// The largest SQS message (body and attributes) and asynchronous invocation payload: 1 MiB
+/// since January 2026 (256 KiB before).
+pub const MAX_MESSAGE_BYTES: usize = 1024 * 1024;
+/// The longest delay SQS allows a message, in seconds.
+pub const MAX_DELAY_SECONDS: u64 = 900;
 
 /// All functions of one binary, as `--fnkit-describe` prints them.
 ///

@@ -57,7 +57,7 @@ pub use error::{Error, ErrorBody};
 pub use event::http::{
     Body, HttpRequest, HttpResponse, IntoHttpResponse, Json, PathParams, RequestExt,
 };
-pub use event::queue::{BatchResult, QueueBatch, QueueMessage};
+pub use event::queue::{BatchResult, MessageAttribute, QueueBatch, QueueMessage};
 pub use event::raw;
 pub use event::schedule::ScheduleEvent;
 pub use event::storage::{StorageChange, StorageEvent, StorageRecord};

@@ -255,6 +255,7 @@ impl QueueBuilder {
                     receive_count: m.receive_count,
                     queue: m.queue,
                     attributes: m.attributes,
+                    message_attributes: m.message_attributes,
                 })
                 .collect(),
         )

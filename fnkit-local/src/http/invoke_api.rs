@@ -14,8 +14,8 @@ use crate::engine::{new_request_id, runtime_api::MAX_RESPONSE_BYTES, Invoked, Mo
 use crate::report::Outcome;
 use crate::work::store::{Kind, NewMessage};
 
-/// The largest asynchronous invocation payload (Lambda: 256 KB).
-pub const MAX_ASYNC_PAYLOAD_BYTES: usize = 256 * 1024;
+/// The largest asynchronous invocation payload (Lambda: 1 MiB since January 2026).
+pub const MAX_ASYNC_PAYLOAD_BYTES: usize = fnkit_spec::manifest::MAX_MESSAGE_BYTES;
 
 /// The function name from a name, an ARN or a partial ARN, URL-decoded.
 pub(crate) fn function_name(raw: &str) -> String {

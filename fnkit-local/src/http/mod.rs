@@ -10,6 +10,7 @@
 //! | `/_fnkit/schedules/{function}` | `schedules.rs` |
 //! | `/_fnkit/functions`, `invocations`, `stats`, `metrics` | `admin.rs` |
 //! | signed for `s3` (SigV4 credential scope) | `crate::s3` |
+//! | signed for `sqs`, or `X-Amz-Target: AmazonSQS.*` | `crate::sqs` |
 //! | signed for another service the emulator does not serve | a 400 naming it |
 //! | anything else | `gateway.rs`, by the route table |
 
@@ -57,13 +58,20 @@ type Answer = http::Response<crate::s3::BoxBody>;
 /// Answers one request: an AWS API call by the service it is signed for, the rest by path.
 async fn dispatch(front: Arc<Front>, req: Request<Incoming>) -> Answer {
     let whole = |reply: Reply| reply.map(|b| b.map_err(|never| match never {}).boxed_unsync());
+    let sqs_target = req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("AmazonSQS."));
     match signed_service(&req).as_deref() {
         Some("s3") => crate::s3::handle(&front.s3, req).await,
+        Some("sqs") => whole(crate::sqs::handle(&front.engine, &front.work, req).await),
+        None if sqs_target => whole(crate::sqs::handle(&front.engine, &front.work, req).await),
         // Lambda's API is told by its paths; an API Gateway call signed with IAM is a route.
         None | Some("lambda" | "execute-api") => whole(handle(front, req).await),
         Some(other) => whole(reply::message(
             http::StatusCode::BAD_REQUEST,
-            format!("fnkit-local does not serve the AWS service `{other}` (the request's SigV4 credential scope); it serves s3 and lambda"),
+            format!("fnkit-local does not serve the AWS service `{other}` (the request's SigV4 credential scope); it serves s3, sqs and lambda"),
         )),
     }
 }

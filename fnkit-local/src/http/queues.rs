@@ -10,10 +10,7 @@ use super::Front;
 use crate::engine::new_request_id;
 use crate::work::store::{Kind, NewMessage};
 
-/// The largest queue message (SQS: 256 KB).
-const MAX_MESSAGE_BYTES: usize = 256 * 1024;
-/// The longest delay SQS allows, in seconds.
-const MAX_DELAY_SECONDS: u64 = 900;
+use fnkit_spec::manifest::{MAX_DELAY_SECONDS, MAX_MESSAGE_BYTES};
 
 fn internal(e: impl std::fmt::Display) -> Reply {
     message(StatusCode::INTERNAL_SERVER_ERROR, e)

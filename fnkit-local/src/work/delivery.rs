@@ -139,12 +139,8 @@ async fn deliver_batch(core: &Ctx, s: &QueueSettings, batch: Vec<StoredMessage>)
             let mut message = QueueMessage::new(m.id.clone(), m.body.clone());
             message.receive_count = m.receive_count;
             message.queue.clone_from(&s.queue);
-            if let Some(attrs) = m.attributes.as_object() {
-                message.attributes = attrs
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                    .collect();
-            }
+            (message.attributes, message.message_attributes) =
+                super::attributes::split(&m.attributes);
             message
         })
         .collect();

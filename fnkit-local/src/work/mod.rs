@@ -3,6 +3,7 @@
 //! loop per queue and per function. This module owns the one rule that joins the two: work is
 //! committed to the [`store`] first, then its loop is woken ([`Work::push`]).
 
+pub(crate) mod attributes;
 pub(crate) mod delivery;
 pub(crate) mod store;
 

@@ -73,7 +73,7 @@ pub mod trigger {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an event that this function's trigger delivers",
     label = "this event type does not fit the trigger",
-    note = "http functions take `HttpRequest`, storage `StorageEvent`, queue `QueueBatch<T>`, schedule `ScheduleEvent`, and `event` functions any `T: serde::Deserialize`"
+    note = "http functions take `HttpRequest`, storage `StorageEvent`, queue `QueueBatch<T>`, schedule `ScheduleEvent` (or the platform's own type from `fnkit::raw`), and `event` functions any `T: serde::Deserialize`"
 )]
 pub trait FromEvent<T>: Sized {
     /// Decodes the payload; a payload of the wrong shape is a `Runtime.UnmarshalError`.

@@ -51,8 +51,51 @@ pub struct QueueMessage<T> {
     pub receive_count: u32,
     /// The queue's name.
     pub queue: String,
-    /// The message's string attributes.
+    /// SQS's system attributes (`ApproximateReceiveCount`, `SentTimestamp`, ...).
     pub attributes: HashMap<String, String>,
+    /// The message attributes its sender set (`MessageAttributes` of SendMessage).
+    pub message_attributes: HashMap<String, MessageAttribute>,
+}
+
+/// A message attribute, as SQS carries it: a data type (`String`, `Number`, `Binary`, or one of
+/// those with a `.custom` suffix) and a string or a binary value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageAttribute {
+    /// `String`, `Number`, `Binary`, optionally with a `.custom` suffix.
+    pub data_type: String,
+    /// The value of a `String` or `Number` attribute.
+    pub string_value: Option<String>,
+    /// The value of a `Binary` attribute.
+    pub binary_value: Option<Vec<u8>>,
+}
+
+impl MessageAttribute {
+    /// A `String` attribute.
+    pub fn string(value: impl Into<String>) -> Self {
+        MessageAttribute {
+            data_type: "String".to_owned(),
+            string_value: Some(value.into()),
+            binary_value: None,
+        }
+    }
+
+    /// A `Number` attribute (SQS keeps numbers as text).
+    pub fn number(value: impl ToString) -> Self {
+        MessageAttribute {
+            data_type: "Number".to_owned(),
+            string_value: Some(value.to_string()),
+            binary_value: None,
+        }
+    }
+
+    /// A `Binary` attribute.
+    pub fn binary(value: impl Into<Vec<u8>>) -> Self {
+        MessageAttribute {
+            data_type: "Binary".to_owned(),
+            string_value: None,
+            binary_value: Some(value.into()),
+        }
+    }
 }
 
 impl<T> QueueMessage<T> {
@@ -64,6 +107,7 @@ impl<T> QueueMessage<T> {
             receive_count: 1,
             queue: String::new(),
             attributes: HashMap::new(),
+            message_attributes: HashMap::new(),
         }
     }
 }
@@ -138,6 +182,18 @@ impl<T: DeserializeOwned> FromEvent<trigger::Queue> for QueueBatch<T> {
                         .unwrap_or_default()
                         .to_owned(),
                     attributes: record.attributes,
+                    message_attributes: record
+                        .message_attributes
+                        .into_iter()
+                        .map(|(name, a)| {
+                            let attribute = MessageAttribute {
+                                data_type: a.data_type.unwrap_or_default(),
+                                string_value: a.string_value,
+                                binary_value: a.binary_value.map(|b| b.0),
+                            };
+                            (name, attribute)
+                        })
+                        .collect(),
                     id,
                     body,
                 }),

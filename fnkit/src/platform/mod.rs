@@ -24,7 +24,7 @@ fn without_nulls(value: serde_json::Value) -> serde_json::Value {
         other => other,
     }
 }
-pub use queue::to_sqs_event;
+pub use queue::{md5_hex, md5_of_message_attributes, to_sqs_event};
 pub use schedule::to_eventbridge_event;
 pub use serve::serve_http1;
 pub use storage::to_s3_event;

@@ -95,6 +95,31 @@ async fn record_ids(batch: QueueBatch<serde_json::Value>) -> Result<(), Error> {
     Ok(())
 }
 
+/// Records each message's body, `md5OfBody`, `md5OfMessageAttributes` and message attributes as
+/// the raw SQS event carries them (`tagged<TAB>body<TAB>md5<TAB>md5<TAB>{"name":"Type=value"}`).
+#[function(trigger = queue(name = "tagged"))]
+async fn record_tagged(event: fnkit::raw::SqsEvent) -> Result<(), Error> {
+    for m in event.records {
+        let attributes: std::collections::BTreeMap<String, String> = m
+            .message_attributes
+            .iter()
+            .map(|(name, a)| {
+                let value = a.string_value.clone().unwrap_or_default();
+                let kind = a.data_type.clone().unwrap_or_default();
+                (name.clone(), format!("{kind}={value}"))
+            })
+            .collect();
+        record(&format!(
+            "tagged\t{}\t{}\t{}\t{}",
+            m.body.unwrap_or_default(),
+            m.md5_of_body.unwrap_or_default(),
+            m.md5_of_message_attributes.unwrap_or_default(),
+            serde_json::to_string(&attributes).map_err(Error::from)?
+        ))?;
+    }
+    Ok(())
+}
+
 /// Records the `n` of every asynchronous invocation.
 #[function(concurrency = 2)]
 async fn record_async(input: serde_json::Value) -> Result<(), Error> {

@@ -14,10 +14,13 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde::Serialize;
 
 use crate::db::{Db, DbError};
+
+mod objects;
+mod pull;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS messages (
@@ -26,7 +29,7 @@ CREATE TABLE IF NOT EXISTS messages (
     kind          TEXT NOT NULL,           -- 'queue' or 'async'
     target        TEXT NOT NULL,           -- the queue, or the function of an async invocation
     body          BLOB NOT NULL,
-    attributes    TEXT NOT NULL DEFAULT '{}',
+    attributes    TEXT NOT NULL DEFAULT '{}', -- name: string (SQS system attribute) or {DataType, StringValue | BinaryValue} (message attribute)
     trigger       TEXT NOT NULL DEFAULT 'event',
     state         TEXT NOT NULL,           -- 'ready', 'inflight' or 'dead'
     visible_at    INTEGER NOT NULL,        -- Unix epoch ms
@@ -35,6 +38,11 @@ CREATE TABLE IF NOT EXISTS messages (
     last_error    TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_ready ON messages (kind, target, state, visible_at, seq);
+CREATE TABLE IF NOT EXISTS queues (
+    name       TEXT PRIMARY KEY,          -- made with the SQS API's CreateQueue
+    attributes TEXT NOT NULL DEFAULT '{}',
+    created_ms INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS objects (
     bucket   TEXT NOT NULL,
     key      TEXT NOT NULL,
@@ -130,7 +138,7 @@ pub(crate) struct Store {
     db: Db,
 }
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "id, target, body, attributes, trigger, state, receive_count, sent_at, last_error";
 
 impl Store {
@@ -363,102 +371,9 @@ impl Store {
             })
             .await
     }
-
-    /// The index entry of an object.
-    pub async fn object(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, DbError> {
-        let (bucket, key) = (bucket.to_owned(), key.to_owned());
-        self.db
-            .call(move |c| {
-                c.query_row(
-                    "SELECT size, mtime_ns, etag FROM objects WHERE bucket = ?1 AND key = ?2",
-                    params![bucket, key],
-                    |r| {
-                        Ok(ObjectMeta {
-                            size: r.get::<_, i64>(0)? as u64,
-                            mtime_ns: r.get(1)?,
-                            etag: r.get(2)?,
-                        })
-                    },
-                )
-                .optional()
-            })
-            .await
-    }
-
-    /// The indexed objects of a bucket whose keys start with `prefix`, in key order.
-    pub async fn objects(
-        &self,
-        bucket: &str,
-        prefix: &str,
-    ) -> Result<Vec<(String, ObjectMeta)>, DbError> {
-        let (bucket, prefix) = (bucket.to_owned(), prefix.to_owned());
-        self.db
-            .call(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT key, size, mtime_ns, etag FROM objects
-                     WHERE bucket = ?1 AND substr(key, 1, length(?2)) = ?2 ORDER BY key",
-                )?;
-                let rows = stmt
-                    .query_map(params![bucket, prefix], |r| {
-                        Ok((
-                            r.get(0)?,
-                            ObjectMeta {
-                                size: r.get::<_, i64>(1)? as u64,
-                                mtime_ns: r.get(2)?,
-                                etag: r.get(3)?,
-                            },
-                        ))
-                    })?
-                    .collect::<Result<Vec<_>, _>>();
-                rows
-            })
-            .await
-    }
-
-    /// Every indexed (bucket, key).
-    pub async fn all_objects(&self) -> Result<Vec<(String, String)>, DbError> {
-        self.db
-            .call(|c| {
-                let mut stmt = c.prepare_cached("SELECT bucket, key FROM objects")?;
-                let rows = stmt
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<Result<Vec<_>, _>>();
-                rows
-            })
-            .await
-    }
-
-    /// Records an object's new state (`None`: deleted) and the events it fires, atomically.
-    pub async fn object_changed(
-        &self,
-        bucket: &str,
-        key: &str,
-        meta: Option<ObjectMeta>,
-        events: Vec<NewMessage>,
-    ) -> Result<(), DbError> {
-        let (bucket, key) = (bucket.to_owned(), key.to_owned());
-        self.db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                match meta {
-                    Some(m) => tx.execute(
-                        "INSERT INTO objects (bucket, key, size, mtime_ns, etag) VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT (bucket, key) DO UPDATE SET size = ?3, mtime_ns = ?4, etag = ?5",
-                        params![bucket, key, m.size as i64, m.mtime_ns, m.etag],
-                    ),
-                    None => tx.execute(
-                        "DELETE FROM objects WHERE bucket = ?1 AND key = ?2",
-                        params![bucket, key],
-                    ),
-                }?;
-                insert(&tx, &events)?;
-                tx.commit()
-            })
-            .await
-    }
 }
 
-fn insert(tx: &Connection, messages: &[NewMessage]) -> rusqlite::Result<()> {
+pub(super) fn insert(tx: &Connection, messages: &[NewMessage]) -> rusqlite::Result<()> {
     let now = now_ms();
     let mut stmt = tx.prepare_cached(
         "INSERT INTO messages (id, kind, target, body, attributes, trigger, state, visible_at, receive_count, sent_at)
@@ -479,7 +394,7 @@ fn insert(tx: &Connection, messages: &[NewMessage]) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
+pub(super) fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
     let body: Vec<u8> = r.get(2)?;
     let attributes: String = r.get(3)?;
     Ok(StoredMessage {
