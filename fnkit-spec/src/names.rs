@@ -92,3 +92,40 @@ mod tests {
         assert!(queue_name(&"q".repeat(81)).is_err());
     }
 }
+
+/// What a logical resource name names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceKind {
+    /// A bucket (S3).
+    Bucket,
+    /// A queue (SQS).
+    Queue,
+    /// A function (Lambda).
+    Function,
+}
+
+/// The environment variable through which a deployment gives a function the physical name of a
+/// resource it names logically (`bucket = "reports"` in an attribute): `FNKIT_BUCKET_REPORTS`,
+/// `FNKIT_QUEUE_ORDERS_OUT`, `FNKIT_FUNCTION_WORD_COUNT` (upper case; `-` and `.` become `_`).
+/// The deploy templates set these; `fnkit::resource` reads them; where one is unset (under the
+/// emulator), the logical name is the physical one.
+///
+/// ```
+/// use fnkit_spec::names::{resource_variable, ResourceKind};
+/// assert_eq!(resource_variable(ResourceKind::Bucket, "my-reports.v2"), "FNKIT_BUCKET_MY_REPORTS_V2");
+/// ```
+pub fn resource_variable(kind: ResourceKind, logical: &str) -> String {
+    let prefix = match kind {
+        ResourceKind::Bucket => "FNKIT_BUCKET_",
+        ResourceKind::Queue => "FNKIT_QUEUE_",
+        ResourceKind::Function => "FNKIT_FUNCTION_",
+    };
+    let name: String = logical
+        .chars()
+        .map(|c| match c {
+            '-' | '.' => '_',
+            c => c.to_ascii_uppercase(),
+        })
+        .collect();
+    format!("{prefix}{name}")
+}

@@ -48,6 +48,7 @@ pub mod manifest;
 #[doc(hidden)]
 pub mod platform;
 pub mod registry;
+pub mod resource;
 pub mod route;
 mod runtime;
 pub mod testing;

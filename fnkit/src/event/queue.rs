@@ -7,6 +7,8 @@ use aws_lambda_events::sqs::SqsEvent;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use fnkit_spec::names::ResourceKind;
+
 use super::{parse_payload, trigger, FromEvent, Respond};
 use crate::invocation::Invocation;
 use crate::Error;
@@ -161,6 +163,10 @@ impl<T: DeserializeOwned> FromEvent<trigger::Queue> for QueueBatch<T> {
     fn from_event(invocation: &mut Invocation) -> Result<Self, Error> {
         const WHAT: &str = "a queue batch (SQS records)";
         let event: SqsEvent = parse_payload(&invocation.payload, WHAT)?;
+        let logical = match &invocation.spec.trigger {
+            crate::manifest::Trigger::Queue { name, .. } => Some(name.to_string()),
+            _ => None,
+        };
         let mut messages = Vec::with_capacity(event.records.len());
         let mut undecodable = Vec::new();
         for record in event.records {
@@ -175,12 +181,20 @@ impl<T: DeserializeOwned> FromEvent<trigger::Queue> for QueueBatch<T> {
                         .get("ApproximateReceiveCount")
                         .and_then(|n| n.parse().ok())
                         .unwrap_or(1),
-                    queue: record
-                        .event_source_arn
-                        .as_deref()
-                        .and_then(|arn| arn.rsplit(':').next())
-                        .unwrap_or_default()
-                        .to_owned(),
+                    queue: {
+                        let physical = record
+                            .event_source_arn
+                            .as_deref()
+                            .and_then(|arn| arn.rsplit(':').next())
+                            .unwrap_or_default()
+                            .to_owned();
+                        match &logical {
+                            Some(l) => {
+                                crate::resource::logical_name(ResourceKind::Queue, l, physical)
+                            }
+                            None => physical,
+                        }
+                    },
                     attributes: record.attributes,
                     message_attributes: record
                         .message_attributes
