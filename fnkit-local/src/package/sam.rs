@@ -1,8 +1,17 @@
 //! The AWS SAM template for a binary's functions: one `AWS::Serverless::Function` per function
 //! (custom runtime `provided.al2023`, `Handler` = the function's name), with its events, limits,
 //! async retry policy and dead-letter queue, and the buckets and queues its triggers need.
+//!
+//! Names: a function knows its trigger's bucket or queue by the logical name of its attribute;
+//! the template gives the physical name in `FNKIT_BUCKET_<NAME>` / `FNKIT_QUEUE_<NAME>`
+//! (`fnkit_spec::names::resource_variable`, read by `fnkit::resource`). Permissions are the least
+//! each trigger needs: read on a storage trigger's bucket (SAM's `S3ReadPolicy`); SAM itself adds
+//! the SQS poller's rights for a queue trigger. A bucket's name is `<logical>-<12 hex digits of the
+//! stack id>`, computed in the template, because the function's policy and variable cannot
+//! `!Ref` a bucket whose notifications `!Ref` the function (a circular dependency).
 
 use fnkit::manifest::{FunctionSpec, StorageEvents, Trigger};
+use fnkit_spec::names::{resource_variable, ResourceKind};
 use fnkit_spec::schedule::eventbridge_expression;
 use serde_json::{json, Map, Value};
 
@@ -20,6 +29,43 @@ pub(crate) fn logical_id(name: &str) -> String {
         .collect()
 }
 
+/// The physical name of bucket `logical`: `<logical>-<last group of the stack id's UUID>`, at
+/// most 63 characters as S3 requires.
+pub(crate) fn bucket_name(logical: &str) -> Value {
+    let mut base: String = logical.chars().take(50).collect();
+    while base.ends_with(['-', '.']) {
+        base.pop();
+    }
+    let stack_uuid = json!({"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]});
+    let suffix = json!({"Fn::Select": [4, {"Fn::Split": ["-", stack_uuid]}]});
+    json!({"Fn::Join": ["-", [base, suffix]]})
+}
+
+/// The variables and policies a function's trigger resources give it.
+fn trigger_wiring(trigger: &Trigger) -> (Map<String, Value>, Vec<Value>) {
+    let mut variables = Map::new();
+    let mut policies = Vec::new();
+    match trigger {
+        Trigger::Storage { bucket, .. } => {
+            let name = bucket_name(bucket);
+            variables.insert(
+                resource_variable(ResourceKind::Bucket, bucket),
+                name.clone(),
+            );
+            policies.push(json!({"S3ReadPolicy": {"BucketName": name}}));
+        }
+        Trigger::Queue { name, .. } => {
+            let queue_id = format!("{}Queue", logical_id(name));
+            variables.insert(
+                resource_variable(ResourceKind::Queue, name),
+                json!({"Fn::GetAtt": [queue_id, "QueueName"]}),
+            );
+        }
+        _ => {}
+    }
+    (variables, policies)
+}
+
 /// The S3 event source of a storage function, adding its bucket to `resources`.
 fn storage_event(trigger: &Trigger, resources: &mut Map<String, Value>) -> Value {
     let Trigger::Storage {
@@ -32,9 +78,9 @@ fn storage_event(trigger: &Trigger, resources: &mut Map<String, Value>) -> Value
         return Value::Null;
     };
     let bucket_id = format!("{}Bucket", logical_id(bucket));
-    resources
-        .entry(bucket_id.clone())
-        .or_insert_with(|| json!({"Type": "AWS::S3::Bucket"}));
+    resources.entry(bucket_id.clone()).or_insert_with(
+        || json!({"Type": "AWS::S3::Bucket", "Properties": {"BucketName": bucket_name(bucket)}}),
+    );
     let mut rules = Vec::new();
     if let Some(p) = prefix {
         rules.push(json!({"Name": "prefix", "Value": p}));
@@ -154,6 +200,16 @@ pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<
         if !events.is_empty() {
             props.insert("Events".into(), Value::Object(events));
         }
+        let (variables, policies) = trigger_wiring(&spec.trigger);
+        if !variables.is_empty() {
+            props.insert(
+                "Environment".into(),
+                json!({"Variables": Value::Object(variables)}),
+            );
+        }
+        if !policies.is_empty() {
+            props.insert("Policies".into(), Value::Array(policies));
+        }
         resources.insert(
             id,
             json!({"Type": "AWS::Serverless::Function", "Properties": props}),
@@ -172,12 +228,5 @@ pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn logical_ids_are_alphanumeric() {
-        assert_eq!(logical_id("on-upload_v2"), "OnUploadV2");
-        assert_eq!(logical_id("hello"), "Hello");
-    }
-}
+#[path = "sam_tests.rs"]
+mod tests;

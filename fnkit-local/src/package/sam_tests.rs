@@ -1,0 +1,74 @@
+use std::borrow::Cow;
+
+use super::*;
+
+fn spec(name: &'static str, trigger: Trigger) -> FunctionSpec {
+    FunctionSpec::new(name, trigger, 10, 128, None, 2, "src/main.rs", 1, "app")
+}
+
+fn function<'t>(template: &'t Value, id: &str) -> &'t Value {
+    &template["Resources"][id]["Properties"]
+}
+
+#[test]
+fn logical_ids_are_alphanumeric() {
+    assert_eq!(logical_id("on-upload_v2"), "OnUploadV2");
+    assert_eq!(logical_id("hello"), "Hello");
+}
+
+#[test]
+fn a_storage_function_reads_its_bucket_by_the_name_it_is_given() {
+    let storage = Trigger::Storage {
+        bucket: Cow::Borrowed("uploads"),
+        prefix: None,
+        suffix: None,
+        events: StorageEvents::Created,
+    };
+    let template = template(&[spec("word_count", storage)], "test").unwrap();
+    let name = bucket_name("uploads");
+    assert_eq!(
+        template["Resources"]["UploadsBucket"]["Properties"]["BucketName"],
+        name
+    );
+    let props = function(&template, "WordCountFunction");
+    assert_eq!(
+        props["Environment"]["Variables"]["FNKIT_BUCKET_UPLOADS"],
+        name
+    );
+    // Least privilege: read on its own bucket, nothing else.
+    assert_eq!(
+        props["Policies"],
+        json!([{"S3ReadPolicy": {"BucketName": name}}])
+    );
+    // The name is computed, not a `Ref` to the bucket (whose notifications refer to the function).
+    assert!(!name.to_string().contains("UploadsBucket"), "{name}");
+}
+
+#[test]
+fn a_queue_function_gets_its_queues_name_and_no_extra_policy() {
+    let queue = Trigger::Queue {
+        name: Cow::Borrowed("orders"),
+        batch_size: 10,
+        window_ms: 0,
+        max_receive_count: 3,
+    };
+    let queued = template(&[spec("take_orders", queue)], "test").unwrap();
+    let props = function(&queued, "TakeOrdersFunction");
+    assert_eq!(
+        props["Environment"]["Variables"]["FNKIT_QUEUE_ORDERS"],
+        json!({"Fn::GetAtt": ["OrdersQueue", "QueueName"]})
+    );
+    assert!(props.get("Policies").is_none(), "{props}");
+    let plain = template(&[spec("add", Trigger::Event)], "test").unwrap();
+    let props = function(&plain, "AddFunction");
+    assert!(props.get("Environment").is_none() && props.get("Policies").is_none());
+}
+
+#[test]
+fn long_bucket_names_stay_within_s3s_limit() {
+    let long = "a".repeat(60);
+    let name = bucket_name(&long);
+    let base = name["Fn::Join"][1][0].as_str().unwrap();
+    // 50 characters, a dash and the 12 hex digits of the stack id's last UUID group: 63.
+    assert_eq!(base.len(), 50);
+}
