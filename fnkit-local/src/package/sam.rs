@@ -134,6 +134,45 @@ fn queue_event(spec: &FunctionSpec, resources: &mut Map<String, Value>) -> Value
     p
 }
 
+/// The function's event source, adding what it needs to `resources` and `outputs`.
+fn events(
+    spec: &FunctionSpec,
+    resources: &mut Map<String, Value>,
+    outputs: &mut Map<String, Value>,
+) -> Result<Map<String, Value>, String> {
+    let mut events = Map::new();
+    match &spec.trigger {
+        Trigger::Event => {}
+        Trigger::Http { method, path } => {
+            events.insert(
+                "Http".into(),
+                json!({"Type": "HttpApi", "Properties": {"Method": method, "Path": path}}),
+            );
+            outputs.insert(
+                "HttpApiUrl".into(),
+                json!({"Description": "Base URL of the HTTP functions", "Value": {"Fn::Sub": "https://${ServerlessHttpApi}.execute-api.${AWS::Region}.amazonaws.com"}}),
+            );
+        }
+        Trigger::Storage { .. } => {
+            let p = storage_event(&spec.trigger, resources);
+            events.insert("Storage".into(), json!({"Type": "S3", "Properties": p}));
+        }
+        Trigger::Queue { .. } => {
+            let p = queue_event(spec, resources);
+            events.insert("Queue".into(), json!({"Type": "SQS", "Properties": p}));
+        }
+        Trigger::Schedule(expr) => {
+            let schedule = eventbridge_expression(expr)
+                .map_err(|e| format!("function `{}`: {e}", spec.name))?;
+            events.insert(
+                "Schedule".into(),
+                json!({"Type": "Schedule", "Properties": {"Schedule": schedule}}),
+            );
+        }
+    }
+    Ok(events)
+}
+
 /// The template (as JSON, written out as YAML) for `functions`, whose zips are at
 /// `<function>/bootstrap.zip` next to it.
 pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<Value, String> {
@@ -154,37 +193,8 @@ pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<
         if let Some(c) = spec.concurrency {
             props.insert("ReservedConcurrentExecutions".into(), json!(c));
         }
-        let mut events = Map::new();
         let asynchronous = !matches!(spec.trigger, Trigger::Http { .. } | Trigger::Queue { .. });
-        match &spec.trigger {
-            Trigger::Event => {}
-            Trigger::Http { method, path } => {
-                events.insert(
-                    "Http".into(),
-                    json!({"Type": "HttpApi", "Properties": {"Method": method, "Path": path}}),
-                );
-                outputs.insert(
-                    "HttpApiUrl".into(),
-                    json!({"Description": "Base URL of the HTTP functions", "Value": {"Fn::Sub": "https://${ServerlessHttpApi}.execute-api.${AWS::Region}.amazonaws.com"}}),
-                );
-            }
-            Trigger::Storage { .. } => {
-                let p = storage_event(&spec.trigger, &mut resources);
-                events.insert("Storage".into(), json!({"Type": "S3", "Properties": p}));
-            }
-            Trigger::Queue { .. } => {
-                let p = queue_event(spec, &mut resources);
-                events.insert("Queue".into(), json!({"Type": "SQS", "Properties": p}));
-            }
-            Trigger::Schedule(expr) => {
-                let schedule = eventbridge_expression(expr)
-                    .map_err(|e| format!("function `{}`: {e}", spec.name))?;
-                events.insert(
-                    "Schedule".into(),
-                    json!({"Type": "Schedule", "Properties": {"Schedule": schedule}}),
-                );
-            }
-        }
+        let events = events(spec, &mut resources, &mut outputs)?;
         if asynchronous {
             let dlq_id = format!("{}DeadLetterQueue", logical_id(&spec.name));
             resources.insert(dlq_id.clone(), json!({"Type": "AWS::SQS::Queue"}));

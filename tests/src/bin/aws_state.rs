@@ -38,7 +38,15 @@ type Failure = Box<dyn std::error::Error + Send + Sync>;
 /// a queue and receives it, and reports what each step saw, typed errors included.
 #[function(timeout = "60s", memory = 256)]
 async fn keep(note: Note, aws: State<Aws>) -> Result<serde_json::Value, Failure> {
-    let s3 = &aws.s3;
+    let mut seen = in_s3(&aws.s3, &note).await?;
+    let queued = through_sqs(&aws.sqs, &note).await?;
+    if let (Some(seen), serde_json::Value::Object(queued)) = (seen.as_object_mut(), queued) {
+        seen.extend(queued);
+    }
+    Ok(seen)
+}
+
+async fn in_s3(s3: &aws_sdk_s3::Client, note: &Note) -> Result<serde_json::Value, Failure> {
     let _ = s3.create_bucket().bucket(&note.bucket).send().await;
     let put = s3
         .put_object()
@@ -75,9 +83,16 @@ async fn keep(note: Note, aws: State<Aws>) -> Result<serde_json::Value, Failure>
         .send()
         .await
         .map_err(|e| e.into_service_error());
-    let no_such_key = matches!(&missing, Err(e) if e.is_no_such_key());
+    Ok(json!({
+        "etag": put.e_tag(),
+        "whole": String::from_utf8_lossy(&whole),
+        "range": String::from_utf8_lossy(&range),
+        "keys": keys,
+        "no_such_key": matches!(&missing, Err(e) if e.is_no_such_key()),
+    }))
+}
 
-    let sqs = &aws.sqs;
+async fn through_sqs(sqs: &aws_sdk_sqs::Client, note: &Note) -> Result<serde_json::Value, Failure> {
     let url = sqs.create_queue().queue_name(&note.queue).send().await?;
     let url = url.queue_url().unwrap_or_default().to_owned();
     let tenant = MessageAttributeValue::builder()
@@ -116,13 +131,7 @@ async fn keep(note: Note, aws: State<Aws>) -> Result<serde_json::Value, Failure>
         .send()
         .await
         .map_err(|e| e.into_service_error());
-    let queue_does_not_exist = matches!(&no_queue, Err(e) if e.is_queue_does_not_exist());
     Ok(json!({
-        "etag": put.e_tag(),
-        "whole": String::from_utf8_lossy(&whole),
-        "range": String::from_utf8_lossy(&range),
-        "keys": keys,
-        "no_such_key": no_such_key,
         "sent_md5": sent.md5_of_message_body(),
         "received": message.body(),
         "received_md5": message.md5_of_body(),
@@ -130,7 +139,7 @@ async fn keep(note: Note, aws: State<Aws>) -> Result<serde_json::Value, Failure>
             .message_attributes()
             .and_then(|a| a.get("tenant"))
             .and_then(|a| a.string_value()),
-        "queue_does_not_exist": queue_does_not_exist,
+        "queue_does_not_exist": matches!(&no_queue, Err(e) if e.is_queue_does_not_exist()),
     }))
 }
 
