@@ -6,29 +6,11 @@ import sys
 import time
 import urllib.request
 
-import boto3
-from botocore.config import Config
+import awscheck
+from awscheck import check
 
 base = sys.argv[1]
-client = boto3.client(
-    "lambda",
-    endpoint_url=base,
-    region_name="us-east-1",
-    aws_access_key_id="fnkit",
-    aws_secret_access_key="fnkit",
-    config=Config(retries={"max_attempts": 1}),
-)
-
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    if not cond:
-        print(f"FAIL: {what}")
-        sys.exit(1)
-    checks += 1
-    print(f"ok: {what}")
+client = awscheck.client("lambda", base)
 
 
 # Synchronous invocation.
@@ -70,4 +52,4 @@ try:
 except client.exceptions.ResourceNotFoundException:
     check(True, "an unknown function raises ResourceNotFoundException")
 
-print(f"{checks} passed, 0 failed")
+awscheck.done("boto3 Lambda")

@@ -7,38 +7,10 @@ import os
 import sys
 import time
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from awscheck import check, client, done, error_code
 
 base, fixture_out = sys.argv[1], sys.argv[2]
-s3 = boto3.client(
-    "s3",
-    endpoint_url=base,
-    region_name="us-east-1",
-    # Any credentials: the emulator does not check signatures.
-    aws_access_key_id="anything",
-    aws_secret_access_key="at-all",
-    config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-)
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    if not cond:
-        print(f"FAIL: {what}")
-        sys.exit(1)
-    checks += 1
-    print(f"ok: {what}")
-
-
-def error_code(call):
-    try:
-        call()
-    except ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
+s3 = client("s3", base, s3={"addressing_style": "path"})
 
 
 # Buckets.
@@ -96,9 +68,9 @@ for number, chunk in enumerate(chunks, start=1):
     parts.append({"PartNumber": number, "ETag": r["ETag"]})
 listed_parts = s3.list_parts(Bucket="scratch", Key="big.bin", UploadId=upload)["Parts"]
 check([p["PartNumber"] for p in listed_parts] == [1, 2, 3], "ListParts")
-done = s3.complete_multipart_upload(Bucket="scratch", Key="big.bin", UploadId=upload, MultipartUpload={"Parts": parts})
+completed = s3.complete_multipart_upload(Bucket="scratch", Key="big.bin", UploadId=upload, MultipartUpload={"Parts": parts})
 expected = hashlib.md5(b"".join(hashlib.md5(c).digest() for c in chunks)).hexdigest() + "-3"
-check(done["ETag"] == f'"{expected}"', "CompleteMultipartUpload: S3's multipart eTag")
+check(completed["ETag"] == f'"{expected}"', "CompleteMultipartUpload: S3's multipart eTag")
 check(s3.get_object(Bucket="scratch", Key="big.bin")["Body"].read() == b"".join(chunks), "the completed object's bytes")
 aborted = s3.create_multipart_upload(Bucket="scratch", Key="never.bin")["UploadId"]
 s3.abort_multipart_upload(Bucket="scratch", Key="never.bin", UploadId=aborted)
@@ -118,4 +90,4 @@ while time.time() < deadline:
 fields = line.split("\t")
 check(len(fields) == 4 and fields[2] == "Created" and f'"{fields[3]}"' == put["ETag"], f"PutObject fired the storage function with the same eTag: {line!r}")
 
-print(f"boto3 S3: {checks} checks passed")
+done("boto3 S3")

@@ -10,37 +10,10 @@ import struct
 import sys
 import time
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from awscheck import check, client, done, error_code
 
 base, fixture_out = sys.argv[1], sys.argv[2]
-sqs = boto3.client(
-    "sqs",
-    endpoint_url=base,
-    region_name="us-east-1",
-    aws_access_key_id="anything",
-    aws_secret_access_key="at-all",
-    config=Config(retries={"max_attempts": 1}),
-)
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    if not cond:
-        print(f"FAIL: {what}")
-        sys.exit(1)
-    checks += 1
-    print(f"ok: {what}")
-
-
-def error_code(call):
-    try:
-        call()
-    except ClientError as e:
-        return e.response["Error"]["Code"]
-    return None
+sqs = client("sqs", base)
 
 
 def md5_of_attributes(attributes):
@@ -131,4 +104,4 @@ check(fields[2] == hashlib.md5(b"hello queue").hexdigest(), "its event's md5OfBo
 check(fields[3] == md5_of_attributes(tag_attrs), "its event's md5OfMessageAttributes")
 check(json.loads(fields[4]) == {"priority": "Number=2", "tenant": "String=acme"}, "its event's messageAttributes")
 
-print(f"boto3 SQS: {checks} checks passed")
+done("boto3 SQS")

@@ -191,34 +191,7 @@ impl Store {
     ) -> Result<Vec<StoredMessage>, DbError> {
         let target = target.to_owned();
         self.db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let rows = {
-                    let mut select = tx.prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM messages WHERE kind = ?1 AND target = ?2 AND state = 'ready'
-                         AND visible_at <= ?3 ORDER BY seq LIMIT ?4"
-                    ))?;
-                    let rows = select
-                        .query_map(params![kind.as_str(), target, now_ms(), limit], row_to_message)?
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let mut update = tx.prepare_cached(
-                        "UPDATE messages SET state = 'inflight', receive_count = receive_count + 1 WHERE id = ?1",
-                    )?;
-                    for m in &rows {
-                        update.execute(params![m.id])?;
-                    }
-                    rows
-                };
-                tx.commit()?;
-                Ok(rows
-                    .into_iter()
-                    .map(|mut m| {
-                        m.receive_count += 1;
-                        m.state = "inflight".to_owned();
-                        m
-                    })
-                    .collect())
-            })
+            .call(move |c| take(c, kind, &target, limit, None))
             .await
     }
 
@@ -371,6 +344,52 @@ impl Store {
             })
             .await
     }
+}
+
+/// Takes up to `limit` visible messages of `target` in order, in flight with one more receive.
+/// A delivery loop takes `ready` ones (`visibility_ms` `None`: a loop finishes each it takes);
+/// an SQS ReceiveMessage (`Some`) also takes received ones whose visibility timeout is over,
+/// and hides what it takes for `visibility_ms`.
+pub(super) fn take(
+    c: &mut Connection,
+    kind: Kind,
+    target: &str,
+    limit: u32,
+    visibility_ms: Option<u64>,
+) -> rusqlite::Result<Vec<StoredMessage>> {
+    let tx = c.transaction()?;
+    let now = now_ms();
+    let states = match visibility_ms {
+        None => "state = 'ready'",
+        Some(_) => "state IN ('ready', 'inflight')",
+    };
+    let rows = {
+        let mut select = tx.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM messages WHERE kind = ?1 AND target = ?2 AND {states}
+             AND visible_at <= ?3 ORDER BY seq LIMIT ?4"
+        ))?;
+        let rows = select
+            .query_map(params![kind.as_str(), target, now, limit], row_to_message)?
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut update = tx.prepare_cached(
+            "UPDATE messages SET state = 'inflight', receive_count = receive_count + 1,
+             visible_at = COALESCE(?2, visible_at) WHERE id = ?1",
+        )?;
+        let hidden_until = visibility_ms.map(|v| now + v as i64);
+        for m in &rows {
+            update.execute(params![m.id, hidden_until])?;
+        }
+        rows
+    };
+    tx.commit()?;
+    Ok(rows
+        .into_iter()
+        .map(|mut m| {
+            m.receive_count += 1;
+            m.state = "inflight".to_owned();
+            m
+        })
+        .collect())
 }
 
 pub(super) fn insert(tx: &Connection, messages: &[NewMessage]) -> rusqlite::Result<()> {

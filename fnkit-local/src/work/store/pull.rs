@@ -4,7 +4,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{now_ms, row_to_message, Store, StoredMessage, COLUMNS};
+use super::{now_ms, take, Kind, Store, StoredMessage};
 use crate::db::DbError;
 
 /// What GetQueueAttributes counts.
@@ -89,35 +89,7 @@ impl Store {
     ) -> Result<Vec<StoredMessage>, DbError> {
         let queue = queue.to_owned();
         self.db
-            .call(move |c| {
-                let tx = c.transaction()?;
-                let now = now_ms();
-                let rows = {
-                    let mut select = tx.prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM messages WHERE kind = 'queue' AND target = ?1
-                         AND state IN ('ready', 'inflight') AND visible_at <= ?2 ORDER BY seq LIMIT ?3"
-                    ))?;
-                    let rows = select
-                        .query_map(params![queue, now, max], row_to_message)?
-                        .collect::<Result<Vec<_>, _>>()?;
-                    let mut update = tx.prepare_cached(
-                        "UPDATE messages SET state = 'inflight', visible_at = ?2, receive_count = receive_count + 1 WHERE id = ?1",
-                    )?;
-                    for m in &rows {
-                        update.execute(params![m.id, now + visibility_ms as i64])?;
-                    }
-                    rows
-                };
-                tx.commit()?;
-                Ok(rows
-                    .into_iter()
-                    .map(|mut m| {
-                        m.receive_count += 1;
-                        m.state = "inflight".to_owned();
-                        m
-                    })
-                    .collect())
-            })
+            .call(move |c| take(c, Kind::Queue, &queue, max, Some(visibility_ms)))
             .await
     }
 
