@@ -79,6 +79,15 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
     };
     let retries = args.retries;
     let line = quote_spanned!(ident.span()=> ::core::line!());
+    let uses = args.uses.iter().map(|r| {
+        let (kind, name) = r.parts();
+        let variant = match kind {
+            fnkit_spec::names::ResourceKind::Bucket => quote!(Bucket),
+            fnkit_spec::names::ResourceKind::Queue => quote!(Queue),
+            fnkit_spec::names::ResourceKind::Function => quote!(Function),
+        };
+        quote!(#p::Resource::#variant(#p::Cow::Borrowed(#name)))
+    });
 
     quote! {
         #[doc(hidden)]
@@ -101,7 +110,8 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
                     #p::FunctionSpec::new(
                         #name, #trigger, #timeout, #memory, #concurrency, #retries,
                         ::core::file!(), #line, ::core::module_path!(),
-                    ),
+                    )
+                    .with_uses(&[#(#uses),*]),
                     __fnkit_entry,
                     __fnkit_check_state,
                 )

@@ -77,8 +77,46 @@ pub struct FunctionSpec {
     pub concurrency: Option<u32>,
     /// Retries of a failed asynchronous invocation, 0 to 2.
     pub retries: u32,
+    /// Resources it uses besides its trigger (`uses = [bucket("reports")]`): the deploy
+    /// template creates them, passes their names and grants access to them alone.
+    #[serde(default, skip_serializing_if = "<[Resource]>::is_empty")]
+    pub uses: Cow<'static, [Resource]>,
     /// Where the function is defined.
     pub source: Source,
+}
+
+/// A resource a function uses, by its logical name: a bucket it reads and writes, a queue it
+/// sends to, a function it invokes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resource {
+    /// A bucket, read and written.
+    Bucket(Cow<'static, str>),
+    /// A queue, sent to.
+    Queue(Cow<'static, str>),
+    /// A function, invoked.
+    Function(Cow<'static, str>),
+}
+
+impl Resource {
+    /// What it names and its logical name.
+    pub fn parts(&self) -> (names::ResourceKind, &str) {
+        match self {
+            Resource::Bucket(n) => (names::ResourceKind::Bucket, n),
+            Resource::Queue(n) => (names::ResourceKind::Queue, n),
+            Resource::Function(n) => (names::ResourceKind::Function, n),
+        }
+    }
+
+    /// Checks the name as the platform would.
+    pub fn check(&self) -> Result<(), String> {
+        let result = match self {
+            Resource::Bucket(n) => names::bucket_name(n),
+            Resource::Queue(n) => names::queue_name(n),
+            Resource::Function(n) => names::function_name(n),
+        };
+        result.map_err(|e| e.to_string())
+    }
 }
 
 impl FunctionSpec {
@@ -102,6 +140,7 @@ impl FunctionSpec {
             memory_mb,
             concurrency,
             retries,
+            uses: Cow::Borrowed(&[]),
             source: Source {
                 file: Cow::Borrowed(file),
                 line,
@@ -110,9 +149,22 @@ impl FunctionSpec {
         }
     }
 
+    /// The same function, using `uses` besides its trigger.
+    #[doc(hidden)]
+    pub const fn with_uses(mut self, uses: &'static [Resource]) -> Self {
+        // A const fn cannot drop the old value; it comes from `new` (borrowed), so forgetting it
+        // leaks nothing.
+        let old = std::mem::replace(&mut self.uses, Cow::Borrowed(uses));
+        std::mem::forget(old);
+        self
+    }
+
     /// Checks every field against the rules the macro applies.
     pub fn check(&self) -> Result<(), String> {
         names::function_name(&self.name).map_err(|e| e.to_string())?;
+        for resource in self.uses.iter() {
+            resource.check()?;
+        }
         within("timeout_secs", self.timeout_secs, TIMEOUT_SECS)?;
         within("memory_mb", self.memory_mb, MEMORY_MB)?;
         within("retries", self.retries, RETRIES)?;

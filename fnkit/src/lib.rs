@@ -130,7 +130,9 @@ pub mod __private {
     pub use crate::event::trigger;
     pub use crate::event::{respond_result, respond_value, FromEvent, Respond};
     pub use crate::invocation::{FromInvocation, Invocation, StateMap};
-    pub use crate::manifest::{FunctionSpec, Rate, RateUnit, ScheduleExpr, StorageEvents, Trigger};
+    pub use crate::manifest::{
+        FunctionSpec, Rate, RateUnit, Resource, ScheduleExpr, StorageEvents, Trigger,
+    };
     pub use crate::registry::{FunctionDef, HandlerFuture};
     pub use crate::Error;
     pub use ::core::option::Option;

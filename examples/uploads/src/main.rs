@@ -64,7 +64,12 @@ impl Buckets {
 }
 
 /// Counts the words of each uploaded file and stores `reports/<key>.json`.
-#[function(trigger = storage(bucket = "uploads", prefix = "incoming/", events = "created"), timeout = "30s", memory = 256)]
+#[function(
+    trigger = storage(bucket = "uploads", prefix = "incoming/", events = "created"),
+    uses = [bucket("reports")],
+    timeout = "30s",
+    memory = 256
+)]
 async fn word_count(event: StorageEvent, buckets: State<Buckets>) -> Result<(), Error> {
     for object in event {
         let bytes = buckets.read(&object.bucket, &object.key)?;

@@ -4,13 +4,15 @@
 //!
 //! Names: a function knows its trigger's bucket or queue by the logical name of its attribute;
 //! the template gives the physical name in `FNKIT_BUCKET_<NAME>` / `FNKIT_QUEUE_<NAME>`
-//! (`fnkit_spec::names::resource_variable`, read by `fnkit::resource`). Permissions are the least
-//! each trigger needs: read on a storage trigger's bucket (SAM's `S3ReadPolicy`); SAM itself adds
-//! the SQS poller's rights for a queue trigger. A bucket's name is `<logical>-<12 hex digits of the
+//! (`fnkit_spec::names::resource_variable`, read by `fnkit::resource`), and likewise for what it
+//! `uses`. Permissions are the least each needs: read on a storage trigger's bucket (SAM's
+//! `S3ReadPolicy`; SAM itself adds the SQS poller's rights for a queue trigger), read and write on
+//! a used bucket (`S3CrudPolicy`), send on a used queue (`SQSSendMessagePolicy`), invoke on a
+//! used function (`LambdaInvokePolicy`). A bucket's name is `<logical>-<12 hex digits of the
 //! stack id>`, computed in the template, because the function's policy and variable cannot
 //! `!Ref` a bucket whose notifications `!Ref` the function (a circular dependency).
 
-use fnkit::manifest::{FunctionSpec, StorageEvents, Trigger};
+use fnkit::manifest::{FunctionSpec, Resource, StorageEvents, Trigger};
 use fnkit_spec::names::{resource_variable, ResourceKind};
 use fnkit_spec::schedule::eventbridge_expression;
 use serde_json::{json, Map, Value};
@@ -39,6 +41,51 @@ pub(crate) fn bucket_name(logical: &str) -> Value {
     let stack_uuid = json!({"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]});
     let suffix = json!({"Fn::Select": [4, {"Fn::Split": ["-", stack_uuid]}]});
     json!({"Fn::Join": ["-", [base, suffix]]})
+}
+
+/// The variables and policies a function's trigger resources and the resources it `uses` give
+/// it, adding the used buckets and queues to `resources`. A used function must be in `defined`.
+fn wiring(
+    spec: &FunctionSpec,
+    defined: &[FunctionSpec],
+    resources: &mut Map<String, Value>,
+) -> Result<(Map<String, Value>, Vec<Value>), String> {
+    let (mut variables, mut policies) = trigger_wiring(&spec.trigger);
+    for resource in spec.uses.iter() {
+        let (kind, name) = resource.parts();
+        let variable = resource_variable(kind, name);
+        match resource {
+            Resource::Bucket(_) => {
+                let bucket_id = format!("{}Bucket", logical_id(name));
+                resources.entry(bucket_id).or_insert_with(|| {
+                    json!({"Type": "AWS::S3::Bucket", "Properties": {"BucketName": bucket_name(name)}})
+                });
+                variables.insert(variable, bucket_name(name));
+                policies.push(json!({"S3CrudPolicy": {"BucketName": bucket_name(name)}}));
+            }
+            Resource::Queue(_) => {
+                let queue_id = format!("{}Queue", logical_id(name));
+                resources
+                    .entry(queue_id.clone())
+                    .or_insert_with(|| json!({"Type": "AWS::SQS::Queue"}));
+                let queue_name = json!({"Fn::GetAtt": [queue_id, "QueueName"]});
+                variables.insert(variable, queue_name.clone());
+                policies.push(json!({"SQSSendMessagePolicy": {"QueueName": queue_name}}));
+            }
+            Resource::Function(_) => {
+                if !defined.iter().any(|f| f.name == name) {
+                    return Err(format!(
+                        "function `{}` uses function `{name}`, which this binary does not define",
+                        spec.name
+                    ));
+                }
+                let function = json!({"Ref": format!("{}Function", logical_id(name))});
+                variables.insert(variable, function.clone());
+                policies.push(json!({"LambdaInvokePolicy": {"FunctionName": function}}));
+            }
+        }
+    }
+    Ok((variables, policies))
 }
 
 /// The variables and policies a function's trigger resources give it.
@@ -210,7 +257,7 @@ pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<
         if !events.is_empty() {
             props.insert("Events".into(), Value::Object(events));
         }
-        let (variables, policies) = trigger_wiring(&spec.trigger);
+        let (variables, policies) = wiring(spec, functions, &mut resources)?;
         if !variables.is_empty() {
             props.insert(
                 "Environment".into(),

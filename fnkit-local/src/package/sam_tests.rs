@@ -72,3 +72,60 @@ fn long_bucket_names_stay_within_s3s_limit() {
     // 50 characters, a dash and the 12 hex digits of the stack id's last UUID group: 63.
     assert_eq!(base.len(), 50);
 }
+
+#[test]
+fn used_resources_are_created_named_and_granted_one_by_one() {
+    let storage = Trigger::Storage {
+        bucket: Cow::Borrowed("uploads"),
+        prefix: None,
+        suffix: None,
+        events: StorageEvents::Created,
+    };
+    const USES: &[Resource] = &[
+        Resource::Bucket(Cow::Borrowed("reports")),
+        Resource::Queue(Cow::Borrowed("done")),
+        Resource::Function(Cow::Borrowed("notify")),
+    ];
+    let functions = [
+        spec("word_count", storage).with_uses(USES),
+        spec("notify", Trigger::Event),
+    ];
+    let template = template(&functions, "test").unwrap();
+    let resources = &template["Resources"];
+    assert_eq!(
+        resources["ReportsBucket"]["Properties"]["BucketName"],
+        bucket_name("reports")
+    );
+    assert_eq!(resources["DoneQueue"]["Type"], "AWS::SQS::Queue");
+    let props = function(&template, "WordCountFunction");
+    let variables = &props["Environment"]["Variables"];
+    assert_eq!(variables["FNKIT_BUCKET_UPLOADS"], bucket_name("uploads"));
+    assert_eq!(variables["FNKIT_BUCKET_REPORTS"], bucket_name("reports"));
+    assert_eq!(
+        variables["FNKIT_QUEUE_DONE"],
+        json!({"Fn::GetAtt": ["DoneQueue", "QueueName"]})
+    );
+    assert_eq!(
+        variables["FNKIT_FUNCTION_NOTIFY"],
+        json!({"Ref": "NotifyFunction"})
+    );
+    assert_eq!(
+        props["Policies"],
+        json!([
+            {"S3ReadPolicy": {"BucketName": bucket_name("uploads")}},
+            {"S3CrudPolicy": {"BucketName": bucket_name("reports")}},
+            {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["DoneQueue", "QueueName"]}}},
+            {"LambdaInvokePolicy": {"FunctionName": {"Ref": "NotifyFunction"}}},
+        ])
+    );
+    // The function it invokes gets nothing it did not ask for.
+    assert!(function(&template, "NotifyFunction")
+        .get("Policies")
+        .is_none());
+    let alone = [spec("word_count", Trigger::Event).with_uses(USES)];
+    let err = super::template(&alone, "test").unwrap_err();
+    assert!(
+        err.contains("uses function `notify`, which this binary does not define"),
+        "{err}"
+    );
+}

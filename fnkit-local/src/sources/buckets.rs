@@ -214,17 +214,19 @@ impl Buckets {
         }
     }
 
-    /// The buckets the served storage triggers name.
-    pub fn trigger_buckets(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .engine
-            .functions
-            .values()
-            .filter_map(|f| match &f.spec.trigger {
-                Trigger::Storage { bucket, .. } => Some(bucket.to_string()),
-                _ => None,
-            })
-            .collect();
+    /// The buckets the served functions name: in storage triggers and in `uses`.
+    pub fn declared_buckets(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for f in self.engine.functions.values() {
+            if let Trigger::Storage { bucket, .. } = &f.spec.trigger {
+                names.push(bucket.to_string());
+            }
+            for resource in f.spec.uses.iter() {
+                if let fnkit::manifest::Resource::Bucket(name) = resource {
+                    names.push(name.to_string());
+                }
+            }
+        }
         names.sort();
         names.dedup();
         names

@@ -47,8 +47,8 @@ pub(crate) async fn start(
         ));
         return None;
     }
-    // The buckets storage triggers name exist, as the deploy template creates them on AWS.
-    for bucket in buckets.trigger_buckets() {
+    // The buckets the functions name exist, as the deploy template creates them on AWS.
+    for bucket in buckets.declared_buckets() {
         let _ = tokio::fs::create_dir_all(root.join(bucket)).await;
     }
     let (tx, rx) = mpsc::channel::<(PathBuf, Seen)>(QUEUE);

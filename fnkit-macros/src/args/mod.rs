@@ -8,6 +8,7 @@ mod literals;
 #[cfg(test)]
 mod tests;
 mod trigger;
+mod uses;
 
 use fnkit_spec::manifest::{self as spec, Trigger};
 use fnkit_spec::names;
@@ -26,6 +27,7 @@ const KEYS: &[&str] = &[
     "memory",
     "concurrency",
     "retries",
+    "uses",
     "crate",
 ];
 
@@ -41,6 +43,7 @@ pub(crate) struct Args {
     pub memory_mb: u32,
     pub concurrency: Option<u32>,
     pub retries: u32,
+    pub uses: Vec<spec::Resource>,
     pub krate: Option<syn::Path>,
 }
 
@@ -54,6 +57,7 @@ impl Args {
             memory_mb: 128,
             concurrency: None,
             retries: 2,
+            uses: Vec::new(),
             krate: None,
         };
         let raw = match syn::parse2::<RawArgs>(tokens) {
@@ -119,6 +123,11 @@ impl Args {
                     .and_then(|v| lit_int(v, "retries", spec::RETRIES, errors))
                 {
                     args.retries = n;
+                }
+            }
+            "uses" => {
+                if let Some(v) = value(entry, "[bucket(\"reports\")]", errors) {
+                    args.uses = uses::parse(v, errors);
                 }
             }
             "crate" => {
