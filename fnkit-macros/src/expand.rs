@@ -79,16 +79,7 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
     };
     let retries = args.retries;
     let line = quote_spanned!(ident.span()=> ::core::line!());
-    let uses = args.uses.iter().map(|r| {
-        let (kind, name) = r.parts();
-        let variant = match kind {
-            fnkit_spec::names::ResourceKind::Bucket => quote!(Bucket),
-            fnkit_spec::names::ResourceKind::Queue => quote!(Queue),
-            fnkit_spec::names::ResourceKind::Function => quote!(Function),
-        };
-        quote!(#p::Resource::#variant(#p::Cow::Borrowed(#name)))
-    });
-
+    let (uses, env) = lists(&p, args);
     quote! {
         #[doc(hidden)]
         const _: () = {
@@ -111,7 +102,8 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
                         #name, #trigger, #timeout, #memory, #concurrency, #retries,
                         ::core::file!(), #line, ::core::module_path!(),
                     )
-                    .with_uses(&[#(#uses),*]),
+                    .with_uses(&[#(#uses),*])
+                    .with_env(&[#(#env),*]),
                     __fnkit_entry,
                     __fnkit_check_state,
                 )
@@ -150,6 +142,24 @@ fn arguments(
         names.push(name);
     }
     (lets, names, checks)
+}
+
+/// The `uses` and `env` lists as const expressions of `fnkit::manifest` types.
+fn lists(p: &TokenStream, args: &Args) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let uses = args.uses.iter().map(|r| {
+        let (kind, name) = r.parts();
+        let variant = match kind {
+            fnkit_spec::names::ResourceKind::Bucket => quote!(Bucket),
+            fnkit_spec::names::ResourceKind::Queue => quote!(Queue),
+            fnkit_spec::names::ResourceKind::Function => quote!(Function),
+        };
+        quote!(#p::Resource::#variant(#p::Cow::Borrowed(#name)))
+    });
+    let env = args.env.iter().map(|v| {
+        let (name, value) = (v.name.as_ref(), v.value.as_ref());
+        quote!(#p::Variable { name: #p::Cow::Borrowed(#name), value: #p::Cow::Borrowed(#value) })
+    });
+    (uses.collect(), env.collect())
 }
 
 fn trigger_marker(trigger: &Trigger) -> &'static str {

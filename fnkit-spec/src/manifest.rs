@@ -81,8 +81,21 @@ pub struct FunctionSpec {
     /// template creates them, passes their names and grants access to them alone.
     #[serde(default, skip_serializing_if = "<[Resource]>::is_empty")]
     pub uses: Cow<'static, [Resource]>,
+    /// Environment variables the function is given (`env = ["LOG_LEVEL=debug"]`), locally and
+    /// in the deploy templates.
+    #[serde(default, skip_serializing_if = "<[Variable]>::is_empty")]
+    pub env: Cow<'static, [Variable]>,
     /// Where the function is defined.
     pub source: Source,
+}
+
+/// An environment variable of a function.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variable {
+    /// Its name, one Lambda accepts ([`crate::env::check_name`]).
+    pub name: Cow<'static, str>,
+    /// Its value, taken as written.
+    pub value: Cow<'static, str>,
 }
 
 /// A resource a function uses, by its logical name: a bucket it reads and writes, a queue it
@@ -141,6 +154,7 @@ impl FunctionSpec {
             concurrency,
             retries,
             uses: Cow::Borrowed(&[]),
+            env: Cow::Borrowed(&[]),
             source: Source {
                 file: Cow::Borrowed(file),
                 line,
@@ -159,8 +173,20 @@ impl FunctionSpec {
         self
     }
 
+    /// The same function, given the variables `env`.
+    #[doc(hidden)]
+    pub const fn with_env(mut self, env: &'static [Variable]) -> Self {
+        // As in `with_uses`: the old value is borrowed.
+        let old = std::mem::replace(&mut self.env, Cow::Borrowed(env));
+        std::mem::forget(old);
+        self
+    }
+
     /// Checks every field against the rules the macro applies.
     pub fn check(&self) -> Result<(), String> {
+        for variable in self.env.iter() {
+            crate::env::check_name(&variable.name).map_err(|e| e.to_string())?;
+        }
         names::function_name(&self.name).map_err(|e| e.to_string())?;
         for resource in self.uses.iter() {
             resource.check()?;
@@ -416,76 +442,5 @@ pub fn route_table<'a>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn spec(name: &'static str, trigger: Trigger) -> FunctionSpec {
-        FunctionSpec::new(name, trigger, 3, 128, None, 2, "src/main.rs", 7, "app")
-    }
-
-    fn manifest(functions: Vec<FunctionSpec>) -> Manifest {
-        Manifest {
-            manifest_version: MANIFEST_VERSION,
-            fnkit_version: "0.1.0".into(),
-            functions,
-        }
-    }
-
-    fn http(method: &'static str, path: &'static str) -> Trigger {
-        Trigger::Http {
-            method: method.into(),
-            path: path.into(),
-        }
-    }
-
-    #[test]
-    fn a_good_manifest_passes() {
-        let m = manifest(vec![
-            spec("a", http("GET", "/a/{id}")),
-            spec(
-                "b",
-                Trigger::Schedule(ScheduleExpr::Rate(Rate::new(5, RateUnit::Minutes))),
-            ),
-        ]);
-        assert_eq!(m.check(), Ok(()));
-    }
-
-    #[test]
-    fn every_rule_is_checked_on_load() {
-        let bad = |functions| manifest(functions).check().unwrap_err().to_string();
-        let mut s = spec("a", Trigger::Event);
-        s.timeout_secs = 901;
-        assert!(bad(vec![s]).contains("timeout_secs"));
-        assert!(bad(vec![spec("a b", Trigger::Event)]).contains("function name"));
-        assert!(bad(vec![spec("a", http("get", "/"))]).contains("GET"));
-        assert!(bad(vec![spec("a", http("GET", "/users/:id"))]).contains("{id}"));
-        let cron = Trigger::Schedule(ScheduleExpr::Cron("*/5 * * * *".into()));
-        assert!(bad(vec![spec("a", cron)]).contains("6 or 7"));
-        let queue = Trigger::Queue {
-            name: "orders".into(),
-            batch_size: 100,
-            window_ms: 0,
-            max_receive_count: 3,
-        };
-        assert!(bad(vec![spec("a", queue)]).contains("window"));
-        let storage = Trigger::Storage {
-            bucket: "Bad_Bucket".into(),
-            prefix: None,
-            suffix: None,
-            events: StorageEvents::All,
-        };
-        assert!(bad(vec![spec("a", storage)]).contains("bucket"));
-        assert!(
-            bad(vec![spec("a", Trigger::Event), spec("a", Trigger::Event)])
-                .contains("two functions")
-        );
-        let conflict = bad(vec![
-            spec("a", http("GET", "/u/{id}")),
-            spec("b", http("GET", "/u/{x}")),
-        ]);
-        assert!(conflict.contains("match the same requests"), "{conflict}");
-        let mut old = manifest(vec![]);
-        old.manifest_version = 2;
-        assert_eq!(old.check(), Err(ManifestError::Version { found: 2 }));
-    }
-}
+#[path = "manifest_tests.rs"]
+mod tests;

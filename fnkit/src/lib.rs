@@ -131,7 +131,7 @@ pub mod __private {
     pub use crate::event::{respond_result, respond_value, FromEvent, Respond};
     pub use crate::invocation::{FromInvocation, Invocation, StateMap};
     pub use crate::manifest::{
-        FunctionSpec, Rate, RateUnit, Resource, ScheduleExpr, StorageEvents, Trigger,
+        FunctionSpec, Rate, RateUnit, Resource, ScheduleExpr, StorageEvents, Trigger, Variable,
     };
     pub use crate::registry::{FunctionDef, HandlerFuture};
     pub use crate::Error;

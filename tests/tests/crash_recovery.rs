@@ -139,12 +139,17 @@ async fn accepted_work_survives_a_sigkill_of_the_emulator() {
             assert_eq!(asyncs, (0..N).collect::<BTreeSet<_>>());
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "after the restart only {} queue ids and {} async ids were processed (before the kill: {ids_before}, {async_before})",
-            ids.len(),
-            asyncs.len()
-        );
+        if Instant::now() >= deadline {
+            // Say where the rest is, to tell a slow machine from lost work.
+            let queue = request("GET", &format!("{base}/_fnkit/queues/ids"), &[], Vec::new()).await;
+            let missing: Vec<usize> = (0..N).filter(|n| !ids.contains(n)).take(30).collect();
+            panic!(
+                "after the restart only {} queue ids and {} async ids were processed (before the kill: {ids_before}, {async_before}); queue now: {}; missing ids: {missing:?}",
+                ids.len(),
+                asyncs.len(),
+                queue.text()
+            );
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let queue = request("GET", &format!("{base}/_fnkit/queues/ids"), &[], Vec::new())

@@ -1,5 +1,6 @@
 //! A worker sees the variables Lambda sets, the emulator's AWS endpoint with stand-in
-//! credentials, and the variables given to the emulator for functions, and nothing else: a
+//! credentials, the function's own (`env = [...]`) and those given to the emulator for functions
+//! (which win), and nothing else: a
 //! variable exported in the emulator's own environment is not visible, as on AWS. This binary
 //! holds one test, because it sets a variable in its own process.
 
@@ -38,6 +39,8 @@ fn a_worker_sees_lambdas_variables_and_not_the_emulators_environment() {
                 );
             }
         }
+        // The attribute's variables reach the worker; the command line's win over them.
+        assert_eq!(env["FROM_ATTRIBUTE"], "attribute value");
         assert_eq!(env["GREETING"], "from --env");
         assert_eq!(env["AWS_ENDPOINT_URL"], emulator.base.as_str());
         assert_eq!(env["AWS_LAMBDA_FUNCTION_NAME"], "whoami");

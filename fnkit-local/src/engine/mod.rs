@@ -132,11 +132,10 @@ impl Engine {
         // Functions find the local buckets (folders) here; on AWS they would use S3.
         let buckets = config.buckets_root();
         let buckets = std::path::absolute(&buckets).unwrap_or(buckets);
-        let mut env = vec![(
+        let base = [(
             "FNKIT_BUCKETS_DIR".to_owned(),
             buckets.to_string_lossy().into_owned(),
         )];
-        env.extend(config.env.iter().cloned());
         let functions: HashMap<String, Arc<Function>> = functions
             .into_iter()
             .map(|(spec, binary)| {
@@ -151,7 +150,17 @@ impl Engine {
                     init_timeout: config.init_timeout,
                     binary,
                     region: config.region.clone(),
-                    env: env.clone(),
+                    // The attribute's variables, then the command line's, which win.
+                    env: base
+                        .iter()
+                        .cloned()
+                        .chain(
+                            spec.env
+                                .iter()
+                                .map(|v| (v.name.to_string(), v.value.to_string())),
+                        )
+                        .chain(config.env.iter().cloned())
+                        .collect(),
                 });
                 let f = Function {
                     spec,

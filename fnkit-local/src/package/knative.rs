@@ -48,6 +48,26 @@ pub(crate) fn files(
     functions: &[FunctionSpec],
 ) -> Result<(Value, Vec<Value>, String), String> {
     let timeout = functions.iter().map(|f| f.timeout_secs).max().unwrap_or(3);
+    // Every function runs in the one container: their variables must agree.
+    let mut env = vec![json!({"name": "FNKIT_MODE", "value": "http"})];
+    let mut set: Vec<(&str, &str, &str)> = Vec::new();
+    for spec in functions {
+        for v in spec.env.iter() {
+            match set.iter().find(|(name, _, _)| *name == v.name) {
+                Some((_, value, _)) if *value == v.value => {}
+                Some((_, _, other)) => {
+                    return Err(format!(
+                        "`{}` differs between functions `{other}` and `{}`, which Knative runs in one container",
+                        v.name, spec.name
+                    ))
+                }
+                None => {
+                    set.push((&v.name, &v.value, &spec.name));
+                    env.push(json!({"name": v.name, "value": v.value}));
+                }
+            }
+        }
+    }
     let memory = functions.iter().map(|f| f.memory_mb).max().unwrap_or(128);
     let service_doc = json!({
         "apiVersion": "serving.knative.dev/v1",
@@ -58,7 +78,7 @@ pub(crate) fn files(
             "containers": [{
                 "image": format!("REGISTRY/{service}:latest"),
                 "ports": [{"containerPort": 8080}],
-                "env": [{"name": "FNKIT_MODE", "value": "http"}],
+                "env": env,
                 "resources": {"limits": {"memory": format!("{memory}Mi")}},
             }],
         }}},

@@ -50,7 +50,14 @@ fn wiring(
     defined: &[FunctionSpec],
     resources: &mut Map<String, Value>,
 ) -> Result<(Map<String, Value>, Vec<Value>), String> {
-    let (mut variables, mut policies) = trigger_wiring(&spec.trigger);
+    let (wired, mut policies) = trigger_wiring(&spec.trigger);
+    // The attribute's variables first; the names the template wires win.
+    let mut variables: Map<String, Value> = spec
+        .env
+        .iter()
+        .map(|v| (v.name.to_string(), json!(v.value)))
+        .collect();
+    variables.extend(wired);
     for resource in spec.uses.iter() {
         let (kind, name) = resource.parts();
         let variable = resource_variable(kind, name);

@@ -129,3 +129,17 @@ fn used_resources_are_created_named_and_granted_one_by_one() {
         "{err}"
     );
 }
+
+#[test]
+fn the_attributes_variables_are_in_the_template() {
+    const ENV: &[fnkit::manifest::Variable] = &[fnkit::manifest::Variable {
+        name: Cow::Borrowed("LOG_LEVEL"),
+        value: Cow::Borrowed("debug"),
+    }];
+    let template = template(&[spec("add", Trigger::Event).with_env(ENV)], "test").unwrap();
+    let props = function(&template, "AddFunction");
+    assert_eq!(
+        props["Environment"]["Variables"],
+        json!({"LOG_LEVEL": "debug"})
+    );
+}

@@ -28,6 +28,7 @@ const KEYS: &[&str] = &[
     "concurrency",
     "retries",
     "uses",
+    "env",
     "crate",
 ];
 
@@ -44,6 +45,7 @@ pub(crate) struct Args {
     pub concurrency: Option<u32>,
     pub retries: u32,
     pub uses: Vec<spec::Resource>,
+    pub env: Vec<spec::Variable>,
     pub krate: Option<syn::Path>,
 }
 
@@ -58,6 +60,7 @@ impl Args {
             concurrency: None,
             retries: 2,
             uses: Vec::new(),
+            env: Vec::new(),
             krate: None,
         };
         let raw = match syn::parse2::<RawArgs>(tokens) {
@@ -128,6 +131,11 @@ impl Args {
             "uses" => {
                 if let Some(v) = value(entry, "[bucket(\"reports\")]", errors) {
                     args.uses = uses::parse(v, errors);
+                }
+            }
+            "env" => {
+                if let Some(v) = value(entry, "[\"LOG_LEVEL=debug\"]", errors) {
+                    args.env = uses::parse_env(v, errors);
                 }
             }
             "crate" => {

@@ -1,7 +1,8 @@
-//! `uses = [bucket("reports"), queue("orders"), function("word_count")]`: the resources a
-//! function uses besides its trigger, each name checked as the platform checks it.
+//! The lists of the attribute: `uses = [bucket("reports"), queue("orders"),
+//! function("word_count")]`, the resources a function uses besides its trigger, and
+//! `env = ["LOG_LEVEL=debug"]`, its variables; each name checked as the platform checks it.
 
-use fnkit_spec::manifest::Resource;
+use fnkit_spec::manifest::{Resource, Variable};
 use std::borrow::Cow;
 use syn::{Expr, Lit};
 
@@ -69,4 +70,48 @@ fn one(element: &Expr, errors: &mut Errors) -> Option<Resource> {
             None
         }
     }
+}
+
+/// Reads `env = ["NAME=value", ...]`.
+pub(super) fn parse_env(value: &Expr, errors: &mut Errors) -> Vec<Variable> {
+    let Expr::Array(array) = value else {
+        errors.spanned(
+            value,
+            "`env` is a list of strings, e.g. `env = [\"LOG_LEVEL=debug\"]`",
+        );
+        return Vec::new();
+    };
+    let mut out: Vec<Variable> = Vec::new();
+    for element in &array.elems {
+        let text = match element {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) => s,
+            _ => {
+                errors.spanned(element, "expected a string `\"NAME=value\"`");
+                continue;
+            }
+        };
+        let Some((name, value)) = text
+            .value()
+            .split_once('=')
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        else {
+            errors.spanned(text, "expected `NAME=value`");
+            continue;
+        };
+        if let Err(e) = fnkit_spec::env::check_name(&name) {
+            errors.spanned(text, e.to_string());
+            continue;
+        }
+        if out.iter().any(|v| v.name == name) {
+            errors.spanned(text, format!("`{name}` is set twice"));
+            continue;
+        }
+        out.push(Variable {
+            name: Cow::Owned(name),
+            value: Cow::Owned(value),
+        });
+    }
+    out
 }

@@ -239,7 +239,11 @@ async fn slow(input: serde_json::Value) -> serde_json::Value {
 }
 
 /// Tells what the platform told it: time left, memory, names, environment.
-#[function(timeout = "7s", memory = 256)]
+#[function(
+    timeout = "7s",
+    memory = 256,
+    env = ["FROM_ATTRIBUTE=attribute value", "GREETING=from the attribute"]
+)]
 async fn whoami(_input: serde_json::Value, ctx: Context) -> serde_json::Value {
     println!("whoami was called");
     serde_json::json!({
