@@ -86,7 +86,9 @@ async fn slow_down(n: u64) {
 }
 
 /// Records the `n` of every message of the `ids` queue.
-#[function(trigger = queue(name = "ids", batch_size = 10), concurrency = 2)]
+// Lambda's longest timeout: a batch held by the crash test must not time out (and, retried, reach
+// the dead-letter queue) however long the machine takes to process the first half.
+#[function(trigger = queue(name = "ids", batch_size = 10), concurrency = 2, timeout = "900s")]
 async fn record_ids(batch: QueueBatch<serde_json::Value>) -> Result<(), Error> {
     for m in batch {
         slow_down(m.body["n"].as_u64().unwrap_or(0)).await;
@@ -121,7 +123,8 @@ async fn record_tagged(event: fnkit::raw::SqsEvent) -> Result<(), Error> {
 }
 
 /// Records the `n` of every asynchronous invocation.
-#[function(concurrency = 2)]
+// As `record_ids`: held invocations must not time out and run out of retries.
+#[function(concurrency = 2, timeout = "900s")]
 async fn record_async(input: serde_json::Value) -> Result<(), Error> {
     slow_down(input["n"].as_u64().unwrap_or(0)).await;
     record(&format!("async\t{}", input["n"]))
