@@ -62,30 +62,23 @@ pub(crate) async fn serve(api: &str, runtime: super::Runtime) -> Result<(), Lamb
         }
     };
     let state = Arc::new(state);
-    {
-        let env = Env::read(def);
-        tracing::debug!(function = def.name(), "serving through the Runtime API");
-        loop {
-            let (headers, payload) = client.next().await?;
-            let context = env.context(&headers)?;
-            let request_id = context.request_id().to_owned();
-            match super::call(def, payload.to_vec(), context, state.clone()).await {
-                Ok(body) => {
-                    client
-                        .post(
-                            &format!("/runtime/invocation/{request_id}/response"),
-                            body,
-                            None,
-                        )
-                        .await?
-                }
-                Err(error) => {
-                    tracing::error!(error_type = error.error_type(), "{}", error.message());
-                    let path = format!("/runtime/invocation/{request_id}/error");
-                    client
-                        .post(&path, error.to_json(), Some(error.error_type()))
-                        .await?
-                }
+    let env = Env::read(def);
+    tracing::debug!(function = def.name(), "serving through the Runtime API");
+    loop {
+        let (headers, payload) = client.next().await?;
+        let context = env.context(&headers)?;
+        let request_id = context.request_id().to_owned();
+        match super::call(def, payload.to_vec(), context, state.clone()).await {
+            Ok(body) => {
+                let path = format!("/runtime/invocation/{request_id}/response");
+                client.post(&path, body, None).await?
+            }
+            Err(error) => {
+                tracing::error!(error_type = error.error_type(), "{}", error.message());
+                let path = format!("/runtime/invocation/{request_id}/error");
+                client
+                    .post(&path, error.to_json(), Some(error.error_type()))
+                    .await?
             }
         }
     }
