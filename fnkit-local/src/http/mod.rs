@@ -26,8 +26,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use fnkit::route::RouteTable;
-use http_body_util::BodyExt;
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use hyper::Request;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -52,21 +53,17 @@ pub(crate) struct Front {
     pub s3: s3s::service::S3Service,
 }
 
-/// What the accept loop sends: a whole answer, or a streamed one (an S3 object).
-type Answer = http::Response<crate::s3::BoxBody>;
+/// What the accept loop sends: a whole answer (every front but one), or a streamed one (an S3
+/// object), without boxing the whole ones.
+type Answer = http::Response<Either<Full<Bytes>, crate::s3::BoxBody>>;
 
 /// Answers one request: an AWS API call by the service it is signed for, the rest by path.
 async fn dispatch(front: Arc<Front>, req: Request<Incoming>) -> Answer {
-    let whole = |reply: Reply| reply.map(|b| b.map_err(|never| match never {}).boxed_unsync());
-    let sqs_target = req
-        .headers()
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("AmazonSQS."));
+    let whole = |reply: Reply| reply.map(Either::Left);
     match signed_service(&req).as_deref() {
-        Some("s3") => crate::s3::handle(&front.s3, req).await,
+        Some("s3") => crate::s3::handle(&front.s3, req).await.map(Either::Right),
         Some("sqs") => whole(crate::sqs::handle(&front.engine, &front.work, req).await),
-        None if sqs_target => whole(crate::sqs::handle(&front.engine, &front.work, req).await),
+        None if sqs_target(&req) => whole(crate::sqs::handle(&front.engine, &front.work, req).await),
         // Lambda's API is told by its paths; an API Gateway call signed with IAM is a route.
         None | Some("lambda" | "execute-api") => whole(handle(front, req).await),
         Some(other) => whole(reply::message(
@@ -74,6 +71,14 @@ async fn dispatch(front: Arc<Front>, req: Request<Incoming>) -> Answer {
             format!("fnkit-local does not serve the AWS service `{other}` (the request's SigV4 credential scope); it serves s3, sqs and lambda"),
         )),
     }
+}
+
+/// An unsigned SQS call: `X-Amz-Target: AmazonSQS.<Action>`.
+fn sqs_target(req: &Request<Incoming>) -> bool {
+    req.headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("AmazonSQS."))
 }
 
 /// The service a request is signed for: the fourth field of the SigV4 credential scope
