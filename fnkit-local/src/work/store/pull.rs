@@ -19,28 +19,20 @@ pub(crate) struct PullCounts {
 }
 
 impl Store {
-    /// Records a queue made with CreateQueue; returns its attributes as first recorded (an
-    /// existing queue keeps its own).
+    /// Records a queue made with CreateQueue (an existing queue keeps its attributes).
     pub async fn create_queue(
         &self,
         name: &str,
         attributes: serde_json::Value,
-    ) -> Result<(serde_json::Value, i64), DbError> {
+    ) -> Result<(), DbError> {
         let name = name.to_owned();
         self.db
             .call(move |c| {
                 c.execute(
                     "INSERT INTO queues (name, attributes, created_ms) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
                     params![name, attributes.to_string(), now_ms()],
-                )?;
-                c.query_row(
-                    "SELECT attributes, created_ms FROM queues WHERE name = ?1",
-                    params![name],
-                    |r| {
-                        let text: String = r.get(0)?;
-                        Ok((serde_json::from_str(&text).unwrap_or_default(), r.get(1)?))
-                    },
                 )
+                .map(|_| ())
             })
             .await
     }
