@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use cargo_metadata::{DependencyKind, Package};
 use fnkit::manifest::Manifest;
 
-use super::{cargo, describe, run_cargo, TargetError};
+use super::{describe, run_cargo, workspace, TargetError};
 
 /// What [`discover`] found.
 #[derive(Debug)]
@@ -105,15 +105,7 @@ pub fn discover(release: bool) -> Result<Discovery, TargetError> {
     if !cwd.ancestors().any(|d| d.join("Cargo.toml").is_file()) {
         return Err(TargetError::NotACrate(cwd));
     }
-    let meta = cargo_metadata::MetadataCommand::new()
-        .cargo_path(cargo())
-        .current_dir(&cwd)
-        .no_deps()
-        .exec()
-        .map_err(|e| TargetError::Cargo {
-            args: "metadata --no-deps".into(),
-            message: e.to_string(),
-        })?;
+    let meta = workspace()?;
     let (scope, packages) = in_scope(&meta, &cwd);
     let mut skipped = Vec::new();
     let mut wanted = Vec::new();

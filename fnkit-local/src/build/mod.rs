@@ -71,15 +71,20 @@ struct Metadata {
     packages: Vec<(String, PathBuf)>,
 }
 
-fn metadata() -> Result<Metadata, TargetError> {
-    let meta = cargo_metadata::MetadataCommand::new()
+/// `cargo metadata --no-deps` of the working directory's package or workspace.
+fn workspace() -> Result<cargo_metadata::Metadata, TargetError> {
+    cargo_metadata::MetadataCommand::new()
         .cargo_path(cargo())
         .no_deps()
         .exec()
         .map_err(|e| TargetError::Cargo {
             args: "metadata --no-deps".into(),
             message: e.to_string(),
-        })?;
+        })
+}
+
+fn metadata() -> Result<Metadata, TargetError> {
+    let meta = workspace()?;
     let packages = meta
         .workspace_packages()
         .into_iter()
