@@ -171,16 +171,7 @@ fn with_no_arguments_it_builds_and_serves_the_crate_it_runs_in() {
 #[test]
 fn a_crate_whose_main_never_calls_run_is_named_with_the_fix() {
     let dir = user_crate("forgetful", FORGOT);
-    let output = Command::new(env!("CARGO_BIN_EXE_fnkit-local"))
-        .args(["--port", "0"])
-        .current_dir(&dir)
-        .env(
-            "CARGO_TARGET_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("own-project-target"),
-        )
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let output = fnkit_local(&dir).wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
