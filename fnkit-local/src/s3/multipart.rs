@@ -74,15 +74,11 @@ pub(super) async fn create(
 
 /// The MD5 of a file, hex, off the runtime.
 async fn md5_file(path: PathBuf) -> S3Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let mut file = std::fs::File::open(path)?;
-        let mut hasher = Md5::new();
-        std::io::copy(&mut file, &mut hasher)?;
-        Ok::<_, std::io::Error>(format!("{:x}", hasher.finalize()))
-    })
-    .await
-    .map_err(S3Error::internal_error)?
-    .map_err(S3Error::internal_error)
+    tokio::task::spawn_blocking(move || crate::sources::buckets::md5_file(&path))
+        .await
+        .map_err(S3Error::internal_error)?
+        .map(|(md5, _)| md5)
+        .map_err(S3Error::internal_error)
 }
 
 pub(super) async fn upload_part(

@@ -68,7 +68,7 @@ async fn current(s3: &LocalS3, bucket: &str, key: &str) -> S3Result<ObjectMeta> 
         return Err(no_such_key());
     }
     s3.buckets
-        .reconcile(bucket, key)
+        .current(bucket, key)
         .await
         .map_err(|e| S3Error::internal_error(std::io::Error::other(e)))?
         .ok_or_else(no_such_key)

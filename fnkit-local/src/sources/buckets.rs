@@ -6,7 +6,6 @@
 //!
 //! File system work (hashing, walks) runs on blocking threads, never on the runtime.
 
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
@@ -116,6 +115,24 @@ pub(crate) fn walk(bucket_dir: &Path, dir: &Path) -> Vec<(String, u64)> {
     out
 }
 
+/// A file's size and modification time (ns since the epoch), as the index records them.
+fn stamp(metadata: &std::fs::Metadata) -> std::io::Result<(u64, i64)> {
+    let mtime_ns = metadata
+        .modified()?
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos() as i64;
+    Ok((metadata.len(), mtime_ns))
+}
+
+/// The hex MD5 (S3's eTag) and length of a file, streamed. Blocking.
+pub(crate) fn md5_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Md5::new();
+    let size = std::io::copy(&mut file, &mut hasher)?;
+    Ok((format!("{:x}", hasher.finalize()), size))
+}
+
 /// The object's metadata; its content is read (streamed through MD5 for the eTag) only when its
 /// size or mtime differ from `known`, so a scan of unchanged buckets only stats files. Blocking.
 fn meta_of(path: &Path, known: Option<&ObjectMeta>) -> std::io::Result<Option<ObjectMeta>> {
@@ -125,35 +142,19 @@ fn meta_of(path: &Path, known: Option<&ObjectMeta>) -> std::io::Result<Option<Ob
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e),
     };
-    let mtime_ns = metadata
-        .modified()?
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos() as i64;
-    if let Some(k) = known.filter(|k| k.size == metadata.len() && k.mtime_ns == mtime_ns) {
+    let (size, mtime_ns) = stamp(&metadata)?;
+    if let Some(k) = known.filter(|k| k.size == size && k.mtime_ns == mtime_ns) {
         return Ok(Some(k.clone()));
     }
-    let mut file = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let mut hasher = Md5::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        size += n as u64;
+    match md5_file(path) {
+        Ok((etag, size)) => Ok(Some(ObjectMeta {
+            size,
+            mtime_ns,
+            etag,
+        })),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
-    Ok(Some(ObjectMeta {
-        size,
-        mtime_ns,
-        etag: format!("{:x}", hasher.finalize()),
-    }))
 }
 
 /// Whether a storage trigger fires for a change of `bucket`/`key`.
@@ -352,6 +353,22 @@ impl Buckets {
             .collect();
         out.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(out)
+    }
+
+    /// An object's entry as it is now, for a read (S3's GetObject, HeadObject): the index's, when
+    /// the file's size and mtime still match it (no lock, no hashing), else what
+    /// [`Buckets::reconcile`] records (a file written by hand fires its event here first).
+    pub async fn current(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, String> {
+        let path = self.object_path(bucket, key).map_err(|e| e.to_string())?;
+        if let Ok(metadata) = tokio::fs::metadata(&path).await {
+            let known = self.work.store.object(bucket, key).await;
+            if let (Ok((size, mtime_ns)), Ok(Some(known))) = (stamp(&metadata), known) {
+                if metadata.is_file() && known.size == size && known.mtime_ns == mtime_ns {
+                    return Ok(Some(known));
+                }
+            }
+        }
+        self.reconcile(bucket, key).await
     }
 
     /// Compares an object on disk with the index and, if it changed, records the change and the
