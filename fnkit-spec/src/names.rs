@@ -129,3 +129,9 @@ pub fn resource_variable(kind: ResourceKind, logical: &str) -> String {
         .collect();
     format!("{prefix}{name}")
 }
+
+/// The dead-letter queue of queue `name` in the emulator: `<name>-dlq`, where messages go after
+/// the trigger's `max_receive_count` deliveries (the deploy template creates its own).
+pub fn dead_letter_queue(name: &str) -> String {
+    format!("{name}-dlq")
+}

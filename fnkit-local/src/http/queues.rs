@@ -11,6 +11,7 @@ use crate::engine::new_request_id;
 use crate::work::store::{Kind, NewMessage};
 
 use fnkit_spec::manifest::{MAX_DELAY_SECONDS, MAX_MESSAGE_BYTES};
+use fnkit_spec::names::dead_letter_queue;
 
 fn internal(e: impl std::fmt::Display) -> Reply {
     message(StatusCode::INTERNAL_SERVER_ERROR, e)
@@ -27,7 +28,7 @@ pub(crate) async fn handle(front: &Front, segments: &[&str], req: Request<Incomi
                 Err(e) => return internal(e),
             };
             let dlq = store
-                .queue_counts(&format!("{name}-dlq"))
+                .queue_counts(&dead_letter_queue(name))
                 .await
                 .unwrap_or_default();
             json(
@@ -36,7 +37,7 @@ pub(crate) async fn handle(front: &Front, segments: &[&str], req: Request<Incomi
             )
         }
         (["queues", name, "dlq"], &Method::GET) => {
-            let dlq = format!("{name}-dlq");
+            let dlq = dead_letter_queue(name);
             match store.list(Kind::Queue, &dlq, None, 1000).await {
                 Ok(messages) => json(
                     StatusCode::OK,

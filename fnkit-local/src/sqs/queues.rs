@@ -2,6 +2,7 @@
 //! GetQueueAttributes, PurgeQueue.
 
 use fnkit::manifest::Trigger;
+use fnkit_spec::names::dead_letter_queue;
 use serde_json::{json, Map, Value};
 
 use super::{required, Answer, Ctx, SqsError, ACCOUNT};
@@ -35,41 +36,36 @@ impl Queue {
 /// The queue a `QueueUrl` (or a bare name) names, or `QueueDoesNotExist`.
 pub(super) async fn find(ctx: &Ctx<'_>, url: &str) -> Result<Queue, SqsError> {
     let name = url.trim_end_matches('/').rsplit('/').next().unwrap_or(url);
+    let mut queue = Queue {
+        name: name.to_owned(),
+        consumer: None,
+        redrive: None,
+        attributes: json!({}),
+        created_ms: 0,
+    };
     for f in ctx.engine.functions.values() {
         if let Trigger::Queue {
-            name: queue,
+            name: consumed,
             max_receive_count,
             ..
         } = &f.spec.trigger
         {
-            let dlq = format!("{queue}-dlq");
-            if queue == name {
-                return Ok(Queue {
-                    name: name.to_owned(),
-                    consumer: Some(f.config.name.clone()),
-                    redrive: Some((dlq, *max_receive_count)),
-                    attributes: json!({}),
-                    created_ms: 0,
-                });
+            let dlq = dead_letter_queue(consumed);
+            if consumed == name {
+                queue.consumer = Some(f.config.name.clone());
+                queue.redrive = Some((dlq, *max_receive_count));
+                return Ok(queue);
             }
             if dlq == name {
-                return Ok(Queue {
-                    name: name.to_owned(),
-                    consumer: None,
-                    redrive: None,
-                    attributes: json!({}),
-                    created_ms: 0,
-                });
+                return Ok(queue);
             }
         }
     }
     match ctx.work.store.created_queue(name).await {
         Ok(Some((attributes, created_ms))) => Ok(Queue {
-            name: name.to_owned(),
-            consumer: None,
-            redrive: None,
             attributes,
             created_ms,
+            ..queue
         }),
         Ok(None) => Err(SqsError::no_queue(name)),
         Err(e) => Err(SqsError::internal(e)),
@@ -82,7 +78,7 @@ async fn all(ctx: &Ctx<'_>) -> Result<Vec<String>, SqsError> {
     for f in ctx.engine.functions.values() {
         if let Trigger::Queue { name, .. } = &f.spec.trigger {
             names.push(name.to_string());
-            names.push(format!("{name}-dlq"));
+            names.push(dead_letter_queue(name));
         }
     }
     names.extend(

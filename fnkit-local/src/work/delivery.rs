@@ -201,7 +201,7 @@ async fn settle_batch(
         ));
     }
     if !dead.is_empty() {
-        let dlq = format!("{}-dlq", s.queue);
+        let dlq = fnkit_spec::names::dead_letter_queue(&s.queue);
         core.engine.logs.info(&format!(
             "fnkit-local: {} message(s) of queue {} moved to {dlq} after {} receives: {}",
             dead.len(),

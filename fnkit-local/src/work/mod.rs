@@ -87,7 +87,7 @@ impl Work {
     pub async fn redrive_queue(&self, queue: &str) -> Result<usize, DbError> {
         let n = self
             .store
-            .redrive_queue(&format!("{queue}-dlq"), queue)
+            .redrive_queue(&fnkit_spec::names::dead_letter_queue(queue), queue)
             .await?;
         self.wake(Kind::Queue, queue);
         Ok(n)
