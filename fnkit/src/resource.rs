@@ -16,6 +16,8 @@
 
 use fnkit_spec::names::{resource_variable, ResourceKind};
 
+use crate::manifest::Trigger;
+
 fn physical(kind: ResourceKind, logical: &str) -> String {
     std::env::var(resource_variable(kind, logical))
         .ok()
@@ -38,14 +40,19 @@ pub fn function(logical: &str) -> String {
     physical(ResourceKind::Function, logical)
 }
 
-/// The logical name of a resource whose physical name an event carries: `logical` when the
-/// deployment maps it to `physical` (or when they are the same), else `physical` unchanged.
-pub(crate) fn logical_name(kind: ResourceKind, logical: &str, physical: String) -> String {
-    if physical == logical {
+/// The name an event of `trigger` gives its bucket or queue: the trigger's logical name when the
+/// deployment maps it to `physical` (or they are the same), else `physical` unchanged.
+pub(crate) fn as_logical(trigger: &Trigger, physical: String) -> String {
+    let (kind, logical) = match trigger {
+        Trigger::Storage { bucket, .. } => (ResourceKind::Bucket, bucket),
+        Trigger::Queue { name, .. } => (ResourceKind::Queue, name),
+        _ => return physical,
+    };
+    if physical == *logical {
         return physical;
     }
     match std::env::var(resource_variable(kind, logical)) {
-        Ok(mapped) if mapped == physical => logical.to_owned(),
+        Ok(mapped) if mapped == physical => logical.to_string(),
         _ => physical,
     }
 }

@@ -7,8 +7,6 @@ use aws_lambda_events::sqs::SqsEvent;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use fnkit_spec::names::ResourceKind;
-
 use super::{parse_payload, trigger, FromEvent, Respond};
 use crate::invocation::Invocation;
 use crate::Error;
@@ -163,10 +161,6 @@ impl<T: DeserializeOwned> FromEvent<trigger::Queue> for QueueBatch<T> {
     fn from_event(invocation: &mut Invocation) -> Result<Self, Error> {
         const WHAT: &str = "a queue batch (SQS records)";
         let event: SqsEvent = parse_payload(&invocation.payload, WHAT)?;
-        let logical = match &invocation.spec.trigger {
-            crate::manifest::Trigger::Queue { name, .. } => Some(name.to_string()),
-            _ => None,
-        };
         let mut messages = Vec::with_capacity(event.records.len());
         let mut undecodable = Vec::new();
         for record in event.records {
@@ -181,20 +175,15 @@ impl<T: DeserializeOwned> FromEvent<trigger::Queue> for QueueBatch<T> {
                         .get("ApproximateReceiveCount")
                         .and_then(|n| n.parse().ok())
                         .unwrap_or(1),
-                    queue: {
-                        let physical = record
+                    queue: crate::resource::as_logical(
+                        &invocation.spec.trigger,
+                        record
                             .event_source_arn
                             .as_deref()
                             .and_then(|arn| arn.rsplit(':').next())
                             .unwrap_or_default()
-                            .to_owned();
-                        match &logical {
-                            Some(l) => {
-                                crate::resource::logical_name(ResourceKind::Queue, l, physical)
-                            }
-                            None => physical,
-                        }
-                    },
+                            .to_owned(),
+                    ),
                     attributes: record.attributes,
                     message_attributes: record
                         .message_attributes

@@ -5,8 +5,6 @@ use std::time::SystemTime;
 
 use aws_lambda_events::s3::S3Event;
 
-use fnkit_spec::names::ResourceKind;
-
 use super::{parse_payload, trigger, FromEvent};
 use crate::invocation::Invocation;
 use crate::Error;
@@ -119,11 +117,6 @@ impl FromEvent<trigger::Storage> for StorageEvent {
         if event.records.is_empty() {
             return Err(Error::unmarshal(WHAT, "`Records` is empty"));
         }
-        // The trigger's bucket, by its logical name (the deployment may have another physical one).
-        let logical = match &invocation.spec.trigger {
-            crate::manifest::Trigger::Storage { bucket, .. } => Some(bucket.to_string()),
-            _ => None,
-        };
         let records = event
             .records
             .into_iter()
@@ -141,15 +134,11 @@ impl FromEvent<trigger::Storage> for StorageEvent {
                         .key
                         .ok_or_else(|| Error::unmarshal(WHAT, "a record has no `s3.object.key`"))?;
                 Ok(StorageRecord {
-                    bucket: {
-                        let physical = r.s3.bucket.name.unwrap_or_default();
-                        match &logical {
-                            Some(l) => {
-                                crate::resource::logical_name(ResourceKind::Bucket, l, physical)
-                            }
-                            None => physical,
-                        }
-                    },
+                    // The trigger's bucket by its logical name (the deployment may use another).
+                    bucket: crate::resource::as_logical(
+                        &invocation.spec.trigger,
+                        r.s3.bucket.name.unwrap_or_default(),
+                    ),
                     key: decode_key(&key),
                     size: r.s3.object.size.unwrap_or(0).max(0) as u64,
                     etag: r.s3.object.e_tag,
