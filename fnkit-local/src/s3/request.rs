@@ -82,10 +82,8 @@ pub(crate) async fn prepare(req: Request<Incoming>) -> Result<Request<s3s::Body>
         .map(str::to_owned)
         .collect();
     parts.headers.remove(CONTENT_ENCODING);
-    if let Ok(value) = HeaderValue::from_str(&rest.join(", ")) {
-        if !rest.is_empty() {
-            parts.headers.insert(CONTENT_ENCODING, value);
-        }
+    if let (false, Ok(value)) = (rest.is_empty(), HeaderValue::from_str(&rest.join(", "))) {
+        parts.headers.insert(CONTENT_ENCODING, value);
     }
     parts.headers.insert(CONTENT_LENGTH, decoded.len().into());
     Ok(Request::from_parts(parts, s3s::Body::from(decoded)))
