@@ -90,3 +90,39 @@ async fn a_request_signed_for_an_unserved_service_is_refused_by_name() {
     assert!(reply.text().contains("`dynamodb`"), "{}", reply.text());
     emulator.stop().await;
 }
+
+#[tokio::test]
+async fn a_read_after_the_file_changed_on_disk_answers_the_new_etag() {
+    let bin = env!("CARGO_BIN_EXE_fixtures");
+    let emulator = TestEmulator::start(vec![Served::Fnkit(Path::new(bin))], |c| {
+        c.schedules = false;
+    })
+    .await;
+    let auth = signed("s3");
+    let url = format!("{}/uploads/notes/changing.txt", emulator.base);
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+    ];
+    let put = request("PUT", &url, &headers, b"first version".to_vec()).await;
+    assert_eq!(put.status, 200, "{}", put.text());
+    // Rewritten by hand, longer (so its size differs from the index entry whatever the clock).
+    let file = emulator
+        .state_dir
+        .join("buckets/uploads/notes/changing.txt");
+    std::fs::write(&file, b"the second, longer version").unwrap();
+    let head = request("HEAD", &url, &headers, Vec::new()).await;
+    let expected = format!("\"{}\"", md5_of(b"the second, longer version"));
+    assert_eq!(
+        head.header("etag"),
+        Some(expected.as_str()),
+        "not the index's stale eTag"
+    );
+    assert_eq!(head.header("content-length"), Some("26"));
+    emulator.stop().await;
+}
+
+/// The MD5 of `bytes`, as S3 tags an object.
+fn md5_of(bytes: &[u8]) -> String {
+    fnkit::platform::md5_hex(bytes)
+}
