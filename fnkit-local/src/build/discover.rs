@@ -211,3 +211,43 @@ fn build_bins(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This workspace's metadata (tests run in the package's folder).
+    fn this_workspace() -> cargo_metadata::Metadata {
+        workspace().expect("cargo metadata of this workspace")
+    }
+
+    #[test]
+    fn the_folder_decides_the_scope() {
+        let meta = this_workspace();
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let (scope, packages) = in_scope(&meta, here);
+        assert_eq!(scope, "package `fnkit-local`");
+        assert_eq!(packages.len(), 1);
+        let (scope, packages) = in_scope(&meta, meta.workspace_root.as_std_path());
+        assert!(scope.starts_with("the workspace at "), "{scope}");
+        assert_eq!(packages.len(), meta.workspace_packages().len());
+        // A folder inside a member belongs to the member.
+        let (scope, _) = in_scope(&meta, &here.join("src/build"));
+        assert_eq!(scope, "package `fnkit-local`");
+    }
+
+    #[test]
+    fn only_packages_that_depend_on_fnkit_are_run() {
+        let meta = this_workspace();
+        let package = |name: &str| {
+            meta.workspace_packages()
+                .into_iter()
+                .find(|p| p.name.as_str() == name)
+                .unwrap_or_else(|| panic!("no package {name}"))
+        };
+        assert!(depends_on_fnkit(package("hello")));
+        assert!(depends_on_fnkit(package("fnkit-local")));
+        assert!(!depends_on_fnkit(package("fnkit-spec")));
+        assert!(!depends_on_fnkit(package("fnkit")));
+    }
+}
