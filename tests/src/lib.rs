@@ -5,11 +5,12 @@ pub mod emulator;
 pub mod runtime_api;
 
 use std::path::PathBuf;
-use std::process::Command;
 
-/// Builds the workspace package `name` (an example) and returns its binary.
+/// Builds the workspace package `name` (an example) and returns its binary. The cargo command is
+/// fnkit-local's, without the variables cargo set for this test, so the build shares its
+/// artifacts with a plain `cargo build` instead of rebuilding build scripts that watch them.
 pub fn example_bin(name: &str) -> PathBuf {
-    let output = Command::new(env!("CARGO"))
+    let output = fnkit_local::build::cargo_command()
         .args(["build", "--quiet", "--message-format=json", "-p", name])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()

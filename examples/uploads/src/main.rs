@@ -1,19 +1,22 @@
 //! The upload processor: when a text file lands in the `uploads` bucket under `incoming/`, count
 //! its lines, words and bytes and write a JSON report to the `reports` bucket.
 //!
-//! Locally, buckets are folders and `fnkit-local` tells functions where (`FNKIT_BUCKETS_DIR`):
+//! It reads and writes through the official AWS SDK (`aws-sdk-s3`), the code that runs unchanged
+//! on Lambda. Under `fnkit-local` the SDK finds the emulator's S3 in the environment every worker
+//! gets (`AWS_ENDPOINT_URL`, stand-in credentials); on Lambda the same variables are AWS's, and
+//! the template from `fnkit-local package` creates both buckets, passes the generated name of
+//! `reports` (`FNKIT_BUCKET_REPORTS`) and grants read on `uploads`, read and write on `reports`.
 //!
 //! ```sh
 //! cargo run -p fnkit-local -- --example uploads
 //! curl -X PUT --data-binary @README.md http://127.0.0.1:9000/_fnkit/buckets/uploads/incoming/readme.txt
 //! curl http://127.0.0.1:9000/_fnkit/buckets/reports/incoming/readme.txt.json
+//! # or through S3, as the function does:
+//! aws --endpoint-url http://127.0.0.1:9000 s3 cp README.md s3://uploads/incoming/readme.txt
+//! aws --endpoint-url http://127.0.0.1:9000 s3 cp s3://reports/incoming/readme.txt.json -
 //! ```
-//!
-//! On AWS the same function would read and write through S3 (the `aws-sdk-s3` crate); only
-//! [`Buckets`] would change.
 
-use std::path::PathBuf;
-
+use aws_sdk_s3::primitives::ByteStream;
 use fnkit::prelude::*;
 use serde::Serialize;
 
@@ -35,34 +38,6 @@ fn count(key: &str, text: &str) -> Report {
     }
 }
 
-/// Where objects live: local folders under `FNKIT_BUCKETS_DIR`.
-#[derive(Debug)]
-struct Buckets(PathBuf);
-
-impl Buckets {
-    fn from_env() -> Buckets {
-        Buckets(
-            std::env::var_os("FNKIT_BUCKETS_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| ".fnkit/buckets".into()),
-        )
-    }
-
-    fn read(&self, bucket: &str, key: &str) -> std::io::Result<Vec<u8>> {
-        std::fs::read(self.0.join(bucket).join(key))
-    }
-
-    /// Writes atomically (a temporary file renamed into place), so no reader sees half a report.
-    fn write(&self, bucket: &str, key: &str, body: &[u8]) -> std::io::Result<()> {
-        let path = self.0.join(bucket).join(key);
-        let dir = path.parent().unwrap_or(&self.0);
-        std::fs::create_dir_all(dir)?;
-        let temp = dir.join(format!(".fnkit-upload-report-{}", std::process::id()));
-        std::fs::write(&temp, body)?;
-        std::fs::rename(temp, path)
-    }
-}
-
 /// Counts the words of each uploaded file and stores `reports/<key>.json`.
 #[function(
     trigger = storage(bucket = "uploads", prefix = "incoming/", events = "created"),
@@ -70,13 +45,24 @@ impl Buckets {
     timeout = "30s",
     memory = 256
 )]
-async fn word_count(event: StorageEvent, buckets: State<Buckets>) -> Result<(), Error> {
+async fn word_count(event: StorageEvent, s3: State<aws_sdk_s3::Client>) -> Result<(), Error> {
     for object in event {
-        let bytes = buckets.read(&object.bucket, &object.key)?;
-        let text = String::from_utf8_lossy(&bytes);
-        let report = count(&object.key, &text);
-        let json = serde_json::to_vec_pretty(&report)?;
-        buckets.write("reports", &format!("{}.json", object.key), &json)?;
+        // The event names the bucket by its logical name; the SDK needs the deployed one.
+        let upload = s3
+            .get_object()
+            .bucket(fnkit::resource::bucket(&object.bucket))
+            .key(&object.key)
+            .send()
+            .await?;
+        let bytes = upload.body.collect().await?.into_bytes();
+        let report = count(&object.key, &String::from_utf8_lossy(&bytes));
+        s3.put_object()
+            .bucket(fnkit::resource::bucket("reports"))
+            .key(format!("{}.json", object.key))
+            .content_type("application/json")
+            .body(ByteStream::from(serde_json::to_vec_pretty(&report)?))
+            .send()
+            .await?;
         println!(
             "{}: {} lines, {} words, {} bytes",
             report.key, report.lines, report.words, report.bytes
@@ -85,11 +71,18 @@ async fn word_count(event: StorageEvent, buckets: State<Buckets>) -> Result<(), 
     Ok(())
 }
 
-fn main() {
-    // Cold-start set-up, once per worker.
-    fnkit::Runtime::new().state(Buckets::from_env()).run()
+/// The S3 client, made once per execution environment (cold start) from the environment.
+async fn s3_client() -> aws_sdk_s3::Client {
+    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    aws_sdk_s3::Client::new(&config)
 }
 
+fn main() {
+    fnkit::Runtime::new().state_async(s3_client()).run()
+}
+
+// The handler itself runs against the emulator's S3 in tests/tests/examples.rs (an upload
+// through S3, the storage trigger, the report read back through S3).
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,29 +107,5 @@ mod tests {
                 bytes: 0
             }
         );
-    }
-
-    #[tokio::test]
-    async fn writes_a_report_for_an_upload() {
-        let root = std::env::temp_dir().join(format!("uploads-example-{}", std::process::id()));
-        std::fs::create_dir_all(root.join("uploads/incoming")).unwrap();
-        std::fs::write(
-            root.join("uploads/incoming/note.txt"),
-            "hello brave new world\n",
-        )
-        .unwrap();
-        let runtime = fnkit::Runtime::new().state(Buckets(root.clone()));
-        let event = fnkit::testing::storage("uploads", "incoming/note.txt")
-            .size(22)
-            .payload();
-        fnkit::testing::invoke_with(&runtime, "word_count", event)
-            .await
-            .unwrap();
-        let report: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(root.join("reports/incoming/note.txt.json")).unwrap(),
-        )
-        .unwrap();
-        assert_eq!(report["words"], 4);
-        assert_eq!(report["lines"], 1);
     }
 }

@@ -61,6 +61,37 @@ pub enum Target {
     AllExamples,
 }
 
+/// A `cargo` command (`$CARGO` when cargo started us) without the variables cargo sets for the
+/// crate it runs (`CARGO_PKG_*`, `CARGO_MANIFEST_DIR`, …), which `cargo run -p fnkit-local` and
+/// a test leave in our environment. Build scripts (ring's, aws-lc-sys's) rerun when those change,
+/// so inheriting them would rebuild the dependency tree here and again at the user's next plain
+/// `cargo build`.
+pub fn cargo_command() -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(cargo);
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let about_a_crate = [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_BIN_",
+            "CARGO_CRATE_",
+        ]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+            || [
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "CARGO_RUSTC_CURRENT_DIR",
+            ]
+            .contains(&name);
+        if about_a_crate {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
@@ -184,7 +215,7 @@ struct CargoRun {
 /// Unless `keep_going`, a failed build is an error.
 fn run_cargo(args: Vec<String>, keep_going: bool) -> Result<CargoRun, TargetError> {
     let status_args = args.join(" ");
-    let output = Command::new(cargo())
+    let output = cargo_command()
         .args(&args)
         .stderr(Stdio::inherit())
         .output()

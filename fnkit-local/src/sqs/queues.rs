@@ -1,7 +1,7 @@
 //! Queues: which exist, their URLs and attributes. CreateQueue, GetQueueUrl, ListQueues,
 //! GetQueueAttributes, PurgeQueue.
 
-use fnkit::manifest::Trigger;
+use fnkit::manifest::{Resource, Trigger};
 use fnkit_spec::names::dead_letter_queue;
 use serde_json::{json, Map, Value};
 
@@ -61,6 +61,9 @@ pub(super) async fn find(ctx: &Ctx<'_>, url: &str) -> Result<Queue, SqsError> {
             }
         }
     }
+    if used_queues(ctx).any(|used| used == name) {
+        return Ok(queue);
+    }
     match ctx.work.store.created_queue(name).await {
         Ok(Some((attributes, created_ms))) => Ok(Queue {
             attributes,
@@ -72,7 +75,18 @@ pub(super) async fn find(ctx: &Ctx<'_>, url: &str) -> Result<Queue, SqsError> {
     }
 }
 
-/// Every queue name: the triggers', their dead-letter queues, the created ones.
+/// The queues functions declare in `uses` (`queue("shipments")`): they exist from the start, as
+/// the template creates them on AWS.
+fn used_queues<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = &'a str> {
+    ctx.engine.functions.values().flat_map(|f| {
+        f.spec.uses.iter().filter_map(|resource| match resource {
+            Resource::Queue(name) => Some(name.as_ref()),
+            _ => None,
+        })
+    })
+}
+
+/// Every queue name: the triggers', the used ones, their dead-letter queues, the created ones.
 async fn all(ctx: &Ctx<'_>) -> Result<Vec<String>, SqsError> {
     let mut names: Vec<String> = Vec::new();
     for f in ctx.engine.functions.values() {
@@ -81,6 +95,7 @@ async fn all(ctx: &Ctx<'_>) -> Result<Vec<String>, SqsError> {
             names.push(dead_letter_queue(name));
         }
     }
+    names.extend(used_queues(ctx).map(str::to_owned));
     names.extend(
         ctx.work
             .store
