@@ -1,9 +1,10 @@
 //! The bundled examples that keep state, run as they ship under the emulator and driven from
 //! outside through the official AWS SDK for Rust: `uploads` reads an upload and writes its report
-//! through aws-sdk-s3, `orders` forwards good orders through aws-sdk-sqs. Nothing in either
+//! through aws-sdk-s3, `orders` forwards good orders through aws-sdk-sqs, `cleanup` lists and
+//! deletes old reports through aws-sdk-s3. Nothing in either
 //! example knows the emulator; the SDK inside the worker finds it in the environment.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
@@ -161,6 +162,66 @@ async fn orders_forwards_the_good_orders_through_sqs() {
             break;
         }
         assert!(Instant::now() < deadline, "dead-letter depth {depth:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn cleanup_deletes_old_reports_through_s3() {
+    let bin = fnkit_tests::example_bin("cleanup");
+    // Every report is old: the command line's variable wins over the attribute's 24 hours.
+    let emulator = TestEmulator::start(vec![Served::Fnkit(&bin)], |c| {
+        c.env = vec![("MAX_AGE_HOURS".into(), "0".into())];
+    })
+    .await;
+    let s3 = aws_sdk_s3::Client::new(&sdk_config(&emulator.base).await);
+    let mut newest = SystemTime::UNIX_EPOCH;
+    for key in ["old.json", "2026/11/older.json"] {
+        s3.put_object()
+            .bucket("reports")
+            .key(key)
+            .body(ByteStream::from_static(b"{}"))
+            .send()
+            .await
+            .expect("PutObject");
+        let head = s3.head_object().bucket("reports").key(key).send().await;
+        let modified = head
+            .expect("HeadObject")
+            .last_modified
+            .expect("LastModified");
+        newest = newest.max(SystemTime::try_from(modified).expect("a time"));
+    }
+    // A schedule's time has whole seconds: fire it once that second is past the uploads.
+    while SystemTime::now() < newest + Duration::from_secs(1) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let fired = fnkit_tests::emulator::request(
+        "POST",
+        &format!("{}/_fnkit/schedules/cleanup_reports", emulator.base),
+        &[],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(fired.status, 202, "{}", fired.text());
+
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let listed = s3.list_objects_v2().bucket("reports").send().await;
+        let keys: Vec<String> = listed
+            .expect("ListObjectsV2")
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_owned))
+            .collect();
+        if keys.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still there: {keys:?}: {:#?}",
+            emulator.log()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     emulator.stop().await;
