@@ -1,8 +1,10 @@
-//! A function that keeps its state in S3 and SQS through the official AWS SDK for Rust, with the
-//! clients made once at cold start (`Runtime::state_async`). Nothing here knows the emulator:
+//! Functions that keep their state in S3 and SQS, and call another function, through the
+//! official AWS SDK for Rust, with the clients made once at cold start (`Runtime::state_async`). Nothing here knows the emulator:
 //! the SDK finds its endpoint (`AWS_ENDPOINT_URL`) and credentials in the environment the
 //! emulator gives workers, as it finds the real ones on Lambda.
 
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::InvocationType;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_sqs::types::MessageAttributeValue;
 use fnkit::prelude::*;
@@ -13,6 +15,7 @@ use serde_json::json;
 struct Aws {
     s3: aws_sdk_s3::Client,
     sqs: aws_sdk_sqs::Client,
+    lambda: aws_sdk_lambda::Client,
 }
 
 async fn connect() -> Aws {
@@ -20,6 +23,7 @@ async fn connect() -> Aws {
     Aws {
         s3: aws_sdk_s3::Client::new(&config),
         sqs: aws_sdk_sqs::Client::new(&config),
+        lambda: aws_sdk_lambda::Client::new(&config),
     }
 }
 
@@ -140,6 +144,56 @@ async fn through_sqs(sqs: &aws_sdk_sqs::Client, note: &Note) -> Result<serde_jso
             .and_then(|a| a.get("tenant"))
             .and_then(|a| a.string_value()),
         "queue_does_not_exist": matches!(&no_queue, Err(e) if e.is_queue_does_not_exist()),
+    }))
+}
+
+/// Upper-cases what it is given: the function `relay` invokes.
+#[function(timeout = "10s", memory = 128)]
+async fn shout(text: String) -> Result<String, Error> {
+    Ok(text.to_uppercase())
+}
+
+/// Invokes `shout` through aws-sdk-lambda: synchronously (its answer), as an event (202), with a
+/// payload it cannot decode (a function error), and a function that does not exist (the typed
+/// error).
+#[function(uses = [function("shout")], timeout = "60s", memory = 256)]
+async fn relay(text: String, aws: State<Aws>) -> Result<serde_json::Value, Failure> {
+    let shout = fnkit::resource::function("shout");
+    let invoke = |payload: Vec<u8>| {
+        aws.lambda
+            .invoke()
+            .function_name(&shout)
+            .payload(Blob::new(payload))
+    };
+    let answered = invoke(serde_json::to_vec(&text)?).send().await?;
+    let answer: serde_json::Value = match answered.payload() {
+        Some(payload) => serde_json::from_slice(payload.as_ref())?,
+        None => serde_json::Value::Null,
+    };
+    let queued = invoke(serde_json::to_vec(&text)?)
+        .invocation_type(InvocationType::Event)
+        .send()
+        .await?;
+    let failed = invoke(b"42".to_vec()).send().await?;
+    let failure: serde_json::Value = match failed.payload() {
+        Some(payload) => serde_json::from_slice(payload.as_ref())?,
+        None => serde_json::Value::Null,
+    };
+    let missing = aws
+        .lambda
+        .invoke()
+        .function_name("no-such-function")
+        .send()
+        .await
+        .map_err(|e| e.into_service_error());
+    Ok(json!({
+        "status": answered.status_code(),
+        "answer": answer,
+        "executed_version": answered.executed_version(),
+        "event_status": queued.status_code(),
+        "function_error": failed.function_error(),
+        "error_type": failure["errorType"],
+        "not_found": matches!(&missing, Err(e) if e.is_resource_not_found_exception()),
     }))
 }
 
