@@ -58,6 +58,21 @@ struct PackageArgs {
     /// Where the files go (`<out>/lambda/...` or `<out>/knative/...`).
     #[arg(long, value_name = "DIR", default_value = "target/fnkit")]
     out: PathBuf,
+    #[command(flatten)]
+    env: EnvArgs,
+}
+
+/// Variables for every function, served or packaged.
+#[derive(Debug, Args)]
+struct EnvArgs {
+    /// An environment variable for every function, KEY=VALUE (after --env-file). Repeatable.
+    /// Functions see only these, their attribute's and the variables Lambda sets, not the
+    /// emulator's environment; `package` writes them into the template.
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    env: Vec<(String, String)>,
+    /// A `.env`-style file of KEY=VALUE lines for every function.
+    #[arg(long, value_name = "PATH")]
+    env_file: Option<PathBuf>,
 }
 
 /// Serving options.
@@ -114,13 +129,8 @@ struct ServeArgs {
     /// Milliseconds before the first retry of a failed asynchronous invocation (doubling after).
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     async_retry_base: u64,
-    /// An environment variable for every function, KEY=VALUE (after --env-file). Repeatable.
-    /// Functions see only these and the variables Lambda sets, not the emulator's environment.
-    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
-    env: Vec<(String, String)>,
-    /// A `.env`-style file of KEY=VALUE lines for every function.
-    #[arg(long, value_name = "PATH")]
-    env_file: Option<PathBuf>,
+    #[command(flatten)]
+    env: EnvArgs,
     /// Dollars per request.
     #[arg(long, default_value_t = Prices::default().per_request)]
     price_request: f64,
@@ -136,8 +146,9 @@ fn parse_reuse(s: &str) -> Result<Reuse, String> {
     s.parse()
 }
 
-/// The variables for functions: the `--env-file`'s, then `--env`'s (which win).
-fn function_env(cli: &ServeArgs) -> Result<Vec<(String, String)>, String> {
+/// The variables for functions: the `--env-file`'s, then `--env`'s (which win); every name one
+/// Lambda accepts.
+fn function_env(cli: &EnvArgs) -> Result<Vec<(String, String)>, String> {
     let mut env = match &cli.env_file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -148,6 +159,7 @@ fn function_env(cli: &ServeArgs) -> Result<Vec<(String, String)>, String> {
         None => Vec::new(),
     };
     for (key, value) in &cli.env {
+        fnkit_spec::env::check_name(key).map_err(|e| format!("--env {key}: {e}"))?;
         env.retain(|(k, _)| k != key);
         env.push((key.clone(), value.clone()));
     }
@@ -188,7 +200,14 @@ fn package(args: PackageArgs) -> ExitCode {
              the binary may not load on provided.al2023 (install it: `cargo install cargo-zigbuild` and `pip install ziglang`)"
         );
     }
-    match fnkit_local::package::package(platform, &[target], &args.out) {
+    let env = match function_env(&args.env) {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("fnkit-local package: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match fnkit_local::package::package(platform, &[target], &args.out, &env) {
         Ok(p) => {
             let glibc = p
                 .glibc
@@ -251,7 +270,7 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
             }
         }
     };
-    let env = match function_env(&cli) {
+    let env = match function_env(&cli.env) {
         Ok(env) => env,
         Err(e) => {
             eprintln!("fnkit-local: {e}");

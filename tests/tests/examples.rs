@@ -83,6 +83,21 @@ async fn uploads_writes_its_report_through_s3() {
     emulator.stop().await;
 }
 
+/// The queue's `ApproximateNumberOfMessages`.
+async fn visible_messages(sqs: &aws_sdk_sqs::Client, url: &str) -> Option<String> {
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .expect("GetQueueAttributes");
+    attributes
+        .attributes
+        .unwrap_or_default()
+        .remove(&QueueAttributeName::ApproximateNumberOfMessages)
+}
+
 #[tokio::test]
 async fn orders_forwards_the_good_orders_through_sqs() {
     let bin = fnkit_tests::example_bin("orders");
@@ -147,17 +162,7 @@ async fn orders_forwards_the_good_orders_through_sqs() {
     let dlq = url("orders-dlq").await;
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let attributes = sqs
-            .get_queue_attributes()
-            .queue_url(&dlq)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .send()
-            .await
-            .expect("GetQueueAttributes");
-        let depth = attributes
-            .attributes
-            .unwrap_or_default()
-            .remove(&QueueAttributeName::ApproximateNumberOfMessages);
+        let depth = visible_messages(&sqs, &dlq).await;
         if depth.as_deref() == Some("2") {
             break;
         }

@@ -15,7 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fnkit::manifest::Manifest;
+use fnkit::manifest::{FunctionSpec, Manifest, Variable};
 
 use crate::build::{self, Target};
 
@@ -70,6 +70,24 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PackageError + '_ {
     }
 }
 
+/// Adds `env` (the command line's `--env-file` and `--env`) to every function's own variables,
+/// `env` winning, so the deployment gets what the emulator gave the functions.
+fn with_variables(functions: &mut [FunctionSpec], env: &[(String, String)]) {
+    for spec in functions {
+        let mut variables: Vec<Variable> = spec
+            .env
+            .iter()
+            .filter(|v| !env.iter().any(|(name, _)| *name == v.name))
+            .cloned()
+            .collect();
+        variables.extend(env.iter().map(|(name, value)| Variable {
+            name: name.clone().into(),
+            value: value.clone().into(),
+        }));
+        spec.env = variables.into();
+    }
+}
+
 /// Whether `cargo zigbuild` is installed.
 pub fn zigbuild_available() -> bool {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
@@ -120,11 +138,13 @@ pub struct Packaged {
 }
 
 /// Builds `targets` for release (through cargo-zigbuild when installed), checks the binary, and
-/// writes the deploy files under `out/<platform>/`.
+/// writes the deploy files under `out/<platform>/`, every function with the variables `env` adds
+/// to its own.
 pub fn package(
     platform: Platform,
     targets: &[Target],
     out: &Path,
+    env: &[(String, String)],
 ) -> Result<Packaged, PackageError> {
     let zig = zigbuild_available() && !targets.iter().all(|t| matches!(t, Target::Bin(_)));
     let bins = build::build_for(targets, true, zig.then_some(ZIG_TARGET))?;
@@ -140,7 +160,8 @@ pub fn package(
             });
         }
     }
-    let manifest: Manifest = build::describe(bin)?;
+    let mut manifest: Manifest = build::describe(bin)?;
+    with_variables(&mut manifest.functions, env);
     let binary_name = bin
         .file_name()
         .and_then(|n| n.to_str())
@@ -219,4 +240,60 @@ fn write_zip(path: &Path, binary: &[u8]) -> Result<(), PackageError> {
     zip.write_all(binary).map_err(io(path))?;
     zip.finish().map_err(zip_err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use fnkit::manifest::Trigger;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_s_variables_join_each_function_s_and_win() {
+        const OWN: &[Variable] = &[
+            Variable {
+                name: Cow::Borrowed("MAX_AGE_HOURS"),
+                value: Cow::Borrowed("24"),
+            },
+            Variable {
+                name: Cow::Borrowed("LOG_LEVEL"),
+                value: Cow::Borrowed("info"),
+            },
+        ];
+        let spec = |name| {
+            FunctionSpec::new(
+                name,
+                Trigger::Event,
+                10,
+                128,
+                None,
+                2,
+                "src/main.rs",
+                1,
+                "app",
+            )
+        };
+        let mut functions = [spec("cleanup").with_env(OWN), spec("plain")];
+        let given = [("MAX_AGE_HOURS".to_owned(), "1".to_owned())];
+        with_variables(&mut functions, &given);
+        let pairs = |f: &FunctionSpec| -> Vec<(String, String)> {
+            f.env
+                .iter()
+                .map(|v| (v.name.to_string(), v.value.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            pairs(&functions[0]),
+            [
+                ("LOG_LEVEL".to_owned(), "info".to_owned()),
+                ("MAX_AGE_HOURS".to_owned(), "1".to_owned())
+            ]
+        );
+        assert_eq!(
+            pairs(&functions[1]),
+            [("MAX_AGE_HOURS".to_owned(), "1".to_owned())]
+        );
+    }
 }
