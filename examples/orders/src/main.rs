@@ -59,8 +59,9 @@ impl Shipments {
     }
 }
 
-/// Forwards the good orders in one SendMessageBatch; names the bad ones, and any the batch send
-/// refused, in `batchItemFailures`, so only those are delivered again.
+/// Forwards the good orders in one SendMessageBatch (which takes at most 10 entries, hence
+/// `batch_size = 10`); names the bad ones, and any the batch send refused, in
+/// `batchItemFailures`, so only those are delivered again.
 #[function(
     trigger = queue(name = "orders", batch_size = 10, window = "1s", max_receive_count = 3),
     uses = [queue("shipments")],
