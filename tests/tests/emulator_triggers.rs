@@ -227,6 +227,26 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+#[tokio::test]
+async fn a_message_for_a_queue_that_does_not_exist_is_refused_not_kept_forever() {
+    let (emulator, _out) = start(false).await;
+    let sent = request(
+        "POST",
+        &format!("{}/_fnkit/queues/nosuchqueue/messages", emulator.base),
+        &[],
+        b"{\"qty\": 1}".to_vec(),
+    )
+    .await;
+    assert_eq!(sent.status, 404, "{}", sent.text());
+    assert!(
+        sent.text().contains("orders"),
+        "names what exists: {}",
+        sent.text()
+    );
+    let kept = emulator.admin("/_fnkit/queues/nosuchqueue").await;
+    assert_eq!(kept["depth"], 0, "nothing stored: {kept}");
+}
+
 // long: one story, read top to bottom: send, fail, retry, dead-letter, redrive.
 #[tokio::test]
 async fn a_partial_batch_failure_retries_exactly_the_failed_messages_then_dead_letters_them() {
@@ -350,7 +370,11 @@ async fn a_failing_async_invocation_is_retried_twice_then_dead_lettered_and_can_
     };
     assert_eq!(dead["messages"][0]["id"], id);
     assert_eq!(dead["messages"][0]["receive_count"], 3);
-    assert_eq!(dead["messages"][0]["last_error"], "Flaky");
+    // The error type and its message, not the type alone.
+    assert_eq!(
+        dead["messages"][0]["last_error"],
+        "Flaky: this function always fails"
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(lines(&out).len(), 3, "1 attempt + 2 retries, no more");
 
@@ -412,6 +436,21 @@ async fn schedules_fire_on_time_and_by_hand() {
     )
     .await;
     assert_eq!(unknown.status, 404);
+    // A function that exists but has no schedule is not fired (it would fail into the
+    // dead-letter store); the answer names the scheduled ones.
+    let not_scheduled = request(
+        "POST",
+        &format!("{}/_fnkit/schedules/echo", emulator.base),
+        &[],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(not_scheduled.status, 404, "{}", not_scheduled.text());
+    assert!(
+        not_scheduled.text().contains("scheduled: tick"),
+        "{}",
+        not_scheduled.text()
+    );
     drop(emulator);
 
     let (clock, out) = start(true).await;

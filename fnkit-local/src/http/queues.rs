@@ -84,6 +84,17 @@ async fn send(front: &Front, queue: &str, req: Request<Incoming>) -> Reply {
     if let Err(e) = fnkit_spec::names::queue_name(queue) {
         return message(StatusCode::BAD_REQUEST, e);
     }
+    match crate::sqs::queue_names(&front.engine, &front.work).await {
+        Ok(names) if !names.iter().any(|n| n == queue) => {
+            let m = format!(
+                "no queue named `{queue}`; queues: {}. A queue exists when a trigger or `uses` names it, or CreateQueue made it",
+                names.join(", ")
+            );
+            return message(StatusCode::NOT_FOUND, m);
+        }
+        Ok(_) => {}
+        Err(e) => return internal(e),
+    }
     let default_delay: u64 = query(&req, "delay_seconds")
         .and_then(|d| d.parse().ok())
         .unwrap_or(0);

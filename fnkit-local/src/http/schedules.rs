@@ -26,7 +26,7 @@ pub(crate) async fn handle(front: &Front, segments: &[&str], req: Request<Incomi
             "x-amzn-requestid",
             &id,
         ),
-        Err(e @ FireError::NotFound(_)) => message(StatusCode::NOT_FOUND, e),
+        Err(e @ FireError::NotFound { .. }) => message(StatusCode::NOT_FOUND, e),
         Err(e @ FireError::Store(_)) => message(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
 }

@@ -16,10 +16,26 @@ use crate::work::Work;
 /// Why a schedule could not be fired.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum FireError {
-    #[error("no function named `{0}`")]
-    NotFound(String),
+    /// No scheduled function has that name; `scheduled` lists those that do.
+    #[error(
+        "no scheduled function named `{function}`; scheduled: {}",
+        list(scheduled)
+    )]
+    NotFound {
+        function: String,
+        scheduled: Vec<String>,
+    },
     #[error(transparent)]
     Store(#[from] crate::db::DbError),
+}
+
+/// Names for a message, or `none`.
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// Stores a scheduled event for `function` (fired at `time`) and wakes its delivery; returns
@@ -33,7 +49,20 @@ pub(crate) async fn fire(
     let f = engine
         .functions
         .get(function)
-        .ok_or_else(|| FireError::NotFound(function.to_owned()))?;
+        .filter(|f| matches!(f.spec.trigger, Trigger::Schedule { .. }))
+        .ok_or_else(|| {
+            let mut scheduled: Vec<String> = engine
+                .functions
+                .values()
+                .filter(|f| matches!(f.spec.trigger, Trigger::Schedule { .. }))
+                .map(|f| f.config.name.clone())
+                .collect();
+            scheduled.sort();
+            FireError::NotFound {
+                function: function.to_owned(),
+                scheduled,
+            }
+        })?;
     let id = new_request_id();
     let mut event = fnkit::ScheduleEvent::new(id.clone(), time);
     event.resources = vec![format!(

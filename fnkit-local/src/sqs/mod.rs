@@ -138,6 +138,18 @@ pub(crate) async fn handle(
     }
 }
 
+/// Every queue that exists, as ListQueues lists them: the triggers' and their dead-letter
+/// queues, the used ones, the created ones. The emulator's own `/_fnkit/queues` API sends only
+/// to these, as SQS does.
+pub(crate) async fn queue_names(engine: &Engine, work: &Work) -> Result<Vec<String>, String> {
+    let ctx = Ctx {
+        engine,
+        work,
+        host: String::new(),
+    };
+    queues::all(&ctx).await.map_err(|e| e.message)
+}
+
 /// What the actions share: the emulator and the host the client reached it by.
 pub(crate) struct Ctx<'a> {
     engine: &'a Engine,

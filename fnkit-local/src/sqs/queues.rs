@@ -87,7 +87,7 @@ fn used_queues<'a>(ctx: &'a Ctx<'_>) -> impl Iterator<Item = &'a str> {
 }
 
 /// Every queue name: the triggers', the used ones, their dead-letter queues, the created ones.
-async fn all(ctx: &Ctx<'_>) -> Result<Vec<String>, SqsError> {
+pub(super) async fn all(ctx: &Ctx<'_>) -> Result<Vec<String>, SqsError> {
     let mut names: Vec<String> = Vec::new();
     for f in ctx.engine.functions.values() {
         if let Trigger::Queue { name, .. } = &f.spec.trigger {

@@ -153,9 +153,7 @@ async fn deliver_batch(core: &Ctx, s: &QueueSettings, batch: Vec<StoredMessage>)
         .await
     {
         Ok(invoked) if invoked.outcome == Outcome::Ok => batch_failures(&invoked.body, &ids),
-        Ok(invoked) => Err(invoked
-            .error_type
-            .unwrap_or_else(|| invoked.outcome.as_str().to_owned())),
+        Ok(invoked) => Err(failure_reason(&invoked)),
         Err(e) => Err(e.to_string()),
     };
     let (failed, reason) = match failed {
@@ -292,11 +290,7 @@ async fn deliver_async(core: &Ctx, function: &str, retries: u32, m: StoredMessag
         .await
     {
         Ok(invoked) if invoked.outcome == Outcome::Ok => None,
-        Ok(invoked) => Some(
-            invoked
-                .error_type
-                .unwrap_or_else(|| invoked.outcome.as_str().to_owned()),
-        ),
+        Ok(invoked) => Some(failure_reason(&invoked)),
         Err(e) => Some(e.to_string()),
     };
     let ids = vec![m.id.clone()];
@@ -327,6 +321,20 @@ async fn deliver_async(core: &Ctx, function: &str, retries: u32, m: StoredMessag
         core.engine
             .logs
             .info(&format!("fnkit-local: recording the end of {}: {e}", m.id));
+    }
+}
+
+/// Why an invocation failed, as its dead-letter entry keeps it: `errorType: errorMessage` from the
+/// error the function (or the emulator, for a timeout or a crash) answered, else the outcome.
+fn failure_reason(invoked: &crate::engine::Invoked) -> String {
+    let kind = invoked
+        .error_type
+        .clone()
+        .unwrap_or_else(|| invoked.outcome.as_str().to_owned());
+    let answer: serde_json::Value = serde_json::from_slice(&invoked.body).unwrap_or_default();
+    match answer["errorMessage"].as_str() {
+        Some(message) if !message.is_empty() => format!("{kind}: {message}"),
+        _ => kind,
     }
 }
 
