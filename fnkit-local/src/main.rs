@@ -146,8 +146,8 @@ fn parse_reuse(s: &str) -> Result<Reuse, String> {
     s.parse()
 }
 
-/// The variables for functions: the `--env-file`'s, then `--env`'s (which win); every name one
-/// Lambda accepts.
+/// The variables for functions: the `--env-file`'s, then `--env`'s (which win). The emulator and
+/// the packager check the names.
 fn function_env(cli: &EnvArgs) -> Result<Vec<(String, String)>, String> {
     let mut env = match &cli.env_file {
         Some(path) => {
@@ -159,7 +159,6 @@ fn function_env(cli: &EnvArgs) -> Result<Vec<(String, String)>, String> {
         None => Vec::new(),
     };
     for (key, value) in &cli.env {
-        fnkit_spec::env::check_name(key).map_err(|e| format!("--env {key}: {e}"))?;
         env.retain(|(k, _)| k != key);
         env.push((key.clone(), value.clone()));
     }

@@ -67,6 +67,12 @@ impl TestEmulator {
         Self::start_with(binaries, config).await
     }
 
+    /// Starts an emulator on 127.0.0.1:0 serving the fnkit binary `bin` with the default test
+    /// config (a fresh state directory, schedules off).
+    pub async fn serving(bin: &Path) -> TestEmulator {
+        Self::start(vec![Served::Fnkit(bin)], |_| {}).await
+    }
+
     /// Starts an emulator with exactly this config.
     pub async fn start_with(binaries: Vec<Served<'_>>, config: Config) -> TestEmulator {
         let state_dir = config.state_dir.clone();

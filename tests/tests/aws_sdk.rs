@@ -5,16 +5,13 @@
 
 use std::path::Path;
 
-use fnkit_tests::emulator::{Served, TestEmulator};
+use fnkit_tests::emulator::TestEmulator;
 use serde_json::json;
 
 #[tokio::test]
 async fn a_function_keeps_state_in_s3_and_sqs_through_the_aws_sdk() {
     let bin = env!("CARGO_BIN_EXE_aws_state");
-    let emulator = TestEmulator::start(vec![Served::Fnkit(Path::new(bin))], |c| {
-        c.schedules = false;
-    })
-    .await;
+    let emulator = TestEmulator::serving(Path::new(bin)).await;
     let note = json!({"bucket": "notes", "key": "today/first.txt", "text": "hello from the SDK", "queue": "notes-out"});
     let reply = emulator.invoke("keep", &note).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
@@ -43,10 +40,7 @@ async fn a_function_keeps_state_in_s3_and_sqs_through_the_aws_sdk() {
 #[tokio::test]
 async fn a_function_invokes_another_through_aws_sdk_lambda() {
     let bin = env!("CARGO_BIN_EXE_aws_state");
-    let emulator = TestEmulator::start(vec![Served::Fnkit(Path::new(bin))], |c| {
-        c.schedules = false;
-    })
-    .await;
+    let emulator = TestEmulator::serving(Path::new(bin)).await;
     let reply = emulator.invoke("relay", &json!("quiet please")).await;
     assert_eq!(reply.status, 200, "{}", reply.text());
     let seen = reply.json();

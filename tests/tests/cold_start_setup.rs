@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use fnkit_tests::emulator::{Served, TestEmulator};
+use fnkit_tests::emulator::TestEmulator;
 use serde_json::json;
 
 /// The `Init Duration` of the REPORT line of `request_id`, in milliseconds.
@@ -22,7 +22,7 @@ fn init_duration(log: &[String], request_id: &str) -> Option<f64> {
 #[tokio::test]
 async fn state_made_at_cold_start_serves_every_call_and_counts_in_init_duration() {
     let bin = env!("CARGO_BIN_EXE_setup");
-    let emulator = TestEmulator::start(vec![Served::Fnkit(Path::new(bin))], |_| {}).await;
+    let emulator = TestEmulator::serving(Path::new(bin)).await;
     let first = emulator.invoke("pooled", &json!({})).await;
     assert_eq!(first.status, 200, "{}", first.text());
     assert_eq!(first.json(), json!({"count": 1}));
@@ -45,7 +45,7 @@ async fn state_made_at_cold_start_serves_every_call_and_counts_in_init_duration(
 #[tokio::test]
 async fn a_function_without_its_state_fails_its_environments_init() {
     let bin = env!("CARGO_BIN_EXE_missing_state");
-    let emulator = TestEmulator::start(vec![Served::Fnkit(Path::new(bin))], |_| {}).await;
+    let emulator = TestEmulator::serving(Path::new(bin)).await;
     let reply = emulator.invoke("query", &json!({})).await;
     let body = reply.json();
     assert_eq!(body["errorType"], "Runtime.MissingState", "{body}");

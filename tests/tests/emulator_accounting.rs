@@ -42,7 +42,7 @@ fn number(value: &str, unit: &str) -> f64 {
 #[tokio::test]
 async fn the_report_line_has_lambdas_fields_in_lambdas_order() {
     let bin = fixtures();
-    let emulator = TestEmulator::start(vec![Served::Fnkit(Path::new(&bin))], |_| {}).await;
+    let emulator = TestEmulator::serving(Path::new(&bin)).await;
     let cold = emulator.invoke("whoami", &json!({})).await;
     let warm = emulator.invoke("whoami", &json!({})).await;
     let log = emulator.log();

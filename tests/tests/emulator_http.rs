@@ -12,7 +12,7 @@ fn fixtures() -> PathBuf {
 
 async fn start() -> TestEmulator {
     let bin = fixtures();
-    TestEmulator::start(vec![Served::Fnkit(Path::new(&bin))], |_| {}).await
+    TestEmulator::serving(Path::new(&bin)).await
 }
 
 #[tokio::test]

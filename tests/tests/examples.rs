@@ -29,7 +29,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 #[tokio::test]
 async fn uploads_writes_its_report_through_s3() {
     let bin = fnkit_tests::example_bin("uploads");
-    let emulator = TestEmulator::start(vec![Served::Fnkit(&bin)], |_| {}).await;
+    let emulator = TestEmulator::serving(&bin).await;
     let s3 = aws_sdk_s3::Client::new(&sdk_config(&emulator.base).await);
     let text = "hello brave new world\nand one more line\n";
     s3.put_object()
@@ -83,6 +83,15 @@ async fn uploads_writes_its_report_through_s3() {
     emulator.stop().await;
 }
 
+/// The URL of queue `name`, which must exist.
+async fn queue_url(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    let found = sqs.get_queue_url().queue_name(name).send().await;
+    found
+        .expect("the queue exists")
+        .queue_url
+        .unwrap_or_default()
+}
+
 /// The queue's `ApproximateNumberOfMessages`.
 async fn visible_messages(sqs: &aws_sdk_sqs::Client, url: &str) -> Option<String> {
     let attributes = sqs
@@ -101,18 +110,8 @@ async fn visible_messages(sqs: &aws_sdk_sqs::Client, url: &str) -> Option<String
 #[tokio::test]
 async fn orders_forwards_the_good_orders_through_sqs() {
     let bin = fnkit_tests::example_bin("orders");
-    let emulator = TestEmulator::start(vec![Served::Fnkit(&bin)], |_| {}).await;
+    let emulator = TestEmulator::serving(&bin).await;
     let sqs = aws_sdk_sqs::Client::new(&sdk_config(&emulator.base).await);
-    let url = |name: &'static str| {
-        let sqs = sqs.clone();
-        async move {
-            let found = sqs.get_queue_url().queue_name(name).send().await;
-            found
-                .expect("the queue exists")
-                .queue_url
-                .unwrap_or_default()
-        }
-    };
     let orders = [
         r#"{"sku":"tea","qty":2}"#,
         r#"{"sku":"tea","qty":0}"#,
@@ -127,7 +126,7 @@ async fn orders_forwards_the_good_orders_through_sqs() {
     });
     let sent = sqs
         .send_message_batch()
-        .queue_url(url("orders").await)
+        .queue_url(queue_url(&sqs, "orders").await)
         .set_entries(Some(entries.collect()))
         .send()
         .await
@@ -135,7 +134,7 @@ async fn orders_forwards_the_good_orders_through_sqs() {
     assert_eq!(sent.successful.len(), 3, "{sent:?}");
 
     // The good order reaches `shipments`, which nothing consumes, so it waits there.
-    let shipments = url("shipments").await;
+    let shipments = queue_url(&sqs, "shipments").await;
     let deadline = Instant::now() + PATIENCE;
     let forwarded = loop {
         let got = sqs
@@ -159,7 +158,7 @@ async fn orders_forwards_the_good_orders_through_sqs() {
     assert_eq!(body, json!({"sku": "tea", "qty": 2}));
 
     // The two bad orders are delivered again, and after three tries dead-lettered.
-    let dlq = url("orders-dlq").await;
+    let dlq = queue_url(&sqs, "orders-dlq").await;
     let deadline = Instant::now() + PATIENCE;
     loop {
         let depth = visible_messages(&sqs, &dlq).await;

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use fnkit_tests::emulator::{request, Served, TestEmulator};
+use fnkit_tests::emulator::{request, TestEmulator};
 
 /// A SigV4 `Authorization` header for `service`; the signature is not checked.
 fn signed(service: &str) -> String {
@@ -15,10 +15,7 @@ fn signed(service: &str) -> String {
 #[tokio::test]
 async fn an_aws_chunked_upload_with_any_credentials_is_stored_decoded() {
     let bin = env!("CARGO_BIN_EXE_fixtures");
-    let emulator = TestEmulator::start(vec![Served::Fnkit(Path::new(bin))], |c| {
-        c.schedules = false;
-    })
-    .await;
+    let emulator = TestEmulator::serving(Path::new(bin)).await;
     let auth = signed("s3");
     let body = b"5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n".to_vec();
     let put = request(
@@ -71,10 +68,7 @@ async fn an_aws_chunked_upload_with_any_credentials_is_stored_decoded() {
 #[tokio::test]
 async fn a_request_signed_for_an_unserved_service_is_refused_by_name() {
     let bin = env!("CARGO_BIN_EXE_fixtures");
-    let emulator = TestEmulator::start(vec![Served::Fnkit(Path::new(bin))], |c| {
-        c.schedules = false;
-    })
-    .await;
+    let emulator = TestEmulator::serving(Path::new(bin)).await;
     let auth = signed("dynamodb");
     let reply = request(
         "POST",
@@ -94,10 +88,7 @@ async fn a_request_signed_for_an_unserved_service_is_refused_by_name() {
 #[tokio::test]
 async fn a_read_after_the_file_changed_on_disk_answers_the_new_etag() {
     let bin = env!("CARGO_BIN_EXE_fixtures");
-    let emulator = TestEmulator::start(vec![Served::Fnkit(Path::new(bin))], |c| {
-        c.schedules = false;
-    })
-    .await;
+    let emulator = TestEmulator::serving(Path::new(bin)).await;
     let auth = signed("s3");
     let url = format!("{}/uploads/notes/changing.txt", emulator.base);
     let headers = [
@@ -112,7 +103,10 @@ async fn a_read_after_the_file_changed_on_disk_answers_the_new_etag() {
         .join("buckets/uploads/notes/changing.txt");
     std::fs::write(&file, b"the second, longer version").unwrap();
     let head = request("HEAD", &url, &headers, Vec::new()).await;
-    let expected = format!("\"{}\"", md5_of(b"the second, longer version"));
+    let expected = format!(
+        "\"{}\"",
+        fnkit::platform::md5_hex(b"the second, longer version")
+    );
     assert_eq!(
         head.header("etag"),
         Some(expected.as_str()),
@@ -120,9 +114,4 @@ async fn a_read_after_the_file_changed_on_disk_answers_the_new_etag() {
     );
     assert_eq!(head.header("content-length"), Some("26"));
     emulator.stop().await;
-}
-
-/// The MD5 of `bytes`, as S3 tags an object.
-fn md5_of(bytes: &[u8]) -> String {
-    fnkit::platform::md5_hex(bytes)
 }

@@ -67,8 +67,7 @@ pub enum Target {
 /// so inheriting them would rebuild the dependency tree here and again at the user's next plain
 /// `cargo build`.
 pub fn cargo_command() -> Command {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(cargo);
+    let mut command = Command::new(cargo());
     for (name, _) in std::env::vars_os() {
         let Some(name) = name.to_str() else { continue };
         let about_a_crate = [
@@ -92,6 +91,7 @@ pub fn cargo_command() -> Command {
     command
 }
 
+/// `$CARGO` when cargo started us, else `cargo` from the `PATH`.
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }

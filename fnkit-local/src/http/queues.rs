@@ -84,15 +84,15 @@ async fn send(front: &Front, queue: &str, req: Request<Incoming>) -> Reply {
     if let Err(e) = fnkit_spec::names::queue_name(queue) {
         return message(StatusCode::BAD_REQUEST, e);
     }
-    match crate::sqs::queue_names(&front.engine, &front.work).await {
-        Ok(names) if !names.iter().any(|n| n == queue) => {
+    match crate::sqs::missing_queue(&front.engine, &front.work, queue).await {
+        Ok(None) => {}
+        Ok(Some(names)) => {
             let m = format!(
                 "no queue named `{queue}`; queues: {}. A queue exists when a trigger or `uses` names it, or CreateQueue made it",
                 names.join(", ")
             );
             return message(StatusCode::NOT_FOUND, m);
         }
-        Ok(_) => {}
         Err(e) => return internal(e),
     }
     let default_delay: u64 = query(&req, "delay_seconds")

@@ -58,6 +58,9 @@ pub enum PackageError {
         /// Why.
         source: std::io::Error,
     },
+    /// A variable given for every function has a name Lambda refuses.
+    #[error(transparent)]
+    Variable(#[from] fnkit_spec::env::NameError),
     /// Exactly one binary is packaged at a time.
     #[error("package one binary at a time (got {0})")]
     OneBinary(usize),
@@ -90,8 +93,7 @@ fn with_variables(functions: &mut [FunctionSpec], env: &[(String, String)]) {
 
 /// Whether `cargo zigbuild` is installed.
 pub fn zigbuild_available() -> bool {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    Command::new(cargo)
+    build::cargo_command()
         .args(["zigbuild", "--help"])
         .output()
         .is_ok_and(|o| o.status.success())
@@ -139,13 +141,16 @@ pub struct Packaged {
 
 /// Builds `targets` for release (through cargo-zigbuild when installed), checks the binary, and
 /// writes the deploy files under `out/<platform>/`, every function with the variables `env` adds
-/// to its own.
+/// to its own (their names checked first, as the emulator checks them, before the build).
 pub fn package(
     platform: Platform,
     targets: &[Target],
     out: &Path,
     env: &[(String, String)],
 ) -> Result<Packaged, PackageError> {
+    for (name, _) in env {
+        fnkit_spec::env::check_name(name)?;
+    }
     let zig = zigbuild_available() && !targets.iter().all(|t| matches!(t, Target::Bin(_)));
     let bins = build::build_for(targets, true, zig.then_some(ZIG_TARGET))?;
     let [bin] = bins.as_slice() else {
@@ -167,20 +172,37 @@ pub fn package(
         .and_then(|n| n.to_str())
         .unwrap_or("function")
         .to_owned();
-    let mut files = Vec::new();
     let dir = match platform {
         Platform::Lambda => out.join("lambda"),
         Platform::Knative => out.join("knative"),
     };
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     let binary = std::fs::read(bin).map_err(io(bin))?;
+    let files = write_files(platform, &dir, &manifest, &binary, &binary_name)?;
+    Ok(Packaged {
+        dir,
+        files,
+        glibc,
+        zigbuild: zig,
+    })
+}
+
+/// Writes the deploy files of `platform` into `dir`: per function a zip and one SAM template
+/// (Lambda), or the binary, a Service, Triggers and a Dockerfile (Knative). Returns their paths.
+fn write_files(
+    platform: Platform,
+    dir: &Path,
+    manifest: &Manifest,
+    binary: &[u8],
+    binary_name: &str,
+) -> Result<Vec<PathBuf>, PackageError> {
+    let mut files = Vec::new();
     match platform {
         Platform::Lambda => {
             for spec in &manifest.functions {
                 let zip_path = dir.join(spec.name.as_ref()).join("bootstrap.zip");
-                std::fs::create_dir_all(zip_path.parent().unwrap_or(&dir))
-                    .map_err(io(&zip_path))?;
-                write_zip(&zip_path, &binary)?;
+                std::fs::create_dir_all(zip_path.parent().unwrap_or(dir)).map_err(io(&zip_path))?;
+                write_zip(&zip_path, binary)?;
                 files.push(zip_path);
             }
             let description = format!(
@@ -194,12 +216,12 @@ pub fn package(
             files.push(path);
         }
         Platform::Knative => {
-            let service = knative::k8s_name(&binary_name);
+            let service = knative::k8s_name(binary_name);
             let (service_doc, trigger_docs, dockerfile) =
-                knative::files(&service, &binary_name, &manifest.functions)
+                knative::files(&service, binary_name, &manifest.functions)
                     .map_err(PackageError::Manifest)?;
-            let copy = dir.join(&binary_name);
-            std::fs::write(&copy, &binary).map_err(io(&copy))?;
+            let copy = dir.join(binary_name);
+            std::fs::write(&copy, binary).map_err(io(&copy))?;
             set_executable(&copy)?;
             let service_path = dir.join("service.yaml");
             std::fs::write(&service_path, yaml::to_yaml(&service_doc))
@@ -212,12 +234,7 @@ pub fn package(
             files.extend([copy, service_path, triggers_path, docker_path]);
         }
     }
-    Ok(Packaged {
-        dir,
-        files,
-        glibc,
-        zigbuild: zig,
-    })
+    Ok(files)
 }
 
 fn set_executable(path: &Path) -> Result<(), PackageError> {
@@ -295,5 +312,21 @@ mod tests {
             pairs(&functions[1]),
             [("MAX_AGE_HOURS".to_owned(), "1".to_owned())]
         );
+    }
+
+    #[test]
+    fn a_variable_lambda_reserves_is_refused_before_anything_is_built() {
+        let out = std::env::temp_dir().join(format!("fnkit-package-env-{}", std::process::id()));
+        let given = [("AWS_REGION".to_owned(), "eu-west-1".to_owned())];
+        let missing = Target::Bin(out.join("no-such-binary"));
+        let refused = package(Platform::Lambda, &[missing], &out, &given);
+        assert!(
+            matches!(
+                refused,
+                Err(PackageError::Variable(fnkit_spec::env::NameError::Reserved(ref n))) if n == "AWS_REGION"
+            ),
+            "{refused:?}"
+        );
+        assert!(!out.exists(), "nothing written");
     }
 }

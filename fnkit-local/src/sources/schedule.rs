@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use chrono::Utc;
 use fnkit::manifest::Trigger;
 
-use crate::engine::{new_request_id, Engine};
+use crate::engine::{new_request_id, Engine, Function};
 use crate::work::store::{Kind, NewMessage};
 use crate::work::Work;
 
@@ -46,15 +46,16 @@ pub(crate) async fn fire(
     function: &str,
     time: SystemTime,
 ) -> Result<String, FireError> {
+    let scheduled = |f: &&Arc<Function>| matches!(f.spec.trigger, Trigger::Schedule { .. });
     let f = engine
         .functions
         .get(function)
-        .filter(|f| matches!(f.spec.trigger, Trigger::Schedule { .. }))
+        .filter(scheduled)
         .ok_or_else(|| {
             let mut scheduled: Vec<String> = engine
                 .functions
                 .values()
-                .filter(|f| matches!(f.spec.trigger, Trigger::Schedule { .. }))
+                .filter(scheduled)
                 .map(|f| f.config.name.clone())
                 .collect();
             scheduled.sort();

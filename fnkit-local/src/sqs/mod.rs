@@ -138,16 +138,26 @@ pub(crate) async fn handle(
     }
 }
 
-/// Every queue that exists, as ListQueues lists them: the triggers' and their dead-letter
-/// queues, the used ones, the created ones. The emulator's own `/_fnkit/queues` API sends only
-/// to these, as SQS does.
-pub(crate) async fn queue_names(engine: &Engine, work: &Work) -> Result<Vec<String>, String> {
+/// Whether queue `name` exists, by the rule SendMessage applies ([`queues::find`]): `None` when
+/// it does, else the queues that do (what ListQueues lists), for the refusal. The emulator's own
+/// `/_fnkit/queues` API sends only to existing queues, as SQS does.
+pub(crate) async fn missing_queue(
+    engine: &Engine,
+    work: &Work,
+    name: &str,
+) -> Result<Option<Vec<String>>, String> {
     let ctx = Ctx {
         engine,
         work,
         host: String::new(),
     };
-    queues::all(&ctx).await.map_err(|e| e.message)
+    match queues::find(&ctx, name).await {
+        Ok(_) => Ok(None),
+        Err(e) if e.shape == "QueueDoesNotExist" => {
+            queues::all(&ctx).await.map(Some).map_err(|e| e.message)
+        }
+        Err(e) => Err(e.message),
+    }
 }
 
 /// What the actions share: the emulator and the host the client reached it by.

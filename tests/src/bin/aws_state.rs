@@ -1,6 +1,6 @@
 //! Functions that keep their state in S3 and SQS, and call another function, through the
-//! official AWS SDK for Rust, with the clients made once at cold start (`Runtime::state_async`). Nothing here knows the emulator:
-//! the SDK finds its endpoint (`AWS_ENDPOINT_URL`) and credentials in the environment the
+//! official AWS SDK for Rust, with the clients made once at cold start (`Runtime::state_async`).
+//! Nothing here knows the emulator: the SDK finds its endpoint (`AWS_ENDPOINT_URL`) and credentials in the environment the
 //! emulator gives workers, as it finds the real ones on Lambda.
 
 use aws_sdk_lambda::primitives::Blob;
@@ -166,19 +166,13 @@ async fn relay(text: String, aws: State<Aws>) -> Result<serde_json::Value, Failu
             .payload(Blob::new(payload))
     };
     let answered = invoke(serde_json::to_vec(&text)?).send().await?;
-    let answer: serde_json::Value = match answered.payload() {
-        Some(payload) => serde_json::from_slice(payload.as_ref())?,
-        None => serde_json::Value::Null,
-    };
+    let answer = payload_json(answered.payload())?;
     let queued = invoke(serde_json::to_vec(&text)?)
         .invocation_type(InvocationType::Event)
         .send()
         .await?;
     let failed = invoke(b"42".to_vec()).send().await?;
-    let failure: serde_json::Value = match failed.payload() {
-        Some(payload) => serde_json::from_slice(payload.as_ref())?,
-        None => serde_json::Value::Null,
-    };
+    let failure = payload_json(failed.payload())?;
     let missing = aws
         .lambda
         .invoke()
@@ -195,6 +189,14 @@ async fn relay(text: String, aws: State<Aws>) -> Result<serde_json::Value, Failu
         "error_type": failure["errorType"],
         "not_found": matches!(&missing, Err(e) if e.is_resource_not_found_exception()),
     }))
+}
+
+/// An Invoke answer's payload as JSON (`null` when there is none).
+fn payload_json(payload: Option<&Blob>) -> Result<serde_json::Value, Failure> {
+    Ok(match payload {
+        Some(payload) => serde_json::from_slice(payload.as_ref())?,
+        None => serde_json::Value::Null,
+    })
 }
 
 fn main() {
