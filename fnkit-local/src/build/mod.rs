@@ -338,7 +338,34 @@ fn first_lines(text: &str, n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::first_lines;
+    use super::{cargo_command, first_lines};
+
+    #[test]
+    fn cargo_runs_without_the_variables_cargo_set_for_this_crate() {
+        // `cargo test` set these for this test binary, as `cargo run` does for fnkit-local.
+        let inherited = std::env::var_os("CARGO_PKG_NAME").is_some();
+        assert!(inherited, "cargo sets CARGO_PKG_NAME for a test");
+        let command = cargo_command();
+        let removed: Vec<String> = command
+            .get_envs()
+            .filter(|(_, value)| value.is_none())
+            .map(|(name, _)| name.to_string_lossy().into_owned())
+            .collect();
+        for name in [
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_MAJOR",
+            "CARGO_MANIFEST_DIR",
+        ] {
+            assert!(
+                removed.iter().any(|r| r == name),
+                "{name} kept: {removed:?}"
+            );
+        }
+        // What configures cargo itself stays.
+        assert!(removed
+            .iter()
+            .all(|r| r != "CARGO_HOME" && r != "CARGO_TARGET_DIR"));
+    }
 
     #[test]
     fn long_error_output_is_cut_to_its_first_lines() {
