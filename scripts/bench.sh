@@ -27,8 +27,8 @@ ms() { python3 -c "import sys; print(round(float(sys.argv[1]) * 1000, 2))" "$1";
 
 echo "== machine: $(nproc) cores, $(uname -r)"
 
-# 1. Throughput at 16 connections: emulator (warm, concurrency 16) vs bare hyper (current_thread).
-emulator --bin "$T/noop" --concurrency 16
+# 1. Throughput at 16 connections: emulator (warm, 16 environments) vs bare hyper (current_thread).
+emulator --bin "$T/noop"
 E=$URL epid=$PID
 sleep 0.5
 echo "== emulator idle RSS: $(rss_kb "$epid") kB"
@@ -67,3 +67,26 @@ for _ in 1 2 3 4 5; do
   python3 -c "print(f'  {float($t) * 1000 - 1000:.1f} ms')"
 done
 echo "== emulator RSS after all that: $(rss_kb "$epid") kB"
+
+# 6. Queue drain: 1,000 messages sent in one request to a no-op queue function (batches of 10,
+#    1 s window), timed from the send until the queue is empty and nothing is in flight.
+emulator --bin "$T/noop"
+Q=$URL
+for run in 1 2 3; do
+  python3 - "$Q" <<'PY'
+import json, sys, time, urllib.request
+base = sys.argv[1]
+body = json.dumps([{"n": i} for i in range(1000)]).encode()
+start = time.monotonic()
+urllib.request.urlopen(urllib.request.Request(f"{base}/_fnkit/queues/drain/messages", data=body, method="POST")).read()
+while True:
+    q = json.load(urllib.request.urlopen(f"{base}/_fnkit/queues/drain"))
+    if q["depth"] == 0 and q["in_flight"] == 0:
+        break
+    time.sleep(0.002)
+took = time.monotonic() - start
+print(f"== queue drain: 1000 messages in {took * 1000:.0f} ms ({1000 / took:.0f} msg/s)")
+PY
+done
+calls=$(curl -s "$Q/_fnkit/stats" | python3 -c "import json,sys; print(next(s['invocations'] for s in json.load(sys.stdin) if s['function'] == 'drain'))")
+echo "   in $calls invocations of drain (100 if every batch was full)"

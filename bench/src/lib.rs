@@ -1,4 +1,5 @@
-//! The benchmark's subject: a no-op HTTP function. `noop` serves it through fnkit (under the
+//! The benchmark's subjects: a no-op HTTP function, and a no-op queue function (the queue's
+//! drain rate). `noop` serves it through fnkit (under the
 //! emulator or on Lambda); `bare` serves the same handler from a bare hyper server in-process,
 //! the ceiling to compare with. See docs/performance.md and scripts/bench.sh.
 
@@ -8,4 +9,11 @@ use fnkit::prelude::*;
 #[function(trigger = http(method = "GET", path = "/noop"))]
 pub async fn noop(_req: HttpRequest) -> &'static str {
     "ok"
+}
+
+/// Takes a batch of the `drain` queue and does nothing with it: batches of 10 with a 1 s window,
+/// as the `orders` example.
+#[function(trigger = queue(name = "drain", batch_size = 10, window = "1s"))]
+pub async fn drain(_batch: QueueBatch<serde_json::Value>) -> Result<(), Error> {
+    Ok(())
 }

@@ -66,9 +66,8 @@ pub struct Config {
     pub max_uses: Option<u32>,
     /// Stop an environment idle this long.
     pub idle_timeout: Duration,
-    /// Concurrency of a function without its own `concurrency`.
-    pub default_concurrency: u32,
-    /// Concurrent invocations across all functions.
+    /// The account's concurrency pool (Lambda's default quota: 1,000): functions with reserved
+    /// `concurrency` take their share of it, the others share the rest.
     pub max_concurrency: u32,
     /// How long a worker may take from spawn to its first `/next` (Lambda: 10 s).
     pub init_timeout: Duration,
@@ -105,8 +104,7 @@ impl Default for Config {
             reuse: Reuse::Always,
             max_uses: None,
             idle_timeout: Duration::from_secs(300),
-            default_concurrency: 10,
-            max_concurrency: 50,
+            max_concurrency: 1000,
             init_timeout: Duration::from_secs(10),
             state_dir: PathBuf::from(".fnkit"),
             prices: Prices::default(),

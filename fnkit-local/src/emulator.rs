@@ -60,6 +60,9 @@ pub enum EmulatorError {
     /// Two functions' routes match the same requests, or a route is malformed.
     #[error(transparent)]
     Routes(#[from] fnkit::manifest::RoutesError),
+    /// The functions reserve more concurrency than the account's pool holds.
+    #[error("concurrency: {0}")]
+    Concurrency(String),
     /// The listener failed.
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
@@ -139,6 +142,9 @@ impl EmulatorBuilder {
         // One route table across every binary: two routes that would match the same requests
         // are refused here, naming both functions and where they are defined.
         let routes = fnkit::manifest::route_table(functions.iter().map(|(spec, _)| spec))?;
+        let specs: Vec<&FunctionSpec> = functions.iter().map(|(spec, _)| spec).collect();
+        let unreserved = crate::engine::unreserved_pool(self.config.max_concurrency, &specs)
+            .map_err(EmulatorError::Concurrency)?;
         let first_use = !self.config.state_dir.exists();
         let ledger = Ledger::open(&self.config.state_dir)?;
         let store = Store::open(&self.config.state_dir)?;
@@ -147,7 +153,13 @@ impl EmulatorBuilder {
             logs.info(&first_use_hint(&self.config.state_dir));
         }
         let buckets_root = self.config.buckets_root();
-        let engine = Arc::new(Engine::new(functions, self.config, ledger, logs));
+        let engine = Arc::new(Engine::new(
+            functions,
+            unreserved,
+            self.config,
+            ledger,
+            logs,
+        ));
         let queues: Vec<String> = engine
             .functions
             .values()
@@ -204,7 +216,8 @@ pub struct ServedFunction {
     pub spec: FunctionSpec,
     /// Its binary.
     pub binary: PathBuf,
-    /// Its concurrency limit here.
+    /// How many of its calls can run at once: its reserved concurrency, or else the unreserved
+    /// share of the account's pool, which it shares with the other unreserved functions.
     pub concurrency: u32,
 }
 
@@ -400,92 +413,5 @@ impl fmt::Display for Summary {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use fnkit::manifest::{FunctionSpec, Trigger, MANIFEST_VERSION};
-
-    fn manifest(functions: Vec<FunctionSpec>) -> Manifest {
-        Manifest {
-            manifest_version: MANIFEST_VERSION,
-            fnkit_version: "0.1.0".into(),
-            functions,
-        }
-    }
-
-    fn http(name: &'static str, path: &'static str) -> FunctionSpec {
-        let trigger = Trigger::Http {
-            method: "GET".into(),
-            path: path.into(),
-        };
-        FunctionSpec::new(name, trigger, 3, 128, None, 2, "src/main.rs", 1, "app")
-    }
-
-    #[test]
-    fn where_state_lives_is_said_once_when_it_is_created() {
-        let state = std::env::temp_dir().join(format!("fnkit-first-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&state);
-        let build = || {
-            let (logs, lines) = Logs::capture(false);
-            let config = Config {
-                state_dir: state.clone(),
-                ..Config::default()
-            };
-            Emulator::builder()
-                .config(config)
-                .logs(logs)
-                .binary_with_manifest("/bin/true", manifest(vec![http("a", "/a")]))
-                .build()
-                .unwrap();
-            let said = lines.lock().unwrap().clone();
-            said
-        };
-        let first = build();
-        assert!(
-            first.iter().any(|l| l.contains("keeping state in")
-                && l.contains(&state.display().to_string())),
-            "{first:?}"
-        );
-        let second = build();
-        assert!(
-            !second.iter().any(|l| l.contains("keeping state in")),
-            "{second:?}"
-        );
-        // A relative state dir (the default) gets the .gitignore hint, unless it is ignored.
-        let hint = first_use_hint(std::path::Path::new(".fnkit"));
-        assert!(
-            hint.ends_with("; add `.fnkit/` to your .gitignore"),
-            "{hint}"
-        );
-        let _ = std::fs::remove_dir_all(state);
-    }
-
-    #[test]
-    fn a_given_manifest_is_checked_like_a_described_one() {
-        let state = std::env::temp_dir().join(format!("fnkit-builder-{}", std::process::id()));
-        let config = Config {
-            state_dir: state.clone(),
-            ..Config::default()
-        };
-        let bad = manifest(vec![http("a", "/users/:id")]);
-        let built = Emulator::builder()
-            .config(config.clone())
-            .binary_with_manifest("/bin/true", bad)
-            .build();
-        assert!(
-            matches!(built, Err(EmulatorError::Manifest { .. })),
-            "{built:?}"
-        );
-        // Two binaries whose routes collide are refused, naming both functions.
-        let built = Emulator::builder()
-            .config(config)
-            .binary_with_manifest("/bin/a", manifest(vec![http("one", "/u/{id}")]))
-            .binary_with_manifest("/bin/b", manifest(vec![http("two", "/u/{name}")]))
-            .build();
-        let message = built.unwrap_err().to_string();
-        assert!(
-            message.contains("`one`") && message.contains("`two`"),
-            "{message}"
-        );
-        let _ = std::fs::remove_dir_all(state);
-    }
-}
+#[path = "emulator_tests.rs"]
+mod tests;

@@ -253,7 +253,7 @@ fn write(conn: &mut Connection, records: &[Box<Record>]) -> rusqlite::Result<()>
     if records.is_empty() {
         return Ok(());
     }
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO invocations (request_id, function, trigger, start_ms, duration_ms, billed_ms, init_ms,

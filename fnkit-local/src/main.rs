@@ -108,11 +108,9 @@ struct ServeArgs {
     /// Stop environments idle this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     idle_timeout: u64,
-    /// Concurrency of functions that do not set their own.
-    #[arg(long, default_value_t = 10)]
-    concurrency: u32,
-    /// Concurrent invocations across all functions.
-    #[arg(long, default_value_t = 50)]
+    /// The account's concurrency pool, as Lambda's quota (default 1,000): functions that set
+    /// `concurrency` reserve their share; the others share the rest.
+    #[arg(long, default_value_t = 1000)]
     max_concurrency: u32,
     /// Where the ledger and other state live.
     #[arg(long, default_value = ".fnkit")]
@@ -280,7 +278,6 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
         reuse: cli.reuse,
         max_uses: cli.max_uses,
         idle_timeout: Duration::from_secs(cli.idle_timeout),
-        default_concurrency: cli.concurrency,
         max_concurrency: cli.max_concurrency,
         state_dir: cli.state_dir.clone(),
         prices: Prices {
@@ -388,9 +385,13 @@ fn print_banner(emulator: &Emulator, local: SocketAddr, cli: &ServeArgs) {
             Trigger::Schedule(ScheduleExpr::Cron(c)) => format!("schedule: cron {c}"),
             Trigger::Schedule(ScheduleExpr::Rate(r)) => format!("schedule: rate {r}"),
         };
+        let concurrency = match s.concurrency {
+            Some(reserved) => format!("reserved concurrency {reserved}"),
+            None => format!("concurrency {} (shared)", f.concurrency),
+        };
         println!(
-            "  {:<20} {:<56} timeout {}s, memory {} MB, concurrency {}",
-            s.name, how, s.timeout_secs, s.memory_mb, f.concurrency
+            "  {:<20} {:<56} timeout {}s, memory {} MB, {concurrency}",
+            s.name, how, s.timeout_secs, s.memory_mb
         );
     }
     println!(

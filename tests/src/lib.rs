@@ -2,6 +2,7 @@
 //! Runtime API endpoint for driving a function process directly.
 
 pub mod emulator;
+pub mod recorded;
 pub mod runtime_api;
 
 use std::path::PathBuf;

@@ -148,6 +148,91 @@ async fn a_function_above_its_memory_size_is_stopped_with_out_of_memory() {
     );
 }
 
+/// Waits until `function` has `n` calls in flight.
+async fn until_in_flight(emulator: &TestEmulator, function: &str, n: u64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let functions = emulator.admin("/_fnkit/functions").await;
+        if entry(&functions, "name", function)["in_flight"] == n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{function} never had {n} calls in flight"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn functions_without_reserved_concurrency_share_the_account_pool() {
+    // By default the pool is Lambda's 1,000, less what the fixtures reserve.
+    let reserved: u32 = fnkit_local::build::describe(&fixtures())
+        .unwrap()
+        .functions
+        .iter()
+        .filter_map(|f| f.concurrency)
+        .sum();
+    let emulator = start(|_| {}).await;
+    let functions = emulator.admin("/_fnkit/functions").await;
+    assert_eq!(
+        entry(&functions, "name", "echo")["concurrency"],
+        1000 - reserved
+    );
+    assert_eq!(
+        entry(&functions, "name", "echo")["reserved_concurrency"],
+        json!(null)
+    );
+    assert_eq!(entry(&functions, "name", "slow")["reserved_concurrency"], 1);
+    drop(emulator);
+
+    // A pool of one unreserved slot: `hold` takes it, so `echo` (also unreserved) is throttled
+    // for the account, while `slow` (reserved) still runs.
+    let emulator = start(|c| c.max_concurrency = reserved + 1).await;
+    let held = {
+        let base = emulator.base.clone();
+        tokio::spawn(async move {
+            fnkit_tests::emulator::request(
+                "POST",
+                &format!("{base}/2015-03-31/functions/hold/invocations"),
+                &[],
+                br#"{"ms": 3000}"#.to_vec(),
+            )
+            .await
+        })
+    };
+    until_in_flight(&emulator, "hold", 1).await;
+    let refused = emulator.invoke("echo", &json!({"x": 1})).await;
+    assert_eq!(refused.status, 429);
+    assert_eq!(
+        refused.json()["Reason"],
+        "ConcurrentInvocationLimitExceeded"
+    );
+    let reserved_call = emulator.invoke("slow", &json!({"ms": 1})).await;
+    assert_eq!(reserved_call.status, 200, "{}", reserved_call.text());
+    assert_eq!(held.await.unwrap().status, 200);
+    assert_eq!(emulator.invoke("echo", &json!({"x": 2})).await.status, 200);
+}
+
+#[tokio::test]
+async fn reserving_more_than_the_pool_is_refused_at_start() {
+    let config = fnkit_local::Config {
+        max_concurrency: 1,
+        state_dir: fnkit_tests::emulator::temp_dir("pool"),
+        ..fnkit_local::Config::default()
+    };
+    let error = fnkit_local::Emulator::builder()
+        .config(config)
+        .binary(fixtures())
+        .build()
+        .unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("more than the account's 1 (--max-concurrency)"),
+        "{message}"
+    );
+}
+
 #[tokio::test]
 async fn over_its_concurrency_a_call_is_throttled_with_429() {
     let emulator = start(|_| {}).await;

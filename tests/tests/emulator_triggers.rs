@@ -5,51 +5,16 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fnkit_tests::emulator::{request, temp_dir, Served, TestEmulator};
+use fnkit_tests::emulator::{request, TestEmulator};
+use fnkit_tests::recorded::{lines, until};
 use serde_json::json;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_fixtures"))
 }
 
-/// An emulator over the fixtures with a fresh FIXTURE_OUT file and fast retries.
 async fn start(schedules: bool) -> (TestEmulator, PathBuf) {
-    let out = temp_dir("out").join("out.txt");
-    let bin = fixtures();
-    let o = out.clone();
-    let emulator = TestEmulator::start(vec![Served::Fnkit(Path::new(&bin))], move |c| {
-        c.env
-            .push(("FIXTURE_OUT".into(), o.to_string_lossy().into_owned()));
-        c.queue_retry_delay = Duration::from_millis(50);
-        c.async_retry_base = Duration::from_millis(50);
-        c.schedules = schedules;
-    })
-    .await;
-    (emulator, out)
-}
-
-fn lines(out: &Path) -> Vec<String> {
-    std::fs::read_to_string(out)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Waits until `done` holds for the recorded lines.
-async fn until(out: &Path, what: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let l = lines(out);
-        if done(&l) {
-            return l;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}; recorded: {l:#?}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    fnkit_tests::recorded::start(&fixtures(), schedules).await
 }
 
 #[tokio::test]
@@ -303,7 +268,7 @@ async fn a_partial_batch_failure_retries_exactly_the_failed_messages_then_dead_l
     assert_eq!(bad_deliveries.len(), 3, "max_receive_count is 3: {seen:#?}");
     for (i, line) in bad_deliveries.iter().enumerate() {
         assert!(
-            line.ends_with(&format!("\t{}\t0", i + 1)),
+            line.contains(&format!("{bad}\t{}\t0\t", i + 1)),
             "ApproximateReceiveCount counts attempts: {line}"
         );
     }

@@ -9,28 +9,32 @@
 //! |---|---|
 //! | `environment.rs` | one worker process: spawn, deliver, enforce timeout and memory, kill |
 //! | `runtime_api.rs` | the Runtime API server of one environment |
+//! | `concurrency.rs` | the account's pool, reserved concurrency, a running call's slot, throttle reasons |
 //! | `judge.rs` | what happened → Lambda's outcome, error body and log lines |
 //! | `memory.rs` | a process tree's memory, read from `/proc` |
 
+mod concurrency;
 mod environment;
 mod judge;
 mod memory;
 pub(crate) mod runtime_api;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use fnkit::manifest::FunctionSpec;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 
 use crate::config::{Config, Reuse};
 use crate::ledger::Ledger;
 use crate::observe::logs::Logs;
 use crate::observe::metrics::Metrics;
 use crate::report::{self, Outcome, Record};
+pub(crate) use concurrency::unreserved_pool;
+use concurrency::Slot;
 use environment::{Environment, FunctionConfig, RunOutcome};
 use runtime_api::MAX_RESPONSE_BYTES;
 
@@ -38,9 +42,13 @@ use runtime_api::MAX_RESPONSE_BYTES;
 pub(crate) struct Function {
     pub spec: FunctionSpec,
     pub config: Arc<FunctionConfig>,
+    /// How many of its invocations can run at once: its reserved concurrency, or else the
+    /// account's unreserved pool, which it shares with every other unreserved function.
     pub limit: u32,
     idle: Mutex<Vec<Environment>>,
-    permits: Arc<Semaphore>,
+    /// Its own slots (reserved concurrency) or the shared unreserved pool's.
+    slots: Arc<Semaphore>,
+    running: Arc<AtomicUsize>,
 }
 
 impl Function {
@@ -51,7 +59,12 @@ impl Function {
 
     /// Invocations running now.
     pub fn in_flight(&self) -> usize {
-        self.limit as usize - self.permits.available_permits()
+        self.running.load(Ordering::Relaxed)
+    }
+
+    /// Whether it has reserved concurrency (its own slots, not the shared pool's).
+    pub fn reserved(&self) -> bool {
+        self.spec.concurrency.is_some()
     }
 }
 
@@ -108,7 +121,6 @@ pub(crate) struct Engine {
     pub ledger: Ledger,
     pub logs: Logs,
     pub metrics: Metrics,
-    global: Arc<Semaphore>,
     next_env: AtomicU64,
     /// The emulator's own address once it listens, given to workers as `AWS_ENDPOINT_URL`.
     endpoint: std::sync::OnceLock<String>,
@@ -123,8 +135,11 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
+    /// The engine of `functions`; those without reserved concurrency share `unreserved` slots
+    /// (see [`unreserved_pool`]).
     pub fn new(
         functions: Vec<(FunctionSpec, std::path::PathBuf)>,
+        unreserved: u32,
         config: Config,
         ledger: Ledger,
         logs: Logs,
@@ -136,13 +151,14 @@ impl Engine {
             "FNKIT_BUCKETS_DIR".to_owned(),
             buckets.to_string_lossy().into_owned(),
         )];
+        let shared = Arc::new(Semaphore::new(unreserved as usize));
         let functions: HashMap<String, Arc<Function>> = functions
             .into_iter()
             .map(|(spec, binary)| {
-                let limit = spec
-                    .concurrency
-                    .unwrap_or(config.default_concurrency)
-                    .max(1);
+                let (limit, slots) = match spec.concurrency {
+                    Some(reserved) => (reserved, Arc::new(Semaphore::new(reserved as usize))),
+                    None => (unreserved, shared.clone()),
+                };
                 let function_config = Arc::new(FunctionConfig {
                     name: spec.name.to_string(),
                     memory_mb: spec.memory_mb,
@@ -167,14 +183,14 @@ impl Engine {
                     config: function_config,
                     limit,
                     idle: Mutex::new(Vec::new()),
-                    permits: Arc::new(Semaphore::new(limit as usize)),
+                    slots,
+                    running: Arc::default(),
                 };
                 (f.spec.name.to_string(), Arc::new(f))
             })
             .collect();
         Engine {
             functions,
-            global: Arc::new(Semaphore::new(config.max_concurrency.max(1) as usize)),
             config,
             ledger,
             logs,
@@ -200,7 +216,7 @@ impl Engine {
 
     /// Invocations running now, across all functions.
     pub fn in_flight(&self) -> usize {
-        self.config.max_concurrency.max(1) as usize - self.global.available_permits()
+        self.functions.values().map(|f| f.in_flight()).sum()
     }
 
     /// Invokes `name` with `payload`; `trigger` names what fired it, for the ledger.
@@ -235,53 +251,20 @@ impl Engine {
             });
         }
         let request_id = request_id.unwrap_or_else(new_request_id);
-        let permits = match mode {
-            Mode::Sync => self.try_permits(&function),
-            Mode::Async => Ok(self.wait_permits(&function).await),
+        let slot = match mode {
+            Mode::Sync => function.slots.clone().try_acquire_owned().ok(),
+            Mode::Async => function.slots.clone().acquire_owned().await.ok(),
         };
-        let permits = match permits {
-            Ok(p) => p,
-            Err(reason) => {
-                self.record_throttle(&function, &request_id, trigger).await;
-                return Err(InvokeError::Throttled { reason, request_id });
-            }
+        let Some(slot) = slot.map(|permit| Slot::new(permit, &function)) else {
+            self.record_throttle(&function, &request_id, trigger).await;
+            return Err(InvokeError::Throttled {
+                reason: function.throttle_reason(),
+                request_id,
+            });
         };
         let invoked = self.run(&function, request_id, payload, trigger).await;
-        drop(permits);
+        drop(slot);
         Ok(invoked)
-    }
-
-    fn try_permits(
-        &self,
-        f: &Function,
-    ) -> Result<(OwnedSemaphorePermit, OwnedSemaphorePermit), &'static str> {
-        let own = f
-            .permits
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| "ReservedFunctionConcurrentInvocationLimitExceeded")?;
-        let global = self
-            .global
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| "ConcurrentInvocationLimitExceeded")?;
-        Ok((own, global))
-    }
-
-    async fn wait_permits(&self, f: &Function) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
-        let own = f
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("semaphores are never closed");
-        let global = self
-            .global
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("semaphores are never closed");
-        (own, global)
     }
 
     async fn record_throttle(&self, f: &Function, request_id: &str, trigger: &str) {

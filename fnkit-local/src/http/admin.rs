@@ -107,6 +107,7 @@ pub(crate) fn functions(core: &Engine, base_url: &str) -> serde_json::Value {
                 "timeout_secs": f.spec.timeout_secs,
                 "memory_mb": f.spec.memory_mb,
                 "concurrency": f.limit,
+                "reserved_concurrency": f.spec.concurrency,
                 "retries": f.spec.retries,
                 "url": url,
                 "invoke_url": format!("{base_url}/2015-03-31/functions/{}/invocations", f.config.name),

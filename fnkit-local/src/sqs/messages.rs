@@ -15,7 +15,7 @@ use super::queues::{find, Queue, DEFAULT_VISIBILITY_SECS};
 use super::{integer, required, Answer, Ctx, SqsError};
 use crate::engine::new_request_id;
 use crate::work::attributes;
-use crate::work::store::{Kind, NewMessage, StoredMessage};
+use crate::work::store::{Kind, NewMessage, StoredMessage, FIRST_RECEIVE};
 
 /// How often a long poll looks for messages.
 const POLL: Duration = Duration::from_millis(50);
@@ -247,7 +247,12 @@ fn received(m: &StoredMessage, input: &Value) -> Value {
         ("ApproximateReceiveCount", m.receive_count.to_string()),
         ("SentTimestamp", m.sent_at.to_string()),
         ("SenderId", "AIDAFNKITLOCAL".to_owned()),
-        ("ApproximateFirstReceiveTimestamp", m.sent_at.to_string()),
+        (
+            FIRST_RECEIVE,
+            m.attributes[FIRST_RECEIVE]
+                .as_str()
+                .map_or_else(|| m.sent_at.to_string(), str::to_owned),
+        ),
     ];
     let names = if input["MessageSystemAttributeNames"].is_null() {
         &input["AttributeNames"]

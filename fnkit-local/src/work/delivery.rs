@@ -61,8 +61,9 @@ pub(crate) fn start(engine: &Arc<Engine>, work: &Arc<Work>) -> Vec<tokio::task::
     tasks
 }
 
-/// Waits until `target` has a visible message (or its waker fires, or a second passes).
-async fn wait_for_work(core: &Ctx, kind: Kind, target: &str) {
+/// Waits until `target` has a visible message (or its waker fires, or a second passes); returns
+/// when the first visible message became visible (Unix epoch ms).
+async fn wait_for_work(core: &Ctx, kind: Kind, target: &str) -> i64 {
     let waker = core.work.waker(kind, target);
     loop {
         let notified = waker.notified();
@@ -76,7 +77,7 @@ async fn wait_for_work(core: &Ctx, kind: Kind, target: &str) {
             }
         };
         let wait = match next {
-            Some(at) if at <= now_ms() => return,
+            Some(at) if at <= now_ms() => return at,
             Some(at) => Duration::from_millis((at - now_ms()) as u64).min(Duration::from_secs(1)),
             None => Duration::from_secs(1),
         };
@@ -93,22 +94,42 @@ struct QueueSettings {
     parallel: u32,
 }
 
+/// Lambda's SQS poller starts with five batches at once ("five concurrent invocations") and adds
+/// up to 300 a minute while messages wait, up to the function's concurrency
+/// (docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
+const FIRST_BATCHES: usize = 5;
+const ONE_MORE_BATCH_EVERY: Duration = Duration::from_millis(200);
+
+/// A batch is sent when it is full, when its payload reaches 6 MB, or when the batching window
+/// (which begins when its first message arrives) is over, whichever comes first.
+pub(crate) const MAX_BATCH_BYTES: usize = 6 * 1024 * 1024;
+
+/// The event source mapping of one queue: batches go out as soon as they are full (or their
+/// window is over), many at once, each on its own invocation.
 async fn queue_loop(core: Ctx, s: QueueSettings) {
-    let slots = Arc::new(Semaphore::new(s.parallel.max(1) as usize));
+    let most = s.parallel.max(1) as usize;
+    let mut granted = most.min(FIRST_BATCHES);
+    let slots = Arc::new(Semaphore::new(granted));
     let s = Arc::new(s);
     loop {
-        wait_for_work(&core, Kind::Queue, &s.queue).await;
-        if !s.window.is_zero() {
-            // The batching window: let a batch gather.
-            tokio::time::sleep(s.window).await;
-        }
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
+        let first_visible = wait_for_work(&core, Kind::Queue, &s.queue).await;
+        // Every batch is busy and messages wait: scale up, as Lambda does.
+        let slot = loop {
+            match tokio::time::timeout(ONE_MORE_BATCH_EVERY, slots.clone().acquire_owned()).await {
+                Ok(Ok(slot)) => break slot,
+                Ok(Err(_)) => return,
+                Err(_) if granted < most => {
+                    slots.add_permits(1);
+                    granted += 1;
+                }
+                Err(_) => {}
+            }
         };
+        gather(&core, &s, first_visible).await;
         let batch = match core
             .work
             .store
-            .claim(Kind::Queue, &s.queue, s.batch_size)
+            .claim(Kind::Queue, &s.queue, s.batch_size, MAX_BATCH_BYTES)
             .await
         {
             Ok(b) => b,
@@ -132,6 +153,32 @@ async fn queue_loop(core: Ctx, s: QueueSettings) {
     }
 }
 
+/// The batching window: waits until a full batch (or 6 MB) is visible or the window that began
+/// when the first message became visible is over.
+async fn gather(core: &Ctx, s: &QueueSettings, first_visible: i64) {
+    if s.window.is_zero() {
+        return;
+    }
+    let waited = Duration::from_millis(now_ms().saturating_sub(first_visible).max(0) as u64);
+    let deadline = tokio::time::Instant::now() + s.window.saturating_sub(waited);
+    let waker = core.work.waker(Kind::Queue, &s.queue);
+    loop {
+        let notified = waker.notified();
+        match core
+            .work
+            .store
+            .ready(Kind::Queue, &s.queue, s.batch_size)
+            .await
+        {
+            Ok((count, bytes)) if count < s.batch_size && bytes < MAX_BATCH_BYTES => {}
+            _ => return,
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return;
+        }
+    }
+}
+
 async fn deliver_batch(core: &Ctx, s: &QueueSettings, batch: Vec<StoredMessage>) {
     let messages: Vec<QueueMessage<String>> = batch
         .iter()
@@ -141,6 +188,11 @@ async fn deliver_batch(core: &Ctx, s: &QueueSettings, batch: Vec<StoredMessage>)
             message.queue.clone_from(&s.queue);
             (message.attributes, message.message_attributes) =
                 super::attributes::split(&m.attributes);
+            // Fixed when it was sent (and first received), not stamped again on a redelivery.
+            message
+                .attributes
+                .entry("SentTimestamp".to_owned())
+                .or_insert_with(|| m.sent_at.to_string());
             message
         })
         .collect();
@@ -254,7 +306,12 @@ async fn async_loop(core: Ctx, function: String, retries: u32, parallel: u32) {
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
-        let claimed = match core.work.store.claim(Kind::Async, &function, 1).await {
+        let claimed = match core
+            .work
+            .store
+            .claim(Kind::Async, &function, 1, usize::MAX)
+            .await
+        {
             Ok(c) => c,
             Err(e) => {
                 core.engine.logs.info(&format!(

@@ -52,14 +52,20 @@ struct Order {
     qty: i64,
 }
 
-/// Fails the orders whose quantity is not positive; records every delivery.
+/// Fails the orders whose quantity is not positive; records every delivery
+/// (`order<TAB>id<TAB>receive count<TAB>qty<TAB>SentTimestamp<TAB>ApproximateFirstReceiveTimestamp`).
 #[function(trigger = queue(name = "orders", batch_size = 10, max_receive_count = 3))]
 async fn orders(batch: QueueBatch<Order>) -> Result<BatchResult, Error> {
     let mut result = BatchResult::ok();
     for m in batch {
+        let system = |name: &str| m.attributes.get(name).cloned().unwrap_or_default();
         record(&format!(
-            "order\t{}\t{}\t{}",
-            m.id, m.receive_count, m.body.qty
+            "order\t{}\t{}\t{}\t{}\t{}",
+            m.id,
+            m.receive_count,
+            m.body.qty,
+            system("SentTimestamp"),
+            system("ApproximateFirstReceiveTimestamp")
         ))?;
         if m.body.qty <= 0 {
             result.fail(m.id);
@@ -83,6 +89,13 @@ async fn slow_down(n: u64) {
     while n >= from && std::path::Path::new(&hold).exists() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+}
+
+/// Records the size of every batch of the `batched` queue, whose window (5 minutes) no test waits
+/// out: a full batch must go at once.
+#[function(trigger = queue(name = "batched", batch_size = 10, window = "300s"))]
+async fn record_batch(batch: QueueBatch<serde_json::Value>) -> Result<(), Error> {
+    record(&format!("batch\t{}", batch.messages.len()))
 }
 
 /// Records the `n` of every message of the `ids` queue.
@@ -239,6 +252,12 @@ async fn slow(input: serde_json::Value) -> serde_json::Value {
     let ms = input["ms"].as_u64().unwrap_or(0);
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     input
+}
+
+/// Like `slow` without reserved concurrency: it draws on the account's shared pool.
+#[function(timeout = "10s")]
+async fn hold(input: serde_json::Value) -> serde_json::Value {
+    slow(input).await
 }
 
 /// Tells what the platform told it: time left, memory, names, environment.

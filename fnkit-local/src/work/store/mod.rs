@@ -138,6 +138,10 @@ pub(crate) struct Store {
     db: Db,
 }
 
+/// The system attribute stored on a queue message's first receive (the other system attributes
+/// are derived from its columns).
+pub(crate) const FIRST_RECEIVE: &str = "ApproximateFirstReceiveTimestamp";
+
 pub(super) const COLUMNS: &str =
     "id, target, body, attributes, trigger, state, receive_count, sent_at, last_error";
 
@@ -174,24 +178,48 @@ impl Store {
     pub async fn enqueue(&self, messages: Vec<NewMessage>) -> Result<(), DbError> {
         self.db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 insert(&tx, &messages)?;
                 tx.commit()
             })
             .await
     }
 
-    /// Takes up to `limit` visible messages of `target` in order, marking them in flight and
-    /// counting the delivery.
+    /// Takes up to `limit` visible messages of `target` in order, and no more than `max_bytes` of
+    /// bodies (but always the first), marking them in flight and counting the delivery.
     pub async fn claim(
         &self,
         kind: Kind,
         target: &str,
         limit: u32,
+        max_bytes: usize,
     ) -> Result<Vec<StoredMessage>, DbError> {
         let target = target.to_owned();
         self.db
-            .call(move |c| take(c, kind, &target, limit, None))
+            .call(move |c| take(c, kind, &target, limit, None, max_bytes))
+            .await
+    }
+
+    /// How many messages of `target` are visible now (counting up to `limit`), and the size of
+    /// their bodies.
+    pub async fn ready(
+        &self,
+        kind: Kind,
+        target: &str,
+        limit: u32,
+    ) -> Result<(u32, usize), DbError> {
+        let target = target.to_owned();
+        self.db
+            .call(move |c| {
+                c.prepare_cached(
+                    "SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM (SELECT body FROM messages
+                     WHERE kind = ?1 AND target = ?2 AND state = 'ready' AND visible_at <= ?3
+                     ORDER BY seq LIMIT ?4)",
+                )?
+                .query_row(params![kind.as_str(), target, now_ms(), limit], |r| {
+                    Ok((r.get::<_, i64>(0)? as u32, r.get::<_, i64>(1)? as usize))
+                })
+            })
             .await
     }
 
@@ -258,7 +286,7 @@ impl Store {
         }
         self.db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 {
                     let mut stmt = tx.prepare_cached(sql)?;
                     for id in ids {
@@ -356,8 +384,12 @@ pub(super) fn take(
     target: &str,
     limit: u32,
     visibility_ms: Option<u64>,
+    max_bytes: usize,
 ) -> rusqlite::Result<Vec<StoredMessage>> {
-    let tx = c.transaction()?;
+    // IMMEDIATE: this reads, then writes. A deferred transaction that another connection (the
+    // ledger's) wrote past in between fails at once with "database is locked" (SQLite's
+    // SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out); taking the write lock first waits.
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let now = now_ms();
     let states = match visibility_ms {
         None => "state = 'ready'",
@@ -368,16 +400,32 @@ pub(super) fn take(
             "SELECT {COLUMNS} FROM messages WHERE kind = ?1 AND target = ?2 AND {states}
              AND visible_at <= ?3 ORDER BY seq LIMIT ?4"
         ))?;
-        let rows = select
+        let mut rows = select
             .query_map(params![kind.as_str(), target, now, limit], row_to_message)?
             .collect::<Result<Vec<_>, _>>()?;
+        let mut bytes = 0;
+        let fits = rows
+            .iter()
+            .take_while(|m| {
+                bytes += m.body.len();
+                bytes <= max_bytes
+            })
+            .count();
+        rows.truncate(fits.max(1));
         let mut update = tx.prepare_cached(
             "UPDATE messages SET state = 'inflight', receive_count = receive_count + 1,
-             visible_at = COALESCE(?2, visible_at) WHERE id = ?1",
+             visible_at = COALESCE(?2, visible_at), attributes = ?3 WHERE id = ?1",
         )?;
         let hidden_until = visibility_ms.map(|v| now + v as i64);
-        for m in &rows {
-            update.execute(params![m.id, hidden_until])?;
+        for m in &mut rows {
+            if kind == Kind::Queue && m.receive_count == 0 {
+                // SQS stamps a message's first receive once; redeliveries keep it.
+                if !m.attributes.is_object() {
+                    m.attributes = serde_json::json!({});
+                }
+                m.attributes[FIRST_RECEIVE] = now.to_string().into();
+            }
+            update.execute(params![m.id, hidden_until, m.attributes.to_string()])?;
         }
         rows
     };

@@ -82,7 +82,7 @@ impl Store {
         let (bucket, key) = (bucket.to_owned(), key.to_owned());
         self.db
             .call(move |c| {
-                let tx = c.transaction()?;
+                let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 match meta {
                     Some(m) => tx.execute(
                         "INSERT INTO objects (bucket, key, size, mtime_ns, etag) VALUES (?1, ?2, ?3, ?4, ?5)

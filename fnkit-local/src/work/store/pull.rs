@@ -81,7 +81,7 @@ impl Store {
     ) -> Result<Vec<StoredMessage>, DbError> {
         let queue = queue.to_owned();
         self.db
-            .call(move |c| take(c, Kind::Queue, &queue, max, Some(visibility_ms)))
+            .call(move |c| take(c, Kind::Queue, &queue, max, Some(visibility_ms), usize::MAX))
             .await
     }
 

@@ -24,23 +24,30 @@ async fn claims_in_order_count_receives_and_complete_removes() {
     let store = Store::in_memory();
     let batch = ["m1", "m2", "m3"].map(|id| message(id, Kind::Queue, "q"));
     store.enqueue(batch.to_vec()).await.unwrap();
-    let first = store.claim(Kind::Queue, "q", 2).await.unwrap();
+    let first = store.claim(Kind::Queue, "q", 2, usize::MAX).await.unwrap();
     assert_eq!(ids(&first), ["m1", "m2"]);
     assert!(first
         .iter()
         .all(|m| m.receive_count == 1 && m.state == "inflight"));
     assert_eq!(first[0].body, "body of m1");
-    assert_eq!(first[0].attributes, serde_json::json!({"a": "1"}));
+    assert_eq!(first[0].attributes["a"], "1");
+    // The first receive is stamped once, as SQS's ApproximateFirstReceiveTimestamp.
+    let stamped = first[0].attributes[FIRST_RECEIVE].as_str().unwrap();
+    assert!(stamped.parse::<i64>().unwrap() >= first[0].sent_at);
     let counts = store.queue_counts("q").await.unwrap();
     assert_eq!((counts.depth, counts.in_flight), (1, 2));
     store
         .complete(vec!["m1".into(), "m2".into()])
         .await
         .unwrap();
-    let rest = store.claim(Kind::Queue, "q", 10).await.unwrap();
+    let rest = store.claim(Kind::Queue, "q", 10, usize::MAX).await.unwrap();
     assert_eq!(ids(&rest), ["m3"]);
     // Another kind or target sees nothing.
-    assert!(store.claim(Kind::Async, "q", 10).await.unwrap().is_empty());
+    assert!(store
+        .claim(Kind::Async, "q", 10, usize::MAX)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -50,9 +57,13 @@ async fn a_retry_waits_its_delay_and_counts_the_next_receive() {
         .enqueue(vec![message("m", Kind::Queue, "q")])
         .await
         .unwrap();
-    store.claim(Kind::Queue, "q", 1).await.unwrap();
+    let first = store.claim(Kind::Queue, "q", 1, usize::MAX).await.unwrap();
     store.retry(vec!["m".into()], 60_000, "boom").await.unwrap();
-    assert!(store.claim(Kind::Queue, "q", 1).await.unwrap().is_empty());
+    assert!(store
+        .claim(Kind::Queue, "q", 1, usize::MAX)
+        .await
+        .unwrap()
+        .is_empty());
     let next = store.next_visible(Kind::Queue, "q").await.unwrap().unwrap();
     assert!(
         next > now_ms() + 50_000,
@@ -62,9 +73,13 @@ async fn a_retry_waits_its_delay_and_counts_the_next_receive() {
         .retry(vec!["m".into()], 0, "boom again")
         .await
         .unwrap();
-    let again = store.claim(Kind::Queue, "q", 1).await.unwrap();
+    let again = store.claim(Kind::Queue, "q", 1, usize::MAX).await.unwrap();
     assert_eq!(again[0].receive_count, 2);
     assert_eq!(again[0].last_error.as_deref(), Some("boom again"));
+    assert_eq!(
+        again[0].attributes[FIRST_RECEIVE], first[0].attributes[FIRST_RECEIVE],
+        "a redelivery keeps the first receive's time"
+    );
 }
 
 #[tokio::test]
@@ -74,17 +89,21 @@ async fn dead_letters_move_to_the_dlq_and_redrive_back_with_counts_reset() {
         .enqueue(vec![message("m", Kind::Queue, "q")])
         .await
         .unwrap();
-    store.claim(Kind::Queue, "q", 1).await.unwrap();
+    store.claim(Kind::Queue, "q", 1, usize::MAX).await.unwrap();
     store
         .to_dead_letter_queue(vec!["m".into()], "q-dlq", "failed 3 times")
         .await
         .unwrap();
-    assert!(store.claim(Kind::Queue, "q", 1).await.unwrap().is_empty());
+    assert!(store
+        .claim(Kind::Queue, "q", 1, usize::MAX)
+        .await
+        .unwrap()
+        .is_empty());
     let dlq = store.list(Kind::Queue, "q-dlq", None, 10).await.unwrap();
     assert_eq!(ids(&dlq), ["m"]);
     assert_eq!(dlq[0].last_error.as_deref(), Some("failed 3 times"));
     assert_eq!(store.redrive_queue("q-dlq", "q").await.unwrap(), 1);
-    let back = store.claim(Kind::Queue, "q", 1).await.unwrap();
+    let back = store.claim(Kind::Queue, "q", 1, usize::MAX).await.unwrap();
     assert_eq!(ids(&back), ["m"]);
     assert_eq!(back[0].receive_count, 1, "redrive resets the count");
 }
@@ -96,12 +115,16 @@ async fn buried_async_invocations_wait_for_a_redrive() {
         .enqueue(vec![message("a", Kind::Async, "f")])
         .await
         .unwrap();
-    store.claim(Kind::Async, "f", 1).await.unwrap();
+    store.claim(Kind::Async, "f", 1, usize::MAX).await.unwrap();
     store
         .bury(vec!["a".into()], "Sandbox.Timedout")
         .await
         .unwrap();
-    assert!(store.claim(Kind::Async, "f", 1).await.unwrap().is_empty());
+    assert!(store
+        .claim(Kind::Async, "f", 1, usize::MAX)
+        .await
+        .unwrap()
+        .is_empty());
     let dead = store
         .list(Kind::Async, "f", Some("dead"), 10)
         .await
@@ -114,7 +137,7 @@ async fn buried_async_invocations_wait_for_a_redrive() {
         .unwrap()
         .is_empty());
     assert_eq!(
-        store.claim(Kind::Async, "f", 1).await.unwrap()[0].receive_count,
+        store.claim(Kind::Async, "f", 1, usize::MAX).await.unwrap()[0].receive_count,
         1
     );
 }
@@ -126,10 +149,10 @@ async fn recovery_makes_in_flight_work_ready_again() {
         .enqueue(vec![message("m", Kind::Queue, "q")])
         .await
         .unwrap();
-    store.claim(Kind::Queue, "q", 1).await.unwrap();
+    store.claim(Kind::Queue, "q", 1, usize::MAX).await.unwrap();
     assert_eq!(store.recover().await.unwrap(), 1);
     assert_eq!(
-        store.claim(Kind::Queue, "q", 1).await.unwrap()[0].receive_count,
+        store.claim(Kind::Queue, "q", 1, usize::MAX).await.unwrap()[0].receive_count,
         2
     );
 }
@@ -142,7 +165,11 @@ async fn delayed_messages_are_counted_but_not_delivered() {
     store.enqueue(vec![m]).await.unwrap();
     let counts = store.queue_counts("q").await.unwrap();
     assert_eq!((counts.depth, counts.delayed), (1, 1));
-    assert!(store.claim(Kind::Queue, "q", 1).await.unwrap().is_empty());
+    assert!(store
+        .claim(Kind::Queue, "q", 1, usize::MAX)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -181,4 +208,20 @@ async fn an_object_change_and_its_events_are_one_transaction() {
         "e"
     );
     assert_eq!(store.all_objects().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_claim_stops_at_its_byte_budget_but_always_takes_one() {
+    let store = Store::in_memory();
+    let batch = ["m1", "m2", "m3"].map(|id| message(id, Kind::Queue, "q"));
+    store.enqueue(batch.to_vec()).await.unwrap();
+    // Each body is 10 bytes ("body of mN").
+    assert_eq!(store.ready(Kind::Queue, "q", 10).await.unwrap(), (3, 30));
+    assert_eq!(store.ready(Kind::Queue, "q", 2).await.unwrap(), (2, 20));
+    let two = store.claim(Kind::Queue, "q", 10, 25).await.unwrap();
+    assert_eq!(ids(&two), ["m1", "m2"]);
+    assert_eq!(store.ready(Kind::Queue, "q", 10).await.unwrap(), (1, 10));
+    let one = store.claim(Kind::Queue, "q", 10, 1).await.unwrap();
+    assert_eq!(ids(&one), ["m3"]);
+    assert_eq!(store.ready(Kind::Queue, "q", 10).await.unwrap(), (0, 0));
 }

@@ -1,0 +1,72 @@
+//! Queue messages reach their function as Lambda's SQS event source mapping delivers them: a full
+//! batch goes at once (the batching window is the longest wait, not a pause before every batch),
+//! and a redelivered message keeps the timestamps SQS gave it.
+
+use std::path::PathBuf;
+
+use fnkit_tests::emulator::request;
+use fnkit_tests::recorded::{start, until};
+use serde_json::json;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_fixtures"))
+}
+
+#[tokio::test]
+async fn a_full_batch_goes_at_once_and_a_partial_one_waits_for_its_window() {
+    let (emulator, out) = start(&fixtures(), false).await;
+    // `batched` takes batches of 10 with a 5-minute window.
+    let messages: Vec<serde_json::Value> = (0..25).map(|n| json!({ "n": n })).collect();
+    let sent = request(
+        "POST",
+        &format!("{}/_fnkit/queues/batched/messages", emulator.base),
+        &[],
+        serde_json::to_vec(&messages).unwrap(),
+    )
+    .await;
+    assert_eq!(sent.status, 200, "{}", sent.text());
+    let seen = until(&out, "two full batches", |l| {
+        l.iter().filter(|x| *x == "batch\t10").count() == 2
+    })
+    .await;
+    // The last five wait for a full batch or the end of the window.
+    assert!(!seen.iter().any(|x| x == "batch\t5"), "{seen:#?}");
+    let queue = emulator.admin("/_fnkit/queues/batched").await;
+    assert_eq!(queue["depth"], 5, "{queue}");
+}
+
+#[tokio::test]
+async fn a_redelivered_message_keeps_its_sent_and_first_receive_timestamps() {
+    let (emulator, out) = start(&fixtures(), false).await;
+    let sent = request(
+        "POST",
+        &format!("{}/_fnkit/queues/orders/messages", emulator.base),
+        &[],
+        br#"{"qty": 0}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(sent.status, 200, "{}", sent.text());
+    let id = sent.json()["messages"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // `orders` fails a quantity of 0: three deliveries, 50 ms apart.
+    let seen = until(&out, "three deliveries", |l| {
+        l.iter().filter(|x| x.contains(id.as_str())).count() == 3
+    })
+    .await;
+    let stamps: Vec<(i64, i64)> = seen
+        .iter()
+        .filter(|x| x.contains(id.as_str()))
+        .map(|x| {
+            let fields: Vec<&str> = x.split('\t').collect();
+            (fields[4].parse().unwrap(), fields[5].parse().unwrap())
+        })
+        .collect();
+    let (sent_at, first_receive) = stamps[0];
+    assert!(first_receive >= sent_at, "{stamps:?}");
+    assert!(
+        stamps.iter().all(|s| *s == (sent_at, first_receive)),
+        "every delivery carries the same timestamps: {stamps:?}"
+    );
+}
