@@ -90,8 +90,10 @@ pub fn cost(billed_ms: u64, memory_mb: u32, prices: &Prices) -> (f64, f64, f64) 
     )
 }
 
-/// The REPORT line, tab-separated in Lambda's field order; Init Duration last and only on a
-/// cold start.
+/// The REPORT line, tab-separated in Lambda's field order: Init Duration only on a cold start,
+/// then, when the environment was reset (a timeout, running out of memory, a crash),
+/// `Status: timeout` or `Status: error` with its `Error Type`, as Lambda has written since 2025.
+/// A function's own error leaves no status (its runtime answered).
 pub fn report_line(r: &Record) -> String {
     let mut line = format!(
         "REPORT RequestId: {}\tDuration: {:.2} ms\tBilled Duration: {} ms\tMemory Size: {} MB\tMax Memory Used: {} MB\t",
@@ -99,6 +101,13 @@ pub fn report_line(r: &Record) -> String {
     );
     if let Some(init) = r.init_ms {
         line.push_str(&format!("Init Duration: {init:.2} ms\t"));
+    }
+    match (r.outcome, &r.error_type) {
+        (Outcome::Timeout, _) => line.push_str("Status: timeout\t"),
+        (Outcome::Oom | Outcome::Crash, Some(kind)) => {
+            line.push_str(&format!("Status: error\tError Type: {kind}\t"));
+        }
+        _ => {}
     }
     line
 }

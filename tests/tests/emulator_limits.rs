@@ -48,8 +48,12 @@ async fn a_cpu_bound_loop_is_stopped_at_its_timeout_and_the_next_call_starts_col
     assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
     let error = reply.json();
     assert_eq!(error["errorType"], "Sandbox.Timedout");
-    let message = error["errorMessage"].as_str().unwrap();
-    assert!(message.contains("Task timed out after 1.0"), "{message}");
+    let id = reply.header("x-amzn-requestid").unwrap();
+    // The configured timeout, as Lambda words it (the RIE's "Task timed out after %.2f seconds").
+    assert_eq!(
+        error["errorMessage"],
+        format!("RequestId: {id} Error: Task timed out after 1.00 seconds")
+    );
     // Generous bound: the 1 s timeout fired, the loop did not run on.
     assert!(
         waited >= Duration::from_secs(1) && waited < Duration::from_secs(5),
@@ -58,6 +62,21 @@ async fn a_cpu_bound_loop_is_stopped_at_its_timeout_and_the_next_call_starts_col
 
     let timed_out = row(&emulator, "spin", reply.header("x-amzn-requestid").unwrap()).await;
     assert_eq!(timed_out["outcome"], "timeout");
+    // The REPORT line says it (Duration = the timeout, `Status: timeout`); no line of its own.
+    let log = emulator.log();
+    let report = log
+        .iter()
+        .find(|l| l.contains("REPORT") && l.contains(id))
+        .unwrap_or_else(|| panic!("no REPORT line: {log:#?}"));
+    assert!(
+        report.contains("\tDuration: 1000.00 ms\tBilled Duration: 1000 ms\t"),
+        "{report}"
+    );
+    assert!(report.ends_with("\tStatus: timeout\t"), "{report}");
+    assert!(
+        !log.iter().any(|l| l.contains("Task timed out")),
+        "{log:#?}"
+    );
 
     let next = emulator.invoke("spin", &json!({"after": true})).await;
     assert_eq!(next.status, 200);
@@ -139,6 +158,16 @@ async fn a_function_above_its_memory_size_is_stopped_with_out_of_memory() {
     let killed = row(&emulator, "leak", reply.header("x-amzn-requestid").unwrap()).await;
     assert_eq!(killed["outcome"], "oom");
     assert!(killed["max_memory_mb"].as_u64().unwrap() > 128, "{killed}");
+    let id = reply.header("x-amzn-requestid").unwrap();
+    let log = emulator.log();
+    let report = log
+        .iter()
+        .find(|l| l.contains("REPORT") && l.contains(id))
+        .unwrap_or_else(|| panic!("no REPORT line: {log:#?}"));
+    assert!(
+        report.ends_with("\tStatus: error\tError Type: Runtime.OutOfMemory\t"),
+        "{report}"
+    );
     let next = emulator.invoke("leak", &json!({"mb": 1})).await;
     assert_eq!(next.status, 200);
     assert!(

@@ -310,6 +310,7 @@ impl Environment {
                     return Err(RunOutcome::InitFailed(InitError {
                         error_type: "Runtime.InitTimeout".to_owned(),
                         message: format!("the worker did not ask for an invocation within {:?} of starting", self.config.init_timeout),
+                        body: None,
                     }))
                 }
             }

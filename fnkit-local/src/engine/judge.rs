@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::environment::RunOutcome;
-use super::runtime_api::{Answer, MAX_RESPONSE_BYTES};
+use super::runtime_api::{Answer, MAX_ANSWER_BYTES};
 use crate::report::Outcome;
 
 /// The judgement of one run.
@@ -38,12 +38,13 @@ fn failed(outcome: Outcome, error_type: &str, message: String) -> Judged {
     }
 }
 
-/// Turns what happened to `request_id` into Lambda's outcome, error body and log line.
+/// Turns what happened to `request_id` (of a function with `memory_mb` and `timeout`) into
+/// Lambda's outcome, error body and log line.
 pub(crate) fn judge(
     request_id: &str,
     memory_mb: u32,
+    timeout: Duration,
     outcome: RunOutcome,
-    duration: Duration,
 ) -> Judged {
     match outcome {
         RunOutcome::Answered(Answer::Response(body)) => Judged {
@@ -60,20 +61,26 @@ pub(crate) fn judge(
             log_line: None,
             platform_line: None,
         },
-        RunOutcome::Answered(Answer::TooLarge) => {
+        RunOutcome::Answered(Answer::TooLarge(size)) => {
+            // The RIE's ErrorResponseTooLarge (internal/lambda/interop/model.go).
             let t = "Function.ResponseSizeTooLarge";
-            let m = format!("Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).");
+            let size = size.map(|n| format!(" ({n} bytes)")).unwrap_or_default();
+            let m = format!("Response payload size{size} exceeded maximum allowed payload size ({MAX_ANSWER_BYTES} bytes).");
             let mut j = failed(Outcome::Error, t, m);
             j.log_line = None;
             j
         }
         RunOutcome::TimedOut => {
-            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            // The message of the configured timeout (the RIE's BuildInvokeAppError: "Task timed
+            // out after %.2f seconds"); the log has no line of its own, the REPORT line says
+            // `Status: timeout`.
             let m = format!(
-                "{now} {request_id} Task timed out after {:.2} seconds",
-                duration.as_secs_f64()
+                "RequestId: {request_id} Error: Task timed out after {:.2} seconds",
+                timeout.as_secs_f64()
             );
-            failed(Outcome::Timeout, "Sandbox.Timedout", m)
+            let mut j = failed(Outcome::Timeout, "Sandbox.Timedout", m);
+            j.log_line = None;
+            j
         }
         RunOutcome::OutOfMemory => {
             let m = format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed (above its memory size of {memory_mb} MB)");
@@ -87,7 +94,8 @@ pub(crate) fn judge(
             let m = format!("RequestId: {request_id} Error: {}", e.message);
             Judged {
                 outcome: Outcome::Crash,
-                body: error_body(&e.error_type, &m),
+                // What the runtime posted to /init/error reaches the caller unchanged.
+                body: e.body.unwrap_or_else(|| error_body(&e.error_type, &m)),
                 platform_line: Some(format!("{m} ({})", e.error_type)),
                 error_type: Some(e.error_type),
                 log_line: None,
@@ -105,13 +113,15 @@ mod tests {
         serde_json::from_slice(&j.body).unwrap()
     }
 
+    const T: Duration = Duration::from_secs(3);
+
     #[test]
     fn an_answer_is_passed_through() {
         let j = judge(
             "r",
             128,
+            T,
             RunOutcome::Answered(Answer::Response("42".into())),
-            Duration::ZERO,
         );
         assert_eq!(
             (j.outcome, &j.body[..], j.error_type),
@@ -121,33 +131,27 @@ mod tests {
             error_type: "MyError".into(),
             body: r#"{"errorType":"MyError","errorMessage":"m"}"#.into(),
         };
-        let j = judge("r", 128, RunOutcome::Answered(error), Duration::ZERO);
+        let j = judge("r", 128, T, RunOutcome::Answered(error));
         assert_eq!(j.outcome, Outcome::Error);
         assert_eq!(j.error_type.as_deref(), Some("MyError"));
         assert_eq!(body(&j)["errorMessage"], "m");
     }
 
     #[test]
-    fn a_timeout_says_how_long_as_lambda_does() {
-        let j = judge(
-            "req-1",
-            128,
-            RunOutcome::TimedOut,
-            Duration::from_millis(3004),
-        );
+    fn a_timeout_names_the_configured_timeout_and_writes_no_line_of_its_own() {
+        let j = judge("req-1", 128, T, RunOutcome::TimedOut);
         assert_eq!(j.outcome, Outcome::Timeout);
         assert_eq!(j.error_type.as_deref(), Some("Sandbox.Timedout"));
-        let line = j.log_line.clone().unwrap();
-        assert!(
-            line.ends_with(" req-1 Task timed out after 3.00 seconds"),
-            "{line}"
+        assert_eq!(
+            body(&j)["errorMessage"],
+            "RequestId: req-1 Error: Task timed out after 3.00 seconds"
         );
-        assert_eq!(body(&j)["errorMessage"], line.as_str());
+        assert!(j.log_line.is_none(), "{:?}", j.log_line);
     }
 
     #[test]
     fn memory_crash_and_oversize_have_lambdas_error_types() {
-        let oom = judge("r", 256, RunOutcome::OutOfMemory, Duration::ZERO);
+        let oom = judge("r", 256, T, RunOutcome::OutOfMemory);
         assert_eq!(
             (oom.outcome, oom.error_type.as_deref()),
             (Outcome::Oom, Some("Runtime.OutOfMemory"))
@@ -156,8 +160,8 @@ mod tests {
         let crash = judge(
             "r",
             128,
+            T,
             RunOutcome::Exited("signal: 11 (SIGSEGV)".into()),
-            Duration::ZERO,
         );
         assert_eq!(crash.error_type.as_deref(), Some("Runtime.ExitError"));
         assert_eq!(
@@ -167,23 +171,30 @@ mod tests {
         let big = judge(
             "r",
             128,
-            RunOutcome::Answered(Answer::TooLarge),
-            Duration::ZERO,
+            T,
+            RunOutcome::Answered(Answer::TooLarge(Some(7_000_000))),
         );
         assert_eq!(
             big.error_type.as_deref(),
             Some("Function.ResponseSizeTooLarge")
         );
+        // The RIE's ErrorResponseTooLarge message.
+        assert_eq!(
+            body(&big)["errorMessage"],
+            "Response payload size (7000000 bytes) exceeded maximum allowed payload size (6291556 bytes)."
+        );
         assert!(big.log_line.is_none());
     }
 
     #[test]
-    fn a_failed_init_keeps_the_runtimes_error_type() {
+    fn a_failed_init_answers_what_the_runtime_posted() {
+        let posted = r#"{"errorType":"Runtime.HandlerNotFound","errorMessage":"no function `x`","stackTrace":[]}"#;
         let e = InitError {
             error_type: "Runtime.HandlerNotFound".into(),
             message: "no function `x`".into(),
+            body: Some(posted.into()),
         };
-        let j = judge("r", 128, RunOutcome::InitFailed(e), Duration::ZERO);
+        let j = judge("r", 128, T, RunOutcome::InitFailed(e));
         assert_eq!(j.outcome, Outcome::Crash);
         assert_eq!(j.error_type.as_deref(), Some("Runtime.HandlerNotFound"));
         assert!(j
@@ -191,6 +202,6 @@ mod tests {
             .as_deref()
             .unwrap()
             .ends_with("(Runtime.HandlerNotFound)"));
-        assert_eq!(body(&j)["errorType"], "Runtime.HandlerNotFound");
+        assert_eq!(&j.body[..], posted.as_bytes());
     }
 }

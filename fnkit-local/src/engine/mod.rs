@@ -334,13 +334,23 @@ impl Engine {
             .run_in_environment(f, &request_id, payload, trace_id, start_line)
             .await;
         let mut lines: Vec<String> = unlogged_start.into_iter().collect();
-        let judged = judge::judge(&request_id, f.config.memory_mb, run.outcome, run.duration);
+        // A timed-out call lasted exactly its timeout, as Lambda reports and bills it.
+        let duration = match run.outcome {
+            RunOutcome::TimedOut => f.config.timeout,
+            _ => run.duration,
+        };
+        let judged = judge::judge(
+            &request_id,
+            f.config.memory_mb,
+            f.config.timeout,
+            run.outcome,
+        );
         if let Some(line) = judged.platform_line {
             self.logs.platform(name, &line);
         }
         lines.extend(judged.log_line);
         let (outcome, body, error_type) = (judged.outcome, judged.body, judged.error_type);
-        let billed_ms = report::billed_ms(run.duration, run.init);
+        let billed_ms = report::billed_ms(duration, run.init);
         let (gb_seconds, cost_x86, cost_arm) =
             report::cost(billed_ms, f.config.memory_mb, &self.config.prices);
         let record = Record {
@@ -348,7 +358,7 @@ impl Engine {
             function: name.clone(),
             trigger: trigger.to_owned(),
             start_ms,
-            duration_ms: run.duration.as_secs_f64() * 1000.0,
+            duration_ms: duration.as_secs_f64() * 1000.0,
             billed_ms,
             init_ms: run.init.map(|d| d.as_secs_f64() * 1000.0),
             memory_mb: f.config.memory_mb,

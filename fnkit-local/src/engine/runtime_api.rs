@@ -1,8 +1,11 @@
 //! The Lambda Runtime API one execution environment's worker talks to, on its own listener on
 //! 127.0.0.1 (so `AWS_LAMBDA_RUNTIME_API` is a plain `host:port`, as on Lambda): `GET /next`
 //! long-polls for the environment's next invocation, `POST /response` and `/error` answer it,
-//! `POST /init/error` reports a failed start. Answers are capped at 6 MB, as on Lambda; an answer
-//! naming another request id is refused.
+//! `POST /init/error` reports a failed start. It keeps the Runtime Interface Emulator's rules
+//! (aws-lambda-runtime-interface-emulator, `internal/lambda/rapi/handler/*` and
+//! `internal/lambda/core/states.go`): an answer is capped at 6 MiB + 100 bytes (413); an answer
+//! for a request id that is not the current one is `400 InvalidRequestID`; a second answer for
+//! the current one, or an init error after init, is `403 InvalidStateTransition`.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -16,8 +19,12 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, watch};
 
-/// The largest response or error a function may post (Lambda: 6 MB).
+/// The largest synchronous request or response (Lambda: 6 MB).
 pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+
+/// The largest answer a runtime may post: the RIE's `MaxPayloadSize`, 6 MiB + 100 bytes
+/// (`internal/lambda/interop/model.go`).
+pub(crate) const MAX_ANSWER_BYTES: usize = MAX_RESPONSE_BYTES + 100;
 
 /// An invocation handed to the worker on `/next`.
 #[derive(Debug)]
@@ -34,8 +41,12 @@ pub(crate) struct Delivery {
 #[derive(Debug)]
 pub(crate) enum Answer {
     Response(Bytes),
-    Error { error_type: String, body: Bytes },
-    TooLarge,
+    Error {
+        error_type: String,
+        body: Bytes,
+    },
+    /// Over [`MAX_ANSWER_BYTES`]; the size, when the runtime said it (`Content-Length`).
+    TooLarge(Option<u64>),
 }
 
 /// The init error a worker reported.
@@ -43,12 +54,17 @@ pub(crate) enum Answer {
 pub(crate) struct InitError {
     pub error_type: String,
     pub message: String,
+    /// What the runtime posted, which the caller receives unchanged (none when the emulator
+    /// itself gave up on the init).
+    pub body: Option<Bytes>,
 }
 
 /// The state of one environment's API, shared by the server and the invoker.
 pub(crate) struct Api {
     deliveries: tokio::sync::Mutex<mpsc::Receiver<Delivery>>,
     in_flight: Mutex<Option<(String, oneshot::Sender<Answer>)>>,
+    /// The request id answered last: answering it again is a forbidden transition.
+    answered: Mutex<Option<String>>,
     /// Set when the worker first asks for `/next`: init is over.
     ready: watch::Sender<Option<Instant>>,
     init_error: watch::Sender<Option<InitError>>,
@@ -70,6 +86,7 @@ impl ApiHandle {
         let api = Arc::new(Api {
             deliveries: tokio::sync::Mutex::new(deliveries),
             in_flight: Mutex::new(None),
+            answered: Mutex::new(None),
             ready: watch::channel(None).0,
             init_error: watch::channel(None).0,
         });
@@ -171,8 +188,13 @@ impl Api {
         }
     }
 
-    /// `POST /runtime/init/error`: the worker could not start.
+    /// `POST /runtime/init/error`: the worker could not start. Once it asked for an invocation,
+    /// init is over and this is a forbidden transition (the RIE's `RuntimeStartedState` alone
+    /// allows it).
     async fn init_failed(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        if self.ready.borrow().is_some() {
+            return forbidden("RuntimeReadyState", "RuntimeInitErrorState");
+        }
         let error_type = header(&req, "lambda-runtime-function-error-type");
         let body = match read(req).await {
             Ok(body) => body,
@@ -189,6 +211,7 @@ impl Api {
         self.init_error.send_replace(Some(InitError {
             error_type,
             message,
+            body: Some(body),
         }));
         accepted()
     }
@@ -223,12 +246,20 @@ impl Api {
             }
         };
         let Some(sender) = sender else {
+            if self.answered.lock().unwrap().as_deref() == Some(id.as_str()) {
+                return forbidden("RuntimeResponseSentState", "RuntimeResponseSentState");
+            }
             return error(
                 StatusCode::BAD_REQUEST,
                 "InvalidRequestID",
-                "no invocation with this request id is in flight in this environment",
+                "Invalid request ID",
             );
         };
+        *self.answered.lock().unwrap() = Some(id.clone());
+        let declared = req
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse().ok());
         let answer = match read(req).await {
             Ok(body) if is_error => {
                 let parsed: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
@@ -239,7 +270,7 @@ impl Api {
             }
             Ok(body) => Answer::Response(body),
             Err(response) => {
-                let _ = sender.send(Answer::TooLarge);
+                let _ = sender.send(Answer::TooLarge(declared));
                 return response;
             }
         };
@@ -278,6 +309,15 @@ impl Api {
     }
 }
 
+/// The RIE's answer to a transition its state machine does not allow (`ErrNotAllowed`).
+fn forbidden(from: &str, to: &str) -> Response<Full<Bytes>> {
+    error(
+        StatusCode::FORBIDDEN,
+        "InvalidStateTransition",
+        &format!("State transition from {from} to {to} failed for runtime. Error: State transition is not allowed"),
+    )
+}
+
 fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
     req.headers()
         .get(name)
@@ -285,9 +325,9 @@ fn header(req: &Request<Incoming>, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Reads a body of at most 6 MB, or the 413 Lambda gives.
+/// Reads a body of at most [`MAX_ANSWER_BYTES`], or the RIE's 413.
 async fn read(req: Request<Incoming>) -> Result<Bytes, Response<Full<Bytes>>> {
-    match Limited::new(req.into_body(), MAX_RESPONSE_BYTES)
+    match Limited::new(req.into_body(), MAX_ANSWER_BYTES)
         .collect()
         .await
     {
@@ -295,7 +335,11 @@ async fn read(req: Request<Incoming>) -> Result<Bytes, Response<Full<Bytes>>> {
         Err(_) => Err(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "RequestEntityTooLarge",
-            &format!("the payload exceeds the maximum allowed size of {MAX_RESPONSE_BYTES} bytes"),
+            &format!("Exceeded maximum allowed payload size ({MAX_ANSWER_BYTES} bytes)."),
         )),
     }
 }
+
+#[cfg(test)]
+#[path = "runtime_api_tests.rs"]
+mod tests;
