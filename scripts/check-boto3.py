@@ -52,4 +52,21 @@ try:
 except client.exceptions.ResourceNotFoundException:
     check(True, "an unknown function raises ResourceNotFoundException")
 
+# An oversized request is refused with 413, and the next call on the same client works (the
+# refusal reads the body and says `Connection: close`): 15 rounds, each on the pooled connection.
+import botocore.exceptions
+
+refused = answered = 0
+for _ in range(15):
+    try:
+        client.invoke(FunctionName="add", InvocationType="Event", Payload=b'"' + b"x" * (1024 * 1024) + b'"')
+    except botocore.exceptions.ClientError as e:
+        if e.response["ResponseMetadata"]["HTTPStatusCode"] == 413 and e.response["Error"]["Code"] == "RequestEntityTooLargeException":
+            refused += 1
+    r = client.invoke(FunctionName="add", Payload=json.dumps({"a": 1, "b": 2}))
+    if json.loads(r["Payload"].read()) == {"sum": 3}:
+        answered += 1
+check(refused == 15, f"an Event payload over 1 MiB is refused with 413 RequestEntityTooLargeException ({refused}/15)")
+check(answered == 15, f"the call after each refusal is answered ({answered}/15)")
+
 awscheck.done("boto3 Lambda")

@@ -59,6 +59,19 @@ type Answer = http::Response<Either<Full<Bytes>, crate::s3::BoxBody>>;
 
 /// Answers one request: an AWS API call by the service it is signed for, the rest by path.
 async fn dispatch(front: Arc<Front>, req: Request<Incoming>) -> Answer {
+    let mut answer = route(front, req).await;
+    if answer.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
+        // The refused body may not have been read to its end: this connection is done, and the
+        // client is told so rather than finding out on its next request.
+        answer.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+    }
+    answer
+}
+
+async fn route(front: Arc<Front>, req: Request<Incoming>) -> Answer {
     let whole = |reply: Reply| reply.map(Either::Left);
     match signed_service(&req).as_deref() {
         Some("s3") => crate::s3::handle(&front.s3, req).await.map(Either::Right),

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::Request;
 
@@ -102,15 +102,39 @@ pub(crate) fn percent_decode(s: &str) -> String {
         .into_owned()
 }
 
+/// How much of a refused body is still read (and dropped) so its client, which is sending it
+/// whole before it reads an answer, gets the 413 instead of a broken pipe; and for how long.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Reads a request body of at most `limit` bytes; `Err` with the head when it is larger (or the
-/// client went away).
+/// client went away). A larger body is read to its end (up to [`DRAIN_BYTES`]) and dropped, so
+/// the client reads the refusal cleanly; the refusal then closes the connection (see `http`).
 pub(crate) async fn body(
     req: Request<Incoming>,
     limit: usize,
 ) -> Result<(http::request::Parts, Bytes), http::request::Parts> {
-    let (parts, body) = req.into_parts();
-    match Limited::new(body, limit).collect().await {
-        Ok(b) => Ok((parts, b.to_bytes())),
-        Err(_) => Err(parts),
+    let (parts, mut body) = req.into_parts();
+    let mut kept = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    let drained = tokio::time::timeout(DRAIN_TIME, async {
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame.map(|f| f.into_data()) else {
+                return false;
+            };
+            let Ok(data) = data else { continue };
+            seen += data.len();
+            if seen <= limit {
+                kept.extend_from_slice(&data);
+            } else if seen > limit + DRAIN_BYTES {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    match drained {
+        Ok(true) if seen <= limit => Ok((parts, kept.freeze())),
+        _ => Err(parts),
     }
 }
