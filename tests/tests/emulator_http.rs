@@ -215,6 +215,94 @@ async fn a_function_built_with_the_official_lambda_runtime_crate_runs_unchanged(
     }
 }
 
+/// The official-runtime binary as an HTTP function on `ANY /official/{what}`.
+async fn official_route() -> TestEmulator {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_official_hello"));
+    let manifest: fnkit::manifest::Manifest = serde_json::from_value(json!({
+        "manifest_version": 1,
+        "fnkit_version": "0.1.0",
+        "functions": [{
+            "name": "official", "trigger": {"type": "http", "method": "ANY", "path": "/official/{what}"},
+            "timeout_secs": 3, "memory_mb": 128, "concurrency": null, "retries": 2,
+            "source": {"file": "official_hello.rs", "line": 1, "module": "official"}
+        }]
+    }))
+    .unwrap();
+    TestEmulator::start(vec![Served::WithManifest(&bin, manifest)], |_| {}).await
+}
+
+#[tokio::test]
+async fn the_v2_event_reads_as_api_gateway_writes_it() {
+    let emulator = official_route().await;
+    let reply = request(
+        "POST",
+        &format!("{}/official/event?tag=a&tag=b&q=x%20y", emulator.base),
+        &[],
+        b"{}".to_vec(),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let answer = reply.json();
+    // Read with aws_lambda_events' own type, not fnkit's builder.
+    let event: fnkit::raw::ApiGatewayV2httpRequest =
+        serde_json::from_value(answer["event"].clone()).unwrap();
+    assert_eq!(event.route_key.as_deref(), Some("ANY /official/{what}"));
+    assert_eq!(
+        event.request_context.route_key.as_deref(),
+        Some("ANY /official/{what}")
+    );
+    assert_eq!(event.path_parameters["what"], "event");
+    // Repeated keys are joined with commas, which aws_lambda_events splits again.
+    assert_eq!(answer["event"]["queryStringParameters"]["tag"], "a,b");
+    assert_eq!(event.query_string_parameters.all("tag"), Some(vec!["a", "b"]));
+    assert_eq!(event.query_string_parameters.first("q"), Some("x y"));
+    // API Gateway's request id is the one it answers in `apigw-requestid`; the Lambda request
+    // id is another.
+    let gateway_id = reply.header("apigw-requestid").unwrap();
+    assert_eq!(
+        event.request_context.request_id.as_deref(),
+        Some(gateway_id)
+    );
+    assert_ne!(answer["request_id"], gateway_id);
+    assert_eq!(
+        answer["request_id"],
+        reply.header("x-amzn-requestid").unwrap()
+    );
+}
+
+#[tokio::test]
+async fn answers_are_read_as_api_gateway_v2_reads_them() {
+    let emulator = official_route().await;
+    let plain = request(
+        "GET",
+        &format!("{}/official/string", emulator.base),
+        &[],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(plain.status, 200);
+    assert_eq!(
+        plain.text(),
+        "plain text",
+        "a JSON string is the body, unquoted"
+    );
+    let multi = request(
+        "GET",
+        &format!("{}/official/multi", emulator.base),
+        &[],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(multi.status, 201);
+    assert_eq!(multi.header("x-single"), Some("one"));
+    assert_eq!(
+        multi.header("x-multi"),
+        None,
+        "multiValueHeaders is not a v2 field"
+    );
+    assert_eq!(multi.text(), "multi");
+}
+
 #[tokio::test]
 async fn the_admin_api_lists_functions_with_urls_and_serves_prometheus_metrics() {
     let emulator = start().await;

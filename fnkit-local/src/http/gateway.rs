@@ -3,7 +3,7 @@
 //! answer back into HTTP, with API Gateway's answers for failures.
 
 use bytes::Bytes;
-use fnkit::platform::{decode_response, to_v2_payload};
+use fnkit::platform::{decode_response, to_v2_payload, GatewayRequestId};
 use http::{HeaderValue, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -52,6 +52,12 @@ pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
     request
         .extensions_mut()
         .insert(fnkit::PathParams(found.params));
+    // API Gateway's own id for the request, in the event and in `apigw-requestid`; the Lambda
+    // request id is another (answered in `x-amzn-requestid`).
+    let gateway_id = crate::engine::new_request_id();
+    request
+        .extensions_mut()
+        .insert(GatewayRequestId(gateway_id.clone()));
     let payload = Bytes::from(to_v2_payload(&request, Some(&route_key)));
     match core.invoke(function, payload, Mode::Sync, "http").await {
         Ok(invoked) => {
@@ -84,8 +90,10 @@ pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
                 }
                 r
             };
+            if let Ok(v) = HeaderValue::from_str(&gateway_id) {
+                reply.headers_mut().insert("apigw-requestid", v);
+            }
             if let Ok(v) = HeaderValue::from_str(&invoked.request_id) {
-                reply.headers_mut().insert("apigw-requestid", v.clone());
                 reply.headers_mut().insert("x-amzn-requestid", v);
             }
             reply

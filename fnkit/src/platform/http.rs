@@ -17,7 +17,16 @@ use crate::event::http::{Body, HttpRequest, HttpResponse, PathParams};
 use crate::route::Route;
 use crate::Error;
 
-/// Decodes a response in any of the shapes (for tests and the emulator's gateway).
+/// The request id API Gateway gives a request (`requestContext.requestId`, answered in the
+/// `apigw-requestid` header); put it in a request's extensions before [`to_v2_payload`], else
+/// one is made up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayRequestId(pub String);
+
+/// Decodes a function's answer to an API Gateway HTTP API (payload 2.0) event as API Gateway
+/// does (for tests, the emulator's gateway and the HTTP mode). An answer with a `statusCode` is
+/// a response (`multiValueHeaders`, a v1 field, is ignored, as v2 ignores it); any other JSON is
+/// the body of a 200, a JSON string without its quotes (API Gateway's format inference).
 pub fn decode_response(payload: &[u8]) -> Result<HttpResponse, Error> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
@@ -26,38 +35,30 @@ pub fn decode_response(payload: &[u8]) -> Result<HttpResponse, Error> {
         #[serde(default)]
         headers: HashMap<String, String>,
         #[serde(default)]
-        multi_value_headers: HashMap<String, Vec<String>>,
-        #[serde(default)]
         cookies: Vec<String>,
         body: Option<String>,
         #[serde(default)]
         is_base64_encoded: bool,
     }
-    // A v2 function may answer with any JSON that is not a response object: API Gateway then
-    // answers 200 with that JSON as the body.
     let any = match serde_json::from_slice::<Any>(payload) {
         Ok(any) if any.status_code.is_some() => any,
         _ => {
-            serde_json::from_slice::<serde::de::IgnoredAny>(payload)
+            let value = serde_json::from_slice::<serde_json::Value>(payload)
                 .map_err(|e| Error::unmarshal("an HTTP response", e))?;
+            let body = match value {
+                serde_json::Value::String(text) => text.into_bytes(),
+                _ => payload.to_vec(),
+            };
             return http::Response::builder()
                 .status(StatusCode::OK)
                 .header(CONTENT_TYPE, "application/json")
-                .body(Body::from(payload.to_vec()))
+                .body(Body::from(body))
                 .map_err(|e| Error::unmarshal("an HTTP response", e));
         }
     };
     let mut builder = http::Response::builder().status(any.status_code.unwrap_or(200));
     for (k, v) in &any.headers {
         builder = builder.header(k, v);
-    }
-    for (k, vs) in &any.multi_value_headers {
-        if any.headers.contains_key(k) {
-            continue;
-        }
-        for v in vs {
-            builder = builder.header(k, v);
-        }
     }
     for c in &any.cookies {
         builder = builder.header(SET_COOKIE, c);
@@ -99,7 +100,10 @@ fn v2_request(request: &HttpRequest, route: Option<&str>) -> ApiGatewayV2httpReq
     context.route_key = Some(route_key.clone());
     context.account_id = Some("000000000000".to_owned());
     context.stage = Some("$default".to_owned());
-    context.request_id = Some(crate::context::new_request_id());
+    context.request_id = Some(match request.extensions().get::<GatewayRequestId>() {
+        Some(id) => id.0.clone(),
+        None => crate::context::new_request_id(),
+    });
     context.apiid = Some("fnkit".to_owned());
     let domain = header(http::header::HOST).unwrap_or_else(|| "localhost".into());
     context.domain_prefix = Some(

@@ -9,7 +9,7 @@ mod schedule;
 mod serve;
 mod storage;
 
-pub use http::{decode_response, to_v2_event, to_v2_payload};
+pub use http::{decode_response, to_v2_event, to_v2_payload, GatewayRequestId};
 
 /// `value` without the keys whose value is null: the `aws_lambda_events` types write every
 /// optional field, AWS leaves absent ones out.
