@@ -78,6 +78,7 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
         None => quote!(#p::Option::None),
     };
     let retries = args.retries;
+    let max_event_age = args.max_event_age_secs;
     let line = quote_spanned!(ident.span()=> ::core::line!());
     let (uses, env) = lists(&p, args);
     quote! {
@@ -103,7 +104,8 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
                         ::core::file!(), #line, ::core::module_path!(),
                     )
                     .with_uses(&[#(#uses),*])
-                    .with_env(&[#(#env),*]),
+                    .with_env(&[#(#env),*])
+                    .with_max_event_age(#max_event_age),
                     __fnkit_entry,
                     __fnkit_check_state,
                 )

@@ -2,7 +2,7 @@
 //! The rules the runtime and the emulator share (names, routes, methods, schedules, limits) live in
 //! `fnkit-spec`; each check returns the message the caller spans under the literal.
 
-use fnkit_spec::manifest::TIMEOUT_SECS;
+use fnkit_spec::manifest::{MAX_EVENT_AGE_SECS, TIMEOUT_SECS};
 
 /// Parses `"10s"`, `"500ms"`, `"2m"`, `"1m30s"` into milliseconds.
 pub(crate) fn duration_ms(text: &str) -> Result<u64, String> {
@@ -40,6 +40,23 @@ pub(crate) fn duration_ms(text: &str) -> Result<u64, String> {
         rest = rest[unit_len..].trim_start();
     }
     Ok(total)
+}
+
+/// An asynchronous event's maximum age: whole seconds from 60 (1m) to 21,600 (6h), as Lambda's
+/// `MaximumEventAgeInSeconds` accepts.
+pub(crate) fn max_event_age_secs(text: &str) -> Result<u32, String> {
+    let ms = duration_ms(text)?;
+    if ms % 1000 != 0 {
+        return Err(format!(
+            "max_event_age `{text}` is not a whole number of seconds; Lambda counts it in seconds"
+        ));
+    }
+    u32::try_from(ms / 1000)
+        .ok()
+        .filter(|secs| MAX_EVENT_AGE_SECS.contains(secs))
+        .ok_or_else(|| {
+            format!("max_event_age `{text}` is out of range; use 1m to 6h, as Lambda allows")
+        })
 }
 
 /// A function timeout: whole seconds from 1 to 900, as Lambda accepts.

@@ -24,6 +24,10 @@ pub const TIMEOUT_SECS: RangeInclusive<u32> = 1..=900;
 pub const MEMORY_MB: RangeInclusive<u32> = 128..=10_240;
 /// Retries of a failed asynchronous invocation Lambda accepts.
 pub const RETRIES: RangeInclusive<u32> = 0..=2;
+/// An asynchronous event's maximum age in seconds (Lambda's `MaximumEventAgeInSeconds`).
+pub const MAX_EVENT_AGE_SECS: RangeInclusive<u32> = 60..=21_600;
+/// Lambda's default: six hours.
+pub const DEFAULT_MAX_EVENT_AGE_SECS: u32 = 21_600;
 /// Reserved concurrency fnkit accepts.
 pub const CONCURRENCY: RangeInclusive<u32> = 1..=100_000;
 /// Batch sizes an SQS event source accepts.
@@ -77,6 +81,13 @@ pub struct FunctionSpec {
     pub concurrency: Option<u32>,
     /// Retries of a failed asynchronous invocation, 0 to 2.
     pub retries: u32,
+    /// How long an asynchronous event may wait (for a slot, or between retries) before it is
+    /// dropped to the dead-letter store, in seconds: 60 to 21,600 (Lambda's default, 6 hours).
+    #[serde(
+        default = "default_max_event_age",
+        skip_serializing_if = "is_default_max_event_age"
+    )]
+    pub max_event_age_secs: u32,
     /// Resources it uses besides its trigger (`uses = [bucket("reports")]`): the deploy
     /// template creates them, passes their names and grants access to them alone.
     #[serde(default, skip_serializing_if = "<[Resource]>::is_empty")]
@@ -132,6 +143,14 @@ impl Resource {
     }
 }
 
+fn default_max_event_age() -> u32 {
+    DEFAULT_MAX_EVENT_AGE_SECS
+}
+
+fn is_default_max_event_age(secs: &u32) -> bool {
+    *secs == DEFAULT_MAX_EVENT_AGE_SECS
+}
+
 impl FunctionSpec {
     #[doc(hidden)]
     #[allow(clippy::too_many_arguments)]
@@ -153,6 +172,7 @@ impl FunctionSpec {
             memory_mb,
             concurrency,
             retries,
+            max_event_age_secs: DEFAULT_MAX_EVENT_AGE_SECS,
             uses: Cow::Borrowed(&[]),
             env: Cow::Borrowed(&[]),
             source: Source {
@@ -170,6 +190,13 @@ impl FunctionSpec {
         // leaks nothing.
         let old = std::mem::replace(&mut self.uses, Cow::Borrowed(uses));
         std::mem::forget(old);
+        self
+    }
+
+    /// The same function, its asynchronous events kept at most `secs` seconds.
+    #[doc(hidden)]
+    pub const fn with_max_event_age(mut self, secs: u32) -> Self {
+        self.max_event_age_secs = secs;
         self
     }
 
@@ -194,6 +221,11 @@ impl FunctionSpec {
         within("timeout_secs", self.timeout_secs, TIMEOUT_SECS)?;
         within("memory_mb", self.memory_mb, MEMORY_MB)?;
         within("retries", self.retries, RETRIES)?;
+        within(
+            "max_event_age_secs",
+            self.max_event_age_secs,
+            MAX_EVENT_AGE_SECS,
+        )?;
         if let Some(c) = self.concurrency {
             within("concurrency", c, CONCURRENCY)?;
         }

@@ -254,7 +254,10 @@ async fn the_v2_event_reads_as_api_gateway_writes_it() {
     assert_eq!(event.path_parameters["what"], "event");
     // Repeated keys are joined with commas, which aws_lambda_events splits again.
     assert_eq!(answer["event"]["queryStringParameters"]["tag"], "a,b");
-    assert_eq!(event.query_string_parameters.all("tag"), Some(vec!["a", "b"]));
+    assert_eq!(
+        event.query_string_parameters.all("tag"),
+        Some(vec!["a", "b"])
+    );
     assert_eq!(event.query_string_parameters.first("q"), Some("x y"));
     // API Gateway's request id is the one it answers in `apigw-requestid`; the Lambda request
     // id is another.

@@ -29,6 +29,18 @@ fn no_route(front: &Front, method: &str, path: &str) -> Reply {
     )
 }
 
+/// A call over a concurrency limit, as API Gateway answers it (429), with Lambda's reason.
+fn throttled(reason: &str, request_id: &str) -> Reply {
+    let mut r = json(
+        StatusCode::TOO_MANY_REQUESTS,
+        &serde_json::json!({"message": "Too Many Requests", "errorType": "TooManyRequestsException", "Reason": reason}),
+    );
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        r.headers_mut().insert("x-amzn-requestid", v);
+    }
+    r
+}
+
 pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
     let core = &front.engine;
     let method = req.method().as_str().to_owned();
@@ -98,16 +110,7 @@ pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
             }
             reply
         }
-        Err(InvokeError::Throttled { reason, request_id }) => {
-            let mut r = json(
-                StatusCode::TOO_MANY_REQUESTS,
-                &serde_json::json!({"message": "Too Many Requests", "errorType": "TooManyRequestsException", "Reason": reason}),
-            );
-            if let Ok(v) = HeaderValue::from_str(&request_id) {
-                r.headers_mut().insert("x-amzn-requestid", v);
-            }
-            r
-        }
+        Err(InvokeError::Throttled { reason, request_id }) => throttled(reason, &request_id),
         Err(e) => invoke_error(e),
     }
 }

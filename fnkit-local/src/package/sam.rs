@@ -258,7 +258,10 @@ pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<
             );
             props.insert(
                 "EventInvokeConfig".into(),
-                json!({"MaximumRetryAttempts": spec.retries}),
+                json!({
+                    "MaximumRetryAttempts": spec.retries,
+                    "MaximumEventAgeInSeconds": spec.max_event_age_secs,
+                }),
             );
         }
         if !events.is_empty() {

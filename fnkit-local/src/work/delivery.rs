@@ -51,12 +51,11 @@ pub(crate) fn start(engine: &Arc<Engine>, work: &Arc<Work>) -> Vec<tokio::task::
             };
             tasks.push(tokio::spawn(queue_loop(core.clone(), settings)));
         }
-        tasks.push(tokio::spawn(async_loop(
-            core.clone(),
-            name,
-            f.spec.retries,
-            f.limit,
-        )));
+        let rules = AsyncRules {
+            retries: f.spec.retries,
+            max_age_ms: i64::from(f.spec.max_event_age_secs) * 1000,
+        };
+        tasks.push(tokio::spawn(async_loop(core.clone(), name, rules, f.limit)));
     }
     tasks
 }
@@ -299,7 +298,14 @@ fn batch_failures(body: &[u8], ids: &[String]) -> Result<Vec<String>, String> {
     Ok(failed)
 }
 
-async fn async_loop(core: Ctx, function: String, retries: u32, parallel: u32) {
+/// A function's rules for its asynchronous events: retries, and how old an event may get.
+#[derive(Clone, Copy)]
+struct AsyncRules {
+    retries: u32,
+    max_age_ms: i64,
+}
+
+async fn async_loop(core: Ctx, function: String, rules: AsyncRules, parallel: u32) {
     let slots = Arc::new(Semaphore::new(parallel.max(1) as usize));
     loop {
         wait_for_work(&core, Kind::Async, &function).await;
@@ -327,13 +333,34 @@ async fn async_loop(core: Ctx, function: String, retries: u32, parallel: u32) {
         let core = core.clone();
         let function = function.clone();
         tokio::spawn(async move {
-            deliver_async(&core, &function, retries, message).await;
+            deliver_async(&core, &function, rules, message).await;
             drop(slot);
         });
     }
 }
 
-async fn deliver_async(core: &Ctx, function: &str, retries: u32, m: StoredMessage) {
+async fn deliver_async(core: &Ctx, function: &str, rules: AsyncRules, m: StoredMessage) {
+    let age_ms = now_ms() - m.sent_at;
+    if age_ms > rules.max_age_ms {
+        // Lambda discards an event older than the function's maximum age; its failure record's
+        // condition is `EventAgeExceeded` (as opposed to `RetriesExhausted`).
+        let reason = format!(
+            "EventAgeExceeded: the event waited {} s, longer than its maximum age of {} s",
+            age_ms / 1000,
+            rules.max_age_ms / 1000
+        );
+        core.engine.logs.info(&format!(
+            "fnkit-local: asynchronous invocation {} of {function} dropped to the dead-letter store ({reason})",
+            m.id
+        ));
+        if let Err(e) = core.work.store.bury(vec![m.id.clone()], &reason).await {
+            core.engine
+                .logs
+                .info(&format!("fnkit-local: recording the end of {}: {e}", m.id));
+        }
+        return;
+    }
+    let retries = rules.retries;
     let payload = Bytes::from(m.body.clone().into_bytes());
     let failure = match core
         .engine

@@ -27,6 +27,7 @@ const KEYS: &[&str] = &[
     "memory",
     "concurrency",
     "retries",
+    "max_event_age",
     "uses",
     "env",
     "crate",
@@ -44,6 +45,7 @@ pub(crate) struct Args {
     pub memory_mb: u32,
     pub concurrency: Option<u32>,
     pub retries: u32,
+    pub max_event_age_secs: u32,
     pub uses: Vec<spec::Resource>,
     pub env: Vec<spec::Variable>,
     pub krate: Option<syn::Path>,
@@ -59,6 +61,7 @@ impl Args {
             memory_mb: 128,
             concurrency: None,
             retries: 2,
+            max_event_age_secs: spec::DEFAULT_MAX_EVENT_AGE_SECS,
             uses: Vec::new(),
             env: Vec::new(),
             krate: None,
@@ -126,6 +129,15 @@ impl Args {
                     .and_then(|v| lit_int(v, "retries", spec::RETRIES, errors))
                 {
                     args.retries = n;
+                }
+            }
+            "max_event_age" => {
+                let lit = value(entry, "\"6h\"", errors)
+                    .and_then(|v| lit_str(v, "max_event_age", "6h", errors));
+                if let Some(secs) =
+                    lit.and_then(|lit| checked(&lit, values::max_event_age_secs, errors))
+                {
+                    args.max_event_age_secs = secs;
                 }
             }
             "uses" => {

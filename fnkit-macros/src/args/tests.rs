@@ -23,6 +23,24 @@ fn defaults_are_lambdas() {
         (3, 128, 2)
     );
     assert_eq!(args.concurrency, None);
+    assert_eq!(args.max_event_age_secs, 21_600);
+}
+
+#[test]
+fn max_event_age_is_lambdas_range_in_whole_seconds() {
+    let (args, errors) = parse(quote!(max_event_age = "1h30m"));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(args.max_event_age_secs, 5_400);
+    for (text, says) in [
+        ("30s", "out of range; use 1m to 6h"),
+        ("7h", "out of range; use 1m to 6h"),
+        ("90500ms", "not a whole number of seconds"),
+    ] {
+        let (args, errors) = parse(quote!(max_event_age = #text));
+        assert_eq!(errors.len(), 1, "{text}: {errors:?}");
+        assert!(errors[0].contains(says), "{text}: {errors:?}");
+        assert_eq!(args.max_event_age_secs, 21_600);
+    }
 }
 
 #[test]

@@ -462,7 +462,11 @@ pub(super) fn insert(tx: &Connection, messages: &[NewMessage]) -> rusqlite::Resu
 }
 
 pub(super) fn row_to_message(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredMessage> {
-    let body: Vec<u8> = r.get(2)?;
+    // A blob as the emulator writes it; text too, as a hand-written row (`sqlite3`) may hold.
+    let body: Vec<u8> = match r.get_ref(2)? {
+        rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => t.to_vec(),
+        _ => Vec::new(),
+    };
     let attributes: String = r.get(3)?;
     Ok(StoredMessage {
         id: r.get(0)?,

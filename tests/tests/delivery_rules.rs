@@ -1,10 +1,12 @@
 //! Queue messages reach their function as Lambda's SQS event source mapping delivers them: a full
 //! batch goes at once (the batching window is the longest wait, not a pause before every batch),
-//! and a redelivered message keeps the timestamps SQS gave it.
+//! and a redelivered message keeps the timestamps SQS gave it. An asynchronous event older than
+//! its function's maximum age is dropped, not run.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use fnkit_tests::emulator::request;
+use fnkit_tests::emulator::{request, Served, TestEmulator};
 use fnkit_tests::recorded::{start, until};
 use serde_json::json;
 
@@ -69,4 +71,53 @@ async fn a_redelivered_message_keeps_its_sent_and_first_receive_timestamps() {
         stamps.iter().all(|s| *s == (sent_at, first_receive)),
         "every delivery carries the same timestamps: {stamps:?}"
     );
+}
+
+#[tokio::test]
+async fn an_event_older_than_its_maximum_age_is_dead_lettered_without_running() {
+    let bin = fixtures();
+    // A first start makes the store; an event accepted seven hours ago is then put in it, as if
+    // the emulator had been down (or the function busy) since.
+    let first = TestEmulator::start(vec![Served::Fnkit(Path::new(&bin))], |_| {}).await;
+    let config = fnkit_local::Config {
+        state_dir: first.state_dir.clone(),
+        schedules: false,
+        ..fnkit_local::Config::default()
+    };
+    first.stop().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let db = rusqlite::Connection::open(config.state_dir.join("fnkit.db")).unwrap();
+    db.execute(
+        "INSERT INTO messages (id, kind, target, body, attributes, trigger, state, visible_at, receive_count, sent_at)
+         VALUES ('old-event', 'async', 'echo', X'7B7D', '{}', 'event', 'ready', ?1, 0, ?2)",
+        rusqlite::params![now, now - 7 * 3600 * 1000],
+    )
+    .unwrap();
+    drop(db);
+
+    let emulator = TestEmulator::start_with(vec![Served::Fnkit(Path::new(&bin))], config).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let dead = loop {
+        let dead = emulator.admin("/_fnkit/async/echo/dead").await;
+        if dead["messages"].as_array().is_some_and(|m| !m.is_empty()) {
+            break dead;
+        }
+        assert!(Instant::now() < deadline, "never dead-lettered: {dead}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    };
+    let entry = &dead["messages"][0];
+    assert_eq!(entry["id"], "old-event");
+    let error = entry["last_error"].as_str().unwrap();
+    assert!(
+        error.starts_with("EventAgeExceeded: ") && error.contains("maximum age of 21600 s"),
+        "{error}"
+    );
+    // It never ran: no invocation of `echo` is in the ledger.
+    let rows = emulator
+        .admin("/_fnkit/invocations?function=echo&limit=10")
+        .await;
+    assert_eq!(rows, serde_json::json!([]), "{rows}");
 }
