@@ -90,7 +90,12 @@ pub struct Config {
 }
 
 impl Config {
-    /// The buckets' root folder.
+    /// Where execution environments get their own `/tmp` (`TMPDIR`): `<state-dir>/tmp`.
+    pub fn tmp_root(&self) -> PathBuf {
+        self.state_dir.join("tmp")
+    }
+
+    /// Where buckets live: `--buckets-dir`, else `<state-dir>/buckets`.
     pub fn buckets_root(&self) -> PathBuf {
         self.buckets_dir
             .clone()

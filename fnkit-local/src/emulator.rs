@@ -313,10 +313,33 @@ impl Emulator {
             }
         })];
         tasks.extend(crate::work::delivery::start(&self.engine, &self.work));
+        let tmp_root = self.engine.config.tmp_root();
+        tokio::task::spawn_blocking(move || sweep_tmp(&tmp_root));
         let logs = self.engine.logs.clone();
         tasks.extend(crate::sources::watcher::start(self.buckets.clone(), logs).await);
         tasks.extend(crate::sources::schedule::start(&self.engine, &self.work));
         tasks
+    }
+}
+
+/// Removes the `/tmp` folders environments of an emulator that is no longer running left behind
+/// (it was killed): each is named `<emulator pid>-<function>-<id>`.
+fn sweep_tmp(root: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_string_lossy()
+            .split('-')
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        let alive = !pid.is_empty() && std::path::Path::new("/proc").join(&pid).exists();
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
     }
 }
 

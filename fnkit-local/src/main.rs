@@ -390,8 +390,8 @@ fn print_banner(emulator: &Emulator, local: SocketAddr, cli: &ServeArgs) {
             None => format!("concurrency {} (shared)", f.concurrency),
         };
         println!(
-            "  {:<20} {:<56} timeout {}s, memory {} MB, {concurrency}",
-            s.name, how, s.timeout_secs, s.memory_mb
+            "  {:<20} {:<56} timeout {}s, memory {} MB, /tmp {} MB, {concurrency}",
+            s.name, how, s.timeout_secs, s.memory_mb, s.ephemeral_mb
         );
     }
     println!(

@@ -79,6 +79,7 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
     };
     let retries = args.retries;
     let max_event_age = args.max_event_age_secs;
+    let ephemeral = args.ephemeral_mb;
     let line = quote_spanned!(ident.span()=> ::core::line!());
     let (uses, env) = lists(&p, args);
     quote! {
@@ -105,7 +106,8 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
                     )
                     .with_uses(&[#(#uses),*])
                     .with_env(&[#(#env),*])
-                    .with_max_event_age(#max_event_age),
+                    .with_max_event_age(#max_event_age)
+                    .with_ephemeral(#ephemeral),
                     __fnkit_entry,
                     __fnkit_check_state,
                 )

@@ -12,8 +12,11 @@ use std::ops::RangeInclusive;
 use serde::{Deserialize, Serialize};
 
 use crate::names;
-use crate::route::{self, Route, RouteConflict, RouteEntry, RouteError, RouteTable};
+use crate::route::{self, Route, RouteConflict};
 pub use crate::schedule::{Rate, RateUnit, ScheduleExpr};
+
+mod routes;
+pub use routes::{route_table, RoutesError};
 
 /// The manifest format version this crate writes and reads.
 pub const MANIFEST_VERSION: u32 = 1;
@@ -28,6 +31,10 @@ pub const RETRIES: RangeInclusive<u32> = 0..=2;
 pub const MAX_EVENT_AGE_SECS: RangeInclusive<u32> = 60..=21_600;
 /// Lambda's default: six hours.
 pub const DEFAULT_MAX_EVENT_AGE_SECS: u32 = 21_600;
+/// Ephemeral storage (`/tmp`) sizes Lambda accepts, in MB.
+pub const EPHEMERAL_MB: RangeInclusive<u32> = 512..=10_240;
+/// Lambda's default `/tmp` size, in MB.
+pub const DEFAULT_EPHEMERAL_MB: u32 = 512;
 /// Reserved concurrency fnkit accepts.
 pub const CONCURRENCY: RangeInclusive<u32> = 1..=100_000;
 /// Batch sizes an SQS event source accepts.
@@ -88,6 +95,12 @@ pub struct FunctionSpec {
         skip_serializing_if = "is_default_max_event_age"
     )]
     pub max_event_age_secs: u32,
+    /// Size of its `/tmp` in MB, 512 to 10,240 (Lambda's `EphemeralStorage`, default 512).
+    #[serde(
+        default = "default_ephemeral_mb",
+        skip_serializing_if = "is_default_ephemeral_mb"
+    )]
+    pub ephemeral_mb: u32,
     /// Resources it uses besides its trigger (`uses = [bucket("reports")]`): the deploy
     /// template creates them, passes their names and grants access to them alone.
     #[serde(default, skip_serializing_if = "<[Resource]>::is_empty")]
@@ -151,6 +164,14 @@ fn is_default_max_event_age(secs: &u32) -> bool {
     *secs == DEFAULT_MAX_EVENT_AGE_SECS
 }
 
+fn default_ephemeral_mb() -> u32 {
+    DEFAULT_EPHEMERAL_MB
+}
+
+fn is_default_ephemeral_mb(mb: &u32) -> bool {
+    *mb == DEFAULT_EPHEMERAL_MB
+}
+
 impl FunctionSpec {
     #[doc(hidden)]
     #[allow(clippy::too_many_arguments)]
@@ -173,6 +194,7 @@ impl FunctionSpec {
             concurrency,
             retries,
             max_event_age_secs: DEFAULT_MAX_EVENT_AGE_SECS,
+            ephemeral_mb: DEFAULT_EPHEMERAL_MB,
             uses: Cow::Borrowed(&[]),
             env: Cow::Borrowed(&[]),
             source: Source {
@@ -197,6 +219,13 @@ impl FunctionSpec {
     #[doc(hidden)]
     pub const fn with_max_event_age(mut self, secs: u32) -> Self {
         self.max_event_age_secs = secs;
+        self
+    }
+
+    /// The same function, with a `/tmp` of `mb` MB.
+    #[doc(hidden)]
+    pub const fn with_ephemeral(mut self, mb: u32) -> Self {
+        self.ephemeral_mb = mb;
         self
     }
 
@@ -226,6 +255,7 @@ impl FunctionSpec {
             self.max_event_age_secs,
             MAX_EVENT_AGE_SECS,
         )?;
+        within("ephemeral_mb", self.ephemeral_mb, EPHEMERAL_MB)?;
         if let Some(c) = self.concurrency {
             within("concurrency", c, CONCURRENCY)?;
         }
@@ -420,57 +450,6 @@ impl Manifest {
         route_table(&self.functions)?;
         Ok(())
     }
-}
-
-/// Why a route table could not be built from function specs.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RoutesError {
-    /// A route is malformed.
-    #[error("function `{function}`: {error}")]
-    Route {
-        /// The function.
-        function: String,
-        /// The problem.
-        error: RouteError,
-    },
-    /// Two routes match the same requests.
-    #[error(transparent)]
-    Conflict(#[from] RouteConflict),
-}
-
-impl From<RoutesError> for ManifestError {
-    fn from(e: RoutesError) -> ManifestError {
-        match e {
-            RoutesError::Route { function, error } => ManifestError::Function {
-                function,
-                place: "its attribute".to_owned(),
-                problem: error.to_string(),
-            },
-            RoutesError::Conflict(c) => ManifestError::Routes(c),
-        }
-    }
-}
-
-/// The route table of the HTTP functions among `specs`.
-pub fn route_table<'a>(
-    specs: impl IntoIterator<Item = &'a FunctionSpec>,
-) -> Result<RouteTable, RoutesError> {
-    let mut entries = Vec::new();
-    for spec in specs {
-        if let Trigger::Http { method, path } = &spec.trigger {
-            let route = Route::parse(path).map_err(|error| RoutesError::Route {
-                function: spec.name.to_string(),
-                error,
-            })?;
-            entries.push(RouteEntry {
-                method: method.to_string(),
-                route,
-                function: spec.name.to_string(),
-                source: spec.source.to_string(),
-            });
-        }
-    }
-    Ok(RouteTable::new(entries)?)
 }
 
 #[cfg(test)]

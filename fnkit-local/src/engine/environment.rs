@@ -26,6 +26,10 @@ pub(crate) struct FunctionConfig {
     pub binary: std::path::PathBuf,
     pub region: String,
     pub env: Vec<(String, String)>,
+    /// Where environments get their own `/tmp` (`TMPDIR`), one folder each.
+    pub tmp_root: std::path::PathBuf,
+    /// The `/tmp` size the function is configured with (Lambda's `EphemeralStorage`), in MB.
+    pub ephemeral_mb: u32,
 }
 
 /// How one invocation in an environment ended.
@@ -72,6 +76,11 @@ pub(crate) struct Environment {
     peak_kb: u64,
     /// When `/proc/<pid>/status` was last read (it is costly for the kernel to produce).
     memory_read: Option<Instant>,
+    /// Its own `/tmp` (`TMPDIR`), removed when the worker exits, and when its size was last
+    /// measured.
+    tmp: std::path::PathBuf,
+    tmp_measured: Instant,
+    logs: Logs,
 }
 
 impl Environment {
@@ -85,7 +94,12 @@ impl Environment {
     ) -> std::io::Result<Environment> {
         let (stop_api, stop_rx) = watch::channel(false);
         let api = ApiHandle::start(stop_rx).await?;
+        let tmp = config
+            .tmp_root
+            .join(format!("{}-{}-{id}", std::process::id(), config.name));
+        tokio::fs::create_dir_all(&tmp).await?;
         let mut command = worker_command(id, &config, &api.address, endpoint);
+        command.env("TMPDIR", &tmp);
         let spawned = Instant::now();
         let mut child = command.spawn()?;
         let pid = child.id().unwrap_or_default();
@@ -109,6 +123,7 @@ impl Environment {
         }
         let (exit_tx, exited) = watch::channel(None);
         let (kill, kill_rx) = oneshot::channel::<()>();
+        let scratch = tmp.clone();
         tokio::spawn(async move {
             let status = tokio::select! {
                 status = child.wait() => status,
@@ -121,6 +136,8 @@ impl Environment {
                 Ok(s) => describe_exit(s),
                 Err(e) => format!("wait failed: {e}"),
             };
+            // Its `/tmp` goes with it, as a recycled Lambda environment's does.
+            let _ = tokio::fs::remove_dir_all(&scratch).await;
             let _ = exit_tx.send(Some(text));
         });
         Ok(Environment {
@@ -137,6 +154,9 @@ impl Environment {
             current_request,
             peak_kb: 0,
             memory_read: None,
+            tmp,
+            tmp_measured: Instant::now(),
+            logs,
         })
     }
 }
@@ -378,6 +398,10 @@ impl Environment {
     /// (the pipe and the answer race), until the next invocation.
     pub fn finish(&mut self) -> Option<String> {
         self.last_used = Instant::now();
+        if self.tmp_measured.elapsed() >= super::scratch::MEASURE_EVERY {
+            self.tmp_measured = Instant::now();
+            super::scratch::measure(self.tmp.clone(), self.config.clone(), self.logs.clone());
+        }
         self.current_request
             .lock()
             .unwrap()

@@ -11,6 +11,7 @@
 //! | `runtime_api.rs` | the Runtime API server of one environment |
 //! | `concurrency.rs` | the account's pool, reserved concurrency, a running call's slot, throttle reasons |
 //! | `judge.rs` | what happened → Lambda's outcome, error body and log lines |
+//! | `scratch.rs` | an environment's own `/tmp`, measured against its ephemeral storage |
 //! | `memory.rs` | a process tree's memory, read from `/proc` |
 
 mod concurrency;
@@ -18,6 +19,7 @@ mod environment;
 mod judge;
 mod memory;
 pub(crate) mod runtime_api;
+mod scratch;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -152,6 +154,8 @@ impl Engine {
             buckets.to_string_lossy().into_owned(),
         )];
         let shared = Arc::new(Semaphore::new(unreserved as usize));
+        let tmp_root = config.tmp_root();
+        let tmp_root = std::path::absolute(&tmp_root).unwrap_or(tmp_root);
         let functions: HashMap<String, Arc<Function>> = functions
             .into_iter()
             .map(|(spec, binary)| {
@@ -177,6 +181,8 @@ impl Engine {
                         )
                         .chain(config.env.iter().cloned())
                         .collect(),
+                    tmp_root: tmp_root.clone(),
+                    ephemeral_mb: spec.ephemeral_mb,
                 });
                 let f = Function {
                     spec,

@@ -109,6 +109,8 @@ pub(crate) fn functions(core: &Engine, base_url: &str) -> serde_json::Value {
                 "concurrency": f.limit,
                 "reserved_concurrency": f.spec.concurrency,
                 "retries": f.spec.retries,
+                "max_event_age_secs": f.spec.max_event_age_secs,
+                "ephemeral_storage_mb": f.spec.ephemeral_mb,
                 "url": url,
                 "invoke_url": format!("{base_url}/2015-03-31/functions/{}/invocations", f.config.name),
                 "binary": f.config.binary,

@@ -244,6 +244,10 @@ pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<
         props.insert("Architectures".into(), json!(["x86_64"]));
         props.insert("Timeout".into(), json!(spec.timeout_secs));
         props.insert("MemorySize".into(), json!(spec.memory_mb));
+        props.insert(
+            "EphemeralStorage".into(),
+            json!({"Size": spec.ephemeral_mb}),
+        );
         if let Some(c) = spec.concurrency {
             props.insert("ReservedConcurrentExecutions".into(), json!(c));
         }

@@ -28,6 +28,7 @@ const KEYS: &[&str] = &[
     "concurrency",
     "retries",
     "max_event_age",
+    "ephemeral_storage",
     "uses",
     "env",
     "crate",
@@ -46,6 +47,7 @@ pub(crate) struct Args {
     pub concurrency: Option<u32>,
     pub retries: u32,
     pub max_event_age_secs: u32,
+    pub ephemeral_mb: u32,
     pub uses: Vec<spec::Resource>,
     pub env: Vec<spec::Variable>,
     pub krate: Option<syn::Path>,
@@ -62,6 +64,7 @@ impl Args {
             concurrency: None,
             retries: 2,
             max_event_age_secs: spec::DEFAULT_MAX_EVENT_AGE_SECS,
+            ephemeral_mb: spec::DEFAULT_EPHEMERAL_MB,
             uses: Vec::new(),
             env: Vec::new(),
             krate: None,
@@ -87,6 +90,7 @@ impl Args {
     }
 
     /// Reads one key's value into `self`, or records why it cannot.
+    // long: one arm per key of the attribute, each a few lines; the match is the list of keys.
     fn take(&mut self, entry: &literals::Entry<'_>, errors: &mut Errors) {
         let args = self;
         match entry.key.as_str() {
@@ -138,6 +142,13 @@ impl Args {
                     lit.and_then(|lit| checked(&lit, values::max_event_age_secs, errors))
                 {
                     args.max_event_age_secs = secs;
+                }
+            }
+            "ephemeral_storage" => {
+                if let Some(mb) = value(entry, "1024", errors)
+                    .and_then(|v| lit_int(v, "ephemeral_storage", spec::EPHEMERAL_MB, errors))
+                {
+                    args.ephemeral_mb = mb;
                 }
             }
             "uses" => {

@@ -24,6 +24,7 @@ fn defaults_are_lambdas() {
     );
     assert_eq!(args.concurrency, None);
     assert_eq!(args.max_event_age_secs, 21_600);
+    assert_eq!(args.ephemeral_mb, 512);
 }
 
 #[test]
@@ -57,6 +58,7 @@ fn every_key_becomes_a_typed_value() {
         memory = 512,
         concurrency = 4,
         retries = 0,
+        ephemeral_storage = 2048,
         crate = "my_fnkit"
     ));
     assert!(errors.is_empty(), "{errors:?}");
@@ -72,6 +74,7 @@ fn every_key_becomes_a_typed_value() {
     assert_eq!(args.name.unwrap().value(), "take-orders");
     assert_eq!((args.timeout_secs, args.memory_mb), (90, 512));
     assert_eq!((args.concurrency, args.retries), (Some(4), 0));
+    assert_eq!(args.ephemeral_mb, 2048);
     assert!(args.krate.is_some());
 }
 

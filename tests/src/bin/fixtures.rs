@@ -260,6 +260,22 @@ async fn hold(input: serde_json::Value) -> serde_json::Value {
     slow(input).await
 }
 
+/// Writes `{"write": name}` into its temporary directory (`TMPDIR`, Lambda's `/tmp`) and answers
+/// where that is and what it holds.
+#[function(ephemeral_storage = 1024)]
+async fn scratch(input: serde_json::Value) -> Result<serde_json::Value, Error> {
+    let tmp = std::env::temp_dir();
+    if let Some(name) = input["write"].as_str() {
+        std::fs::write(tmp.join(name), b"scratch")?;
+    }
+    let mut files: Vec<String> = std::fs::read_dir(&tmp)?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    Ok(serde_json::json!({ "tmp": tmp, "files": files }))
+}
+
 /// Tells what the platform told it: time left, memory, names, environment.
 #[function(
     timeout = "7s",
