@@ -28,3 +28,16 @@ pub fn example_bin(name: &str) -> PathBuf {
         .find_map(|m| m["executable"].as_str().map(PathBuf::from))
         .unwrap_or_else(|| panic!("cargo built no executable for {name}"))
 }
+
+/// The AWS SDK's configuration for the emulator at `base`: its endpoint, a region, and stand-in
+/// credentials (it accepts any signature).
+pub async fn sdk_config(base: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(base)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .load()
+        .await
+}

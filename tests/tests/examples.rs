@@ -11,18 +11,6 @@ use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 use fnkit_tests::emulator::{Served, TestEmulator};
 use serde_json::json;
 
-/// SDK configuration for the emulator at `base`, with stand-in credentials.
-async fn sdk_config(base: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(base)
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_s3::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
-        .load()
-        .await
-}
-
 /// Generous: the first call starts a worker, whose set-up loads the SDK's configuration.
 const PATIENCE: Duration = Duration::from_secs(60);
 
@@ -30,7 +18,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 async fn uploads_writes_its_report_through_s3() {
     let bin = fnkit_tests::example_bin("uploads");
     let emulator = TestEmulator::serving(&bin).await;
-    let s3 = aws_sdk_s3::Client::new(&sdk_config(&emulator.base).await);
+    let s3 = aws_sdk_s3::Client::new(&fnkit_tests::sdk_config(&emulator.base).await);
     let text = "hello brave new world\nand one more line\n";
     s3.put_object()
         .bucket("uploads")
@@ -111,7 +99,7 @@ async fn visible_messages(sqs: &aws_sdk_sqs::Client, url: &str) -> Option<String
 async fn orders_forwards_the_good_orders_through_sqs() {
     let bin = fnkit_tests::example_bin("orders");
     let emulator = TestEmulator::serving(&bin).await;
-    let sqs = aws_sdk_sqs::Client::new(&sdk_config(&emulator.base).await);
+    let sqs = aws_sdk_sqs::Client::new(&fnkit_tests::sdk_config(&emulator.base).await);
     let orders = [
         r#"{"sku":"tea","qty":2}"#,
         r#"{"sku":"tea","qty":0}"#,
@@ -179,7 +167,7 @@ async fn cleanup_deletes_old_reports_through_s3() {
         c.env = vec![("MAX_AGE_HOURS".into(), "0".into())];
     })
     .await;
-    let s3 = aws_sdk_s3::Client::new(&sdk_config(&emulator.base).await);
+    let s3 = aws_sdk_s3::Client::new(&fnkit_tests::sdk_config(&emulator.base).await);
     let mut newest = SystemTime::UNIX_EPOCH;
     for key in ["old.json", "2026/11/older.json"] {
         s3.put_object()

@@ -57,8 +57,24 @@ pub(crate) struct Run {
     pub max_memory_mb: u32,
 }
 
-/// The request in flight in an environment and its START line, until that is logged.
-type CurrentRequest = Mutex<Option<(String, Option<String>)>>;
+/// The request in flight in an environment: its id, its START line until that is logged, and,
+/// when the caller asked for the log's tail (`X-Amz-Log-Type: Tail`), the lines it wrote.
+struct Current {
+    id: String,
+    start: Option<String>,
+    tail: Option<String>,
+}
+
+type CurrentRequest = Mutex<Option<Current>>;
+
+/// What an invocation brings besides its payload.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Extras {
+    /// The decoded `X-Amz-Client-Context`, handed over as `Lambda-Runtime-Client-Context`.
+    pub client_context: Option<String>,
+    /// Whether to keep the invocation's output for the caller (`X-Amz-Log-Type: Tail`).
+    pub log_tail: bool,
+}
 
 pub(crate) struct Environment {
     pub uses: u32,
@@ -245,9 +261,14 @@ impl Environment {
         payload: Bytes,
         trace_id: String,
         start_line: String,
+        extras: Extras,
     ) -> Run {
         self.uses += 1;
-        *self.current_request.lock().unwrap() = Some((request_id.to_owned(), Some(start_line)));
+        *self.current_request.lock().unwrap() = Some(Current {
+            id: request_id.to_owned(),
+            start: Some(start_line),
+            tail: extras.log_tail.then(String::new),
+        });
         let mut init = None;
         if !self.initialised {
             match self.wait_ready().await {
@@ -282,7 +303,7 @@ impl Environment {
                 self.config.region, self.config.name
             ),
             trace_id,
-            client_context: None,
+            client_context: extras.client_context,
         };
         let outcome = match self.api.deliver(delivery).await {
             None => RunOutcome::Exited("the environment's Runtime API is gone".to_owned()),
@@ -396,17 +417,16 @@ impl Environment {
     /// Marks the end of an invocation; returns its START line if it was not logged yet. The
     /// request id stays on for output the worker wrote before answering but that is read after
     /// (the pipe and the answer race), until the next invocation.
-    pub fn finish(&mut self) -> Option<String> {
+    pub fn finish(&mut self) -> (Option<String>, Option<String>) {
         self.last_used = Instant::now();
         if self.tmp_measured.elapsed() >= super::scratch::MEASURE_EVERY {
             self.tmp_measured = Instant::now();
             super::scratch::measure(self.tmp.clone(), self.config.clone(), self.logs.clone());
         }
-        self.current_request
-            .lock()
-            .unwrap()
-            .as_mut()
-            .and_then(|(_, start)| start.take())
+        match self.current_request.lock().unwrap().as_mut() {
+            Some(current) => (current.start.take(), current.tail.take()),
+            None => (None, None),
+        }
     }
 
     /// Stops the worker (SIGKILL) and its API.
@@ -438,7 +458,12 @@ async fn forward<R: tokio::io::AsyncBufRead + Unpin>(
     let mut lines = reader.lines();
     while let Ok(Some(line)) = lines.next_line().await {
         let (request, start) = match current.lock().unwrap().as_mut() {
-            Some((id, start)) => (Some(id.clone()), start.take()),
+            Some(c) => {
+                if let Some(tail) = c.tail.as_mut() {
+                    super::tail::keep(tail, &line);
+                }
+                (Some(c.id.clone()), c.start.take())
+            }
             None => (None, None),
         };
         if let Some(start) = start {

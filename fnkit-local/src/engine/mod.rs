@@ -12,19 +12,23 @@
 //! | `concurrency.rs` | the account's pool, reserved concurrency, a running call's slot, throttle reasons |
 //! | `judge.rs` | what happened → Lambda's outcome, error body and log lines |
 //! | `scratch.rs` | an environment's own `/tmp`, measured against its ephemeral storage |
+//! | `tail.rs` | the end of a call's log, for `X-Amz-Log-Type: Tail` |
+//! | `ids.rs` | request ids, the clock in ms, a random number for `--reuse random:P` |
 //! | `memory.rs` | a process tree's memory, read from `/proc` |
 
 mod concurrency;
 mod environment;
+mod ids;
 mod judge;
 mod memory;
 pub(crate) mod runtime_api;
 mod scratch;
+mod tail;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use fnkit::manifest::FunctionSpec;
@@ -37,7 +41,10 @@ use crate::observe::metrics::Metrics;
 use crate::report::{self, Outcome, Record};
 pub(crate) use concurrency::unreserved_pool;
 use concurrency::Slot;
+pub(crate) use environment::Extras;
 use environment::{Environment, FunctionConfig, RunOutcome};
+pub(crate) use ids::new_request_id;
+use ids::{now_ms, random};
 use runtime_api::MAX_RESPONSE_BYTES;
 
 /// A function the emulator serves: its spec, binary, warm environments and limit.
@@ -114,6 +121,8 @@ pub struct Invoked {
     pub error_type: Option<String>,
     /// The ledger record.
     pub record: Record,
+    /// The end of the invocation's log (START to REPORT), at most 4 KB, when the caller asked.
+    pub log_tail: Option<String>,
 }
 
 /// The engine: the served functions, their limits and what every invocation is recorded in.
@@ -233,7 +242,8 @@ impl Engine {
         mode: Mode,
         trigger: &str,
     ) -> Result<Invoked, InvokeError> {
-        self.invoke_as(name, payload, mode, trigger, None).await
+        self.invoke_with(name, payload, mode, trigger, None, Extras::default())
+            .await
     }
 
     /// [`Engine::invoke`] under a given request id (an asynchronous invocation keeps its id across
@@ -245,6 +255,20 @@ impl Engine {
         mode: Mode,
         trigger: &str,
         request_id: Option<String>,
+    ) -> Result<Invoked, InvokeError> {
+        self.invoke_with(name, payload, mode, trigger, request_id, Extras::default())
+            .await
+    }
+
+    /// [`Engine::invoke_as`] with what the Invoke API may add: a client context, the log's tail.
+    pub async fn invoke_with(
+        &self,
+        name: &str,
+        payload: Bytes,
+        mode: Mode,
+        trigger: &str,
+        request_id: Option<String>,
+        extras: Extras,
     ) -> Result<Invoked, InvokeError> {
         let function = self
             .functions
@@ -268,7 +292,9 @@ impl Engine {
                 request_id,
             });
         };
-        let invoked = self.run(&function, request_id, payload, trigger).await;
+        let invoked = self
+            .run(&function, request_id, payload, trigger, extras)
+            .await;
         drop(slot);
         Ok(invoked)
     }
@@ -312,6 +338,14 @@ impl Engine {
             }
         }
         let id = self.next_env.fetch_add(1, Ordering::Relaxed);
+        // A cold start's first line, as Lambda logs it (tab-separated).
+        self.logs.platform(
+            &f.config.name,
+            &format!(
+                "INIT_START Runtime Version: provided:al2023\tRuntime Version ARN: arn:aws:lambda:{}::runtime:fnkit-local",
+                f.config.region
+            ),
+        );
         Environment::spawn(
             id,
             f.config.clone(),
@@ -327,6 +361,7 @@ impl Engine {
         request_id: String,
         payload: Bytes,
         trigger: &str,
+        extras: Extras,
     ) -> Invoked {
         let start_ms = now_ms();
         let name = &f.config.name;
@@ -336,8 +371,8 @@ impl Engine {
             start_ms / 1000,
             &request_id.replace('-', "")[..24]
         );
-        let (run, unlogged_start) = self
-            .run_in_environment(f, &request_id, payload, trace_id, start_line)
+        let (run, unlogged_start, worker_tail) = self
+            .run_in_environment(f, &request_id, payload, trace_id, start_line, extras)
             .await;
         let mut lines: Vec<String> = unlogged_start.into_iter().collect();
         // A timed-out call lasted exactly its timeout, as Lambda reports and bills it.
@@ -378,6 +413,7 @@ impl Engine {
         lines.push(format!("END RequestId: {request_id}"));
         lines.push(report::report_line(&record));
         self.logs.platform_lines(name, &lines);
+        let log_tail = worker_tail.map(|worker| tail::of_call(&request_id, &worker, &lines));
         self.metrics.observe(&record, run.init.is_some());
         self.ledger.record(record.clone()).await;
         Invoked {
@@ -386,6 +422,7 @@ impl Engine {
             body,
             error_type,
             record,
+            log_tail,
         }
     }
 
@@ -398,7 +435,9 @@ impl Engine {
         payload: Bytes,
         trace_id: String,
         start_line: String,
-    ) -> (environment::Run, Option<String>) {
+        extras: Extras,
+    ) -> (environment::Run, Option<String>, Option<String>) {
+        let tail = extras.log_tail.then(String::new);
         let mut env = match self.acquire(f).await {
             Ok(env) => env,
             Err(e) => {
@@ -411,20 +450,22 @@ impl Engine {
                     init: None,
                     max_memory_mb: 0,
                 };
-                return (run, Some(start_line));
+                return (run, Some(start_line), tail);
             }
         };
-        let run = env.invoke(request_id, payload, trace_id, start_line).await;
+        let run = env
+            .invoke(request_id, payload, trace_id, start_line, extras)
+            .await;
         let healthy = matches!(run.outcome, RunOutcome::Answered(_)) && !env.is_dead();
         let used_up = self.config.max_uses.is_some_and(|max| env.uses >= max);
         let keep = healthy && !used_up && self.config.reuse != Reuse::Never;
-        let start = env.finish();
+        let (start, worker_tail) = env.finish();
         if keep {
             f.idle.lock().unwrap().push(env);
         } else {
             env.kill();
         }
-        (run, start)
+        (run, start, worker_tail.or(tail))
     }
 
     /// Stops environments idle longer than the idle timeout.
@@ -443,49 +484,5 @@ impl Engine {
         for f in self.functions.values() {
             f.idle.lock().unwrap().clear();
         }
-    }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as i64
-}
-
-/// A request id as Lambda's: a random UUID v4.
-pub(crate) fn new_request_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// A uniform random number in [0, 1), for `--reuse random:P`: the 53 low bits of a UUID v4's
-/// second half, all of them random (the version and variant bits sit above them).
-fn random() -> f64 {
-    let (_, low) = uuid::Uuid::new_v4().as_u64_pair();
-    (low & ((1 << 53) - 1)) as f64 / (1u64 << 53) as f64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn request_ids_are_random_uuid_v4() {
-        let a = new_request_id();
-        let parsed = uuid::Uuid::parse_str(&a).unwrap();
-        assert_eq!(parsed.get_version_num(), 4);
-        assert_ne!(a, new_request_id());
-        // The old generator repeated one group in every id; a random one does not.
-        let ids: Vec<String> = (0..64).map(|_| new_request_id()).collect();
-        let fourth: std::collections::HashSet<&str> =
-            ids.iter().map(|id| id.split('-').nth(3).unwrap()).collect();
-        assert!(fourth.len() > 32, "{fourth:?}");
-    }
-
-    #[test]
-    fn random_is_in_the_unit_interval() {
-        let samples: Vec<f64> = (0..1000).map(|_| random()).collect();
-        assert!(samples.iter().all(|x| (0.0..1.0).contains(x)));
-        assert!(samples.iter().any(|&x| x < 0.25) && samples.iter().any(|&x| x > 0.75));
     }
 }

@@ -10,7 +10,9 @@ use hyper::{Request, Response};
 
 use super::reply::{aws_error, body, empty, invoke_error, percent_decode, with_header, Reply};
 use super::Front;
-use crate::engine::{new_request_id, runtime_api::MAX_RESPONSE_BYTES, Invoked, Mode};
+use base64::Engine as _;
+
+use crate::engine::{new_request_id, runtime_api::MAX_RESPONSE_BYTES, Extras, Invoked, Mode};
 use crate::report::Outcome;
 use crate::work::store::{Kind, NewMessage};
 
@@ -67,9 +69,10 @@ pub(crate) async fn handle(front: &Front, name: &str, req: Request<Incoming>) ->
     } else {
         MAX_RESPONSE_BYTES
     };
-    let Ok((_, payload)) = body(req, limit).await else {
+    let Ok((parts, payload)) = body(req, limit).await else {
         return too_large(limit, event);
     };
+    let headers = parts.headers;
     let payload = if payload.is_empty() {
         Bytes::from_static(b"{}")
     } else {
@@ -83,10 +86,19 @@ pub(crate) async fn handle(front: &Front, name: &str, req: Request<Incoming>) ->
     match kind.as_str() {
         "DryRun" => empty(StatusCode::NO_CONTENT),
         "Event" => accept(front, name, payload).await,
-        "RequestResponse" => match engine.invoke(name, payload, Mode::Sync, "event").await {
-            Ok(invoked) => answer(invoked),
-            Err(e) => invoke_error(e),
-        },
+        "RequestResponse" => {
+            let extras = match extras(&headers) {
+                Ok(extras) => extras,
+                Err(reply) => return *reply,
+            };
+            match engine
+                .invoke_with(name, payload, Mode::Sync, "event", None, extras)
+                .await
+            {
+                Ok(invoked) => answer(invoked),
+                Err(e) => invoke_error(e),
+            }
+        }
         other => aws_error(
             StatusCode::BAD_REQUEST,
             "InvalidParameterValueException",
@@ -118,6 +130,36 @@ async fn accept(front: &Front, name: &str, payload: Bytes) -> Reply {
     }
 }
 
+/// What a synchronous call may ask besides its payload: `X-Amz-Client-Context` (base64 JSON,
+/// handed to the function decoded, as the RIE does) and `X-Amz-Log-Type: Tail`. (Lambda passes
+/// the client context to synchronous invocations only; an `Event` call's is dropped.)
+fn extras(headers: &http::HeaderMap) -> Result<Extras, Box<Reply>> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let client_context = match header("x-amz-client-context") {
+        None => None,
+        Some(encoded) => {
+            let bad = || {
+                let m = "Client context must be a valid Base64-encoded JSON object.";
+                aws_error(
+                    StatusCode::BAD_REQUEST,
+                    "InvalidRequestContentException",
+                    m,
+                    None,
+                )
+            };
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .map_err(|_| bad())?;
+            serde_json::from_slice::<serde::de::IgnoredAny>(&decoded).map_err(|_| bad())?;
+            Some(String::from_utf8(decoded).map_err(|_| bad())?)
+        }
+    };
+    Ok(Extras {
+        client_context,
+        log_tail: header("x-amz-log-type") == Some("Tail"),
+    })
+}
+
 /// A `RequestResponse` invocation's answer, with Lambda's headers.
 fn answer(invoked: Invoked) -> Reply {
     let mut r = Response::new(Full::new(invoked.body));
@@ -129,6 +171,10 @@ fn answer(invoked: Invoked) -> Reply {
     r = with_header(r, "x-amzn-requestid", &invoked.request_id);
     if invoked.outcome != Outcome::Ok {
         r = with_header(r, "x-amz-function-error", "Unhandled");
+    }
+    if let Some(tail) = &invoked.log_tail {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(tail);
+        r = with_header(r, "x-amz-log-result", &encoded);
     }
     r
 }

@@ -45,7 +45,7 @@ pub(crate) fn with_header(mut reply: Reply, name: &'static str, value: &str) -> 
     reply
 }
 
-/// An AWS-style error: `x-amzn-ErrorType` header and a JSON body.
+/// An AWS-style error: `x-amzn-ErrorType` and `x-amzn-RequestId` headers and a JSON body.
 pub(crate) fn aws_error(
     status: StatusCode,
     error_type: &str,
@@ -56,7 +56,9 @@ pub(crate) fn aws_error(
     if let Some((k, v)) = extra {
         body[k] = v.into();
     }
-    with_header(json(status, &body), "x-amzn-errortype", error_type)
+    let reply = with_header(json(status, &body), "x-amzn-errortype", error_type);
+    // Every AWS answer names its request, errors too (the SDKs report it).
+    with_header(reply, "x-amzn-requestid", &crate::engine::new_request_id())
 }
 
 /// An invocation that was not run, as the Lambda API answers it.

@@ -290,6 +290,7 @@ async fn whoami(_input: serde_json::Value, ctx: Context) -> serde_json::Value {
         "function": ctx.function_name(),
         "request_id": ctx.request_id(),
         "arn": ctx.invoked_function_arn(),
+        "client_context": ctx.client_context(),
         "env_function": std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok(),
         "env_memory": std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").ok(),
         "env_handler": std::env::var("_HANDLER").ok(),
