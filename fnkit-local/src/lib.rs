@@ -21,7 +21,7 @@
 // config, report (billing, the REPORT line) and db (SQLite) are leaves; ledger records reports;
 // observe holds the log and metrics; engine runs invocations; work stores and delivers
 // asynchronous work through the engine; sources turn buckets and clocks into work; http is the
-// front on one port; emulator wires them; build finds binaries and package writes deploy files.
+// front on one port; versions numbers builds; emulator wires them; build finds binaries and package writes deploy files.
 mod config;
 mod db;
 mod emulator;
@@ -33,6 +33,7 @@ mod report;
 mod s3;
 mod sources;
 mod sqs;
+mod versions;
 mod work;
 
 pub mod build;

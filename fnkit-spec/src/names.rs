@@ -130,6 +130,10 @@ pub fn resource_variable(kind: ResourceKind, logical: &str) -> String {
     format!("{prefix}{name}")
 }
 
+/// The alias the deploy template publishes for every function (SAM's `AutoPublishAlias`), which
+/// event sources invoke; the emulator resolves it to the running build.
+pub const ALIAS: &str = "live";
+
 /// The dead-letter queue of queue `name` in the emulator: `<name>-dlq`, where messages go after
 /// the trigger's `max_receive_count` deliveries (the deploy template creates its own).
 pub fn dead_letter_queue(name: &str) -> String {

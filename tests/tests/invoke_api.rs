@@ -99,3 +99,101 @@ async fn errors_name_their_request_and_a_bad_client_context_is_refused() {
     let bad = bad.into_service_error();
     assert!(bad.is_invalid_request_content_exception(), "{bad:?}");
 }
+
+#[tokio::test]
+async fn qualifiers_name_the_running_build_and_nothing_else() {
+    // A copy of the fixtures, so that a rebuild can be made by changing it.
+    let dir = fnkit_tests::emulator::temp_dir("versions");
+    let bin = dir.join("fixtures");
+    std::fs::copy(env!("CARGO_BIN_EXE_fixtures"), &bin).unwrap();
+    let state = dir.join("state");
+    let config = || fnkit_local::Config {
+        state_dir: state.clone(),
+        schedules: false,
+        ..fnkit_local::Config::default()
+    };
+    let served = || vec![fnkit_tests::emulator::Served::Fnkit(bin.as_path())];
+    let emulator = TestEmulator::start_with(served(), config()).await;
+    let lambda = aws_sdk_lambda::Client::new(&fnkit_tests::sdk_config(&emulator.base).await);
+    let call = |name: &str, qualifier: Option<&str>| {
+        lambda
+            .invoke()
+            .function_name(name)
+            .set_qualifier(qualifier.map(str::to_owned))
+            .payload(Blob::new("{}"))
+            .send()
+    };
+    for (name, qualifier, executed, arn_tail) in [
+        ("whoami", None, "$LATEST", ":function:whoami"),
+        (
+            "whoami",
+            Some("$LATEST"),
+            "$LATEST",
+            ":function:whoami:$LATEST",
+        ),
+        ("whoami", Some("live"), "1", ":function:whoami:live"),
+        ("whoami:live", None, "1", ":function:whoami:live"),
+        ("whoami", Some("1"), "1", ":function:whoami:1"),
+    ] {
+        let out = call(name, qualifier).await.unwrap();
+        assert_eq!(
+            out.executed_version(),
+            Some(executed),
+            "{name} {qualifier:?}"
+        );
+        let answer: serde_json::Value =
+            serde_json::from_slice(out.payload().unwrap().as_ref()).unwrap();
+        let arn = answer["arn"].as_str().unwrap();
+        assert!(arn.ends_with(arn_tail), "{name} {qualifier:?}: {arn}");
+    }
+    for (name, qualifier) in [
+        ("whoami", Some("2")),
+        ("whoami", Some("beta")),
+        ("whoami:beta", None),
+    ] {
+        let e = call(name, qualifier)
+            .await
+            .unwrap_err()
+            .into_service_error();
+        assert!(
+            e.is_resource_not_found_exception(),
+            "{name} {qualifier:?}: {e:?}"
+        );
+    }
+    let e = call("whoami:live", Some("1"))
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(e.is_invalid_parameter_value_exception(), "{e:?}");
+    emulator.stop().await;
+
+    // A rebuild (the binary changed) is the next version; the old number is gone.
+    let mut bytes = std::fs::read(&bin).unwrap();
+    bytes.push(0);
+    std::fs::write(&bin, bytes).unwrap();
+    let emulator = TestEmulator::start_with(served(), config()).await;
+    let lambda = aws_sdk_lambda::Client::new(&fnkit_tests::sdk_config(&emulator.base).await);
+    let out = lambda
+        .invoke()
+        .function_name("whoami")
+        .qualifier("live")
+        .payload(Blob::new("{}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.executed_version(), Some("2"));
+    let old = lambda
+        .invoke()
+        .function_name("whoami")
+        .qualifier("1")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(old.is_resource_not_found_exception(), "{old:?}");
+    let functions = emulator.admin("/_fnkit/functions").await;
+    assert_eq!(
+        fnkit_tests::emulator::entry(&functions, "name", "whoami")["version"],
+        2
+    );
+}

@@ -68,12 +68,27 @@ struct Current {
 type CurrentRequest = Mutex<Option<Current>>;
 
 /// What an invocation brings besides its payload.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Extras {
+    /// The qualifier it was invoked with (`live`, `3`), part of the ARN the function is told.
+    pub qualifier: Option<String>,
+    /// The version it runs as: `$LATEST` or a version number (START line, executed version).
+    pub version: String,
     /// The decoded `X-Amz-Client-Context`, handed over as `Lambda-Runtime-Client-Context`.
     pub client_context: Option<String>,
     /// Whether to keep the invocation's output for the caller (`X-Amz-Log-Type: Tail`).
     pub log_tail: bool,
+}
+
+impl Default for Extras {
+    fn default() -> Extras {
+        Extras {
+            qualifier: None,
+            version: "$LATEST".to_owned(),
+            client_context: None,
+            log_tail: false,
+        }
+    }
 }
 
 pub(crate) struct Environment {
@@ -299,8 +314,14 @@ impl Environment {
             payload,
             deadline_ms,
             function_arn: format!(
-                "arn:aws:lambda:{}:000000000000:function:{}",
-                self.config.region, self.config.name
+                "arn:aws:lambda:{}:000000000000:function:{}{}",
+                self.config.region,
+                self.config.name,
+                extras
+                    .qualifier
+                    .as_deref()
+                    .map(|q| format!(":{q}"))
+                    .unwrap_or_default()
             ),
             trace_id,
             client_context: extras.client_context,

@@ -55,6 +55,8 @@ pub(crate) struct Function {
     /// account's unreserved pool, which it shares with every other unreserved function.
     pub limit: u32,
     idle: Mutex<Vec<Environment>>,
+    /// The version number of the build being served (see `versions.rs`).
+    pub version: std::sync::atomic::AtomicU32,
     /// Its own slots (reserved concurrency) or the shared unreserved pool's.
     slots: Arc<Semaphore>,
     running: Arc<AtomicUsize>,
@@ -123,6 +125,8 @@ pub struct Invoked {
     pub record: Record,
     /// The end of the invocation's log (START to REPORT), at most 4 KB, when the caller asked.
     pub log_tail: Option<String>,
+    /// The version that ran: `$LATEST` or a number (`X-Amz-Executed-Version`).
+    pub executed_version: String,
 }
 
 /// The engine: the served functions, their limits and what every invocation is recorded in.
@@ -198,6 +202,7 @@ impl Engine {
                     config: function_config,
                     limit,
                     idle: Mutex::new(Vec::new()),
+                    version: std::sync::atomic::AtomicU32::new(1),
                     slots,
                     running: Arc::default(),
                 };
@@ -365,7 +370,9 @@ impl Engine {
     ) -> Invoked {
         let start_ms = now_ms();
         let name = &f.config.name;
-        let start_line = format!("START RequestId: {request_id} Version: $LATEST");
+        let start_line = format!("START RequestId: {request_id} Version: {}", extras.version);
+        let executed_version = extras.version.clone();
+        let start_for_tail = start_line.clone();
         let trace_id = format!(
             "Root=1-{:08x}-{}",
             start_ms / 1000,
@@ -413,7 +420,7 @@ impl Engine {
         lines.push(format!("END RequestId: {request_id}"));
         lines.push(report::report_line(&record));
         self.logs.platform_lines(name, &lines);
-        let log_tail = worker_tail.map(|worker| tail::of_call(&request_id, &worker, &lines));
+        let log_tail = worker_tail.map(|worker| tail::of_call(&start_for_tail, &worker, &lines));
         self.metrics.observe(&record, run.init.is_some());
         self.ledger.record(record.clone()).await;
         Invoked {
@@ -423,6 +430,7 @@ impl Engine {
             error_type,
             record,
             log_tail,
+            executed_version,
         }
     }
 

@@ -21,8 +21,8 @@ pub(super) fn keep(tail: &mut String, line: &str) {
 
 /// The invocation's log as the caller of `X-Amz-Log-Type: Tail` gets it: START, what the worker
 /// wrote, the platform's lines (END, REPORT), cut to the last 4 KB.
-pub(super) fn of_call(request_id: &str, worker: &str, platform: &[String]) -> String {
-    let mut tail = format!("START RequestId: {request_id} Version: $LATEST\n{worker}");
+pub(super) fn of_call(start: &str, worker: &str, platform: &[String]) -> String {
+    let mut tail = format!("{start}\n{worker}");
     for line in platform.iter().filter(|l| !l.starts_with("START ")) {
         keep(&mut tail, line);
     }
@@ -48,14 +48,15 @@ mod tests {
             "END RequestId: r".to_owned(),
             "REPORT RequestId: r\t".to_owned(),
         ];
-        let tail = of_call("r", &worker, &platform);
+        let start = "START RequestId: r Version: $LATEST";
+        let tail = of_call(start, &worker, &platform);
         assert!(tail.len() <= LOG_TAIL_BYTES, "{}", tail.len());
         assert!(
             tail.ends_with("END RequestId: r\nREPORT RequestId: r\t\n"),
             "{tail}"
         );
         assert!(tail.contains("line 999 ééé\n"));
-        let short = of_call("r", "hello\n", &platform);
+        let short = of_call(start, "hello\n", &platform);
         assert!(
             short.starts_with("START RequestId: r Version: $LATEST\nhello\n"),
             "{short}"

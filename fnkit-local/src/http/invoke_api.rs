@@ -8,25 +8,75 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
-use super::reply::{aws_error, body, empty, invoke_error, percent_decode, with_header, Reply};
+use super::reply::{
+    aws_error, body, empty, invoke_error, percent_decode, query, with_header, Reply,
+};
 use super::Front;
 use base64::Engine as _;
 
 use crate::engine::{new_request_id, runtime_api::MAX_RESPONSE_BYTES, Extras, Invoked, Mode};
 use crate::report::Outcome;
+use crate::versions::{self, Resolved};
 use crate::work::store::{Kind, NewMessage};
 
 /// The largest asynchronous invocation payload (Lambda: 1 MiB since January 2026).
 pub const MAX_ASYNC_PAYLOAD_BYTES: usize = fnkit_spec::manifest::MAX_MESSAGE_BYTES;
 
-/// The function name from a name, an ARN or a partial ARN, URL-decoded.
-pub(crate) fn function_name(raw: &str) -> String {
+/// The function and qualifier a path names: `name`, `name:qualifier`, or a full or partial ARN
+/// with or without its qualifier, URL-decoded.
+pub(crate) fn function_target(raw: &str) -> (String, Option<String>) {
     let decoded = percent_decode(raw);
-    match decoded.split(':').collect::<Vec<_>>().as_slice() {
-        ["arn", _, "lambda", _, _, "function", name, ..] => (*name).to_owned(),
-        [_, "function", name, ..] => (*name).to_owned(),
-        [name, _qualifier] => (*name).to_owned(),
-        _ => decoded,
+    let parts: Vec<&str> = decoded.split(':').collect();
+    let (name, qualifier) = match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", name, rest @ ..] => (*name, rest.first()),
+        [_, "function", name, rest @ ..] => (*name, rest.first()),
+        [name, qualifier] => (*name, Some(qualifier)),
+        _ => return (decoded.clone(), None),
+    };
+    (name.to_owned(), qualifier.map(|q| (*q).to_owned()))
+}
+
+/// `ResourceNotFoundException` for `name` (and its qualifier), as Lambda words it.
+fn not_found(front: &Front, name: &str, qualifier: Option<&str>) -> Reply {
+    let region = &front.engine.config.region;
+    let qualifier = qualifier.map(|q| format!(":{q}")).unwrap_or_default();
+    let arn = format!("arn:aws:lambda:{region}:000000000000:function:{name}{qualifier}");
+    let message = format!("Function not found: {arn}");
+    aws_error(
+        StatusCode::NOT_FOUND,
+        "ResourceNotFoundException",
+        &message,
+        None,
+    )
+}
+
+/// The qualifier of a call (from its name or `?Qualifier=`) and the version it names; an
+/// unknown qualifier is not found, two that differ are refused, as Lambda does.
+fn version(
+    front: &Front,
+    name: &str,
+    in_name: Option<String>,
+    req: &Request<Incoming>,
+) -> Result<(Option<String>, Resolved), Box<Reply>> {
+    let asked = query(req, "Qualifier");
+    if let (Some(a), Some(b)) = (&asked, &in_name) {
+        if a != b {
+            let m = "The derived qualifier from the function name does not match the specified qualifier.";
+            return Err(Box::new(aws_error(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValueException",
+                m,
+                None,
+            )));
+        }
+    }
+    let qualifier = in_name.or(asked);
+    let current = front.engine.functions[name]
+        .version
+        .load(std::sync::atomic::Ordering::Relaxed);
+    match versions::resolve(qualifier.as_deref(), current) {
+        Some(resolved) => Ok((qualifier, resolved)),
+        None => Err(Box::new(not_found(front, name, qualifier.as_deref()))),
     }
 }
 
@@ -40,23 +90,21 @@ fn too_large(limit: usize, event: bool) -> Reply {
     )
 }
 
-pub(crate) async fn handle(front: &Front, name: &str, req: Request<Incoming>) -> Reply {
+pub(crate) async fn handle(front: &Front, raw_name: &str, req: Request<Incoming>) -> Reply {
     if req.method() != Method::POST {
         let e = "InvalidRequestContentException";
         return aws_error(StatusCode::METHOD_NOT_ALLOWED, e, "use POST", None);
     }
     let engine = &front.engine;
+    let (name, in_name) = function_target(raw_name);
+    let name = name.as_str();
     if !engine.functions.contains_key(name) {
-        let region = &engine.config.region;
-        let arn = format!("arn:aws:lambda:{region}:000000000000:function:{name}");
-        let message = format!("Function not found: {arn}");
-        return aws_error(
-            StatusCode::NOT_FOUND,
-            "ResourceNotFoundException",
-            &message,
-            None,
-        );
+        return not_found(front, name, in_name.as_deref());
     }
+    let (qualifier, resolved) = match version(front, name, in_name, &req) {
+        Ok(v) => v,
+        Err(reply) => return *reply,
+    };
     let kind = req
         .headers()
         .get("x-amz-invocation-type")
@@ -87,10 +135,12 @@ pub(crate) async fn handle(front: &Front, name: &str, req: Request<Incoming>) ->
         "DryRun" => empty(StatusCode::NO_CONTENT),
         "Event" => accept(front, name, payload).await,
         "RequestResponse" => {
-            let extras = match extras(&headers) {
+            let mut extras = match extras(&headers) {
                 Ok(extras) => extras,
                 Err(reply) => return *reply,
             };
+            extras.version = resolved.executed();
+            extras.qualifier = qualifier;
             match engine
                 .invoke_with(name, payload, Mode::Sync, "event", None, extras)
                 .await
@@ -157,6 +207,7 @@ fn extras(headers: &http::HeaderMap) -> Result<Extras, Box<Reply>> {
     Ok(Extras {
         client_context,
         log_tail: header("x-amz-log-type") == Some("Tail"),
+        ..Extras::default()
     })
 }
 
@@ -167,7 +218,7 @@ fn answer(invoked: Invoked) -> Reply {
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
-    r = with_header(r, "x-amz-executed-version", "$LATEST");
+    r = with_header(r, "x-amz-executed-version", &invoked.executed_version);
     r = with_header(r, "x-amzn-requestid", &invoked.request_id);
     if invoked.outcome != Outcome::Ok {
         r = with_header(r, "x-amz-function-error", "Unhandled");
@@ -184,17 +235,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn function_names_from_arns() {
-        assert_eq!(function_name("hello"), "hello");
+    fn function_names_and_qualifiers_from_arns() {
+        let t = |raw: &str| function_target(raw);
+        assert_eq!(t("hello"), ("hello".to_owned(), None));
         assert_eq!(
-            function_name("arn%3Aaws%3Alambda%3Aus-east-1%3A123%3Afunction%3Ahello"),
-            "hello"
+            t("arn%3Aaws%3Alambda%3Aus-east-1%3A123%3Afunction%3Ahello"),
+            ("hello".to_owned(), None)
         );
         assert_eq!(
-            function_name("arn:aws:lambda:us-east-1:123:function:hello:$LATEST"),
-            "hello"
+            t("arn:aws:lambda:us-east-1:123:function:hello:$LATEST"),
+            ("hello".to_owned(), Some("$LATEST".to_owned()))
         );
-        assert_eq!(function_name("123:function:hello"), "hello");
-        assert_eq!(function_name("hello:live"), "hello");
+        assert_eq!(t("123:function:hello"), ("hello".to_owned(), None));
+        assert_eq!(
+            t("123:function:hello:7"),
+            ("hello".to_owned(), Some("7".to_owned()))
+        );
+        assert_eq!(
+            t("hello:live"),
+            ("hello".to_owned(), Some("live".to_owned()))
+        );
     }
 }

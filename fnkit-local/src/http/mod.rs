@@ -121,8 +121,7 @@ pub(crate) async fn handle(front: Arc<Front>, req: Request<Incoming>) -> Reply {
         .strip_prefix("/2015-03-31/functions/")
         .and_then(|rest| rest.strip_suffix("/invocations"))
     {
-        let name = invoke_api::function_name(name);
-        return invoke_api::handle(&front, &name, req).await;
+        return invoke_api::handle(&front, name, req).await;
     }
     let Some(rest) = path.strip_prefix("/_fnkit/") else {
         return gateway::handle(&front, req).await;

@@ -240,6 +240,9 @@ pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<
             json!(format!("{}/bootstrap.zip", spec.name)),
         );
         props.insert("Handler".into(), json!(spec.name));
+        // Every deploy publishes a version and points this alias at it; event sources invoke the
+        // alias (the emulator resolves it to the running build).
+        props.insert("AutoPublishAlias".into(), json!(fnkit_spec::names::ALIAS));
         props.insert("Runtime".into(), json!("provided.al2023"));
         props.insert("Architectures".into(), json!(["x86_64"]));
         props.insert("Timeout".into(), json!(spec.timeout_secs));

@@ -42,6 +42,7 @@ fn a_storage_function_reads_its_bucket_by_the_name_it_is_given() {
     );
     // The name is computed, not a `Ref` to the bucket (whose notifications refer to the function).
     assert!(!name.to_string().contains("UploadsBucket"), "{name}");
+    assert_eq!(props["AutoPublishAlias"], "live");
     // An asynchronous function's retries and maximum event age, as the attribute says.
     assert_eq!(
         props["EventInvokeConfig"],
