@@ -112,30 +112,7 @@ impl EmulatorBuilder {
         for (name, _) in &self.config.env {
             fnkit_spec::env::check_name(name)?;
         }
-        let mut functions: Vec<(FunctionSpec, PathBuf)> = Vec::new();
-        for (bin, manifest) in self.binaries {
-            let manifest = match manifest {
-                // A manifest given here is held to the rules a described one is checked against.
-                Some(m) => {
-                    m.check().map_err(|e| EmulatorError::Manifest {
-                        bin: bin.clone(),
-                        error: e,
-                    })?;
-                    m
-                }
-                None => build::describe(&bin)?,
-            };
-            for spec in manifest.functions {
-                if let Some((_, first)) = functions.iter().find(|(s, _)| s.name == spec.name) {
-                    return Err(EmulatorError::DuplicateFunction {
-                        name: spec.name.to_string(),
-                        first: first.clone(),
-                        second: bin,
-                    });
-                }
-                functions.push((spec, bin.clone()));
-            }
-        }
+        let functions = described(self.binaries)?;
         if functions.is_empty() {
             return Err(EmulatorError::NoFunctions);
         }
@@ -331,6 +308,38 @@ impl Emulator {
         tasks.extend(crate::sources::schedule::start(&self.engine, &self.work));
         tasks
     }
+}
+
+/// The functions of `binaries`, each from its manifest (given, and then checked, or described by
+/// running the binary); a name defined twice is refused.
+fn described(
+    binaries: Vec<(PathBuf, Option<Manifest>)>,
+) -> Result<Vec<(FunctionSpec, PathBuf)>, EmulatorError> {
+    let mut functions: Vec<(FunctionSpec, PathBuf)> = Vec::new();
+    for (bin, manifest) in binaries {
+        let manifest = match manifest {
+            // A manifest given here is held to the rules a described one is checked against.
+            Some(m) => {
+                m.check().map_err(|e| EmulatorError::Manifest {
+                    bin: bin.clone(),
+                    error: e,
+                })?;
+                m
+            }
+            None => build::describe(&bin)?,
+        };
+        for spec in manifest.functions {
+            if let Some((_, first)) = functions.iter().find(|(s, _)| s.name == spec.name) {
+                return Err(EmulatorError::DuplicateFunction {
+                    name: spec.name.to_string(),
+                    first: first.clone(),
+                    second: bin,
+                });
+            }
+            functions.push((spec, bin.clone()));
+        }
+    }
+    Ok(functions)
 }
 
 /// Removes the `/tmp` folders environments of an emulator that is no longer running left behind

@@ -100,6 +100,7 @@ async fn errors_name_their_request_and_a_bad_client_context_is_refused() {
     assert!(bad.is_invalid_request_content_exception(), "{bad:?}");
 }
 
+// long: one story, two runs of the emulator: the qualifiers of build 1, then of its rebuild.
 #[tokio::test]
 async fn qualifiers_name_the_running_build_and_nothing_else() {
     // A copy of the fixtures, so that a rebuild can be made by changing it.

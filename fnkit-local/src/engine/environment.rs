@@ -2,14 +2,11 @@
 //! Lambda environment variables and its own Runtime API, serving one invocation at a time. It
 //! enforces the function's timeout and memory size and notices a worker that dies.
 
-use std::path::Path;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 use tokio::sync::{oneshot, watch};
 
 use super::memory;
@@ -129,7 +126,7 @@ impl Environment {
             .tmp_root
             .join(format!("{}-{}-{id}", std::process::id(), config.name));
         tokio::fs::create_dir_all(&tmp).await?;
-        let mut command = worker_command(id, &config, &api.address, endpoint);
+        let mut command = super::worker::command(id, &config, &api.address, endpoint);
         command.env("TMPDIR", &tmp);
         let spawned = Instant::now();
         let mut child = command.spawn()?;
@@ -190,75 +187,6 @@ impl Environment {
             logs,
         })
     }
-}
-
-/// The search path Lambda gives a function.
-const LAMBDA_PATH: &str = "/usr/local/bin:/usr/bin/:/bin:/opt/bin";
-
-/// Credentials for the emulator's own AWS APIs, which accept any signature; on Lambda these are
-/// the execution role's temporary credentials.
-const LOCAL_CREDENTIALS: [(&str, &str); 3] = [
-    ("AWS_ACCESS_KEY_ID", "AKIAFNKITLOCAL000000"),
-    ("AWS_SECRET_ACCESS_KEY", "fnkit-local-secret-access-key"),
-    ("AWS_SESSION_TOKEN", "fnkit-local-session-token"),
-];
-
-/// The worker process of environment `id`, with the environment variables Lambda sets and
-/// nothing inherited from the emulator's own environment (a secret exported in the developer's
-/// shell is not visible to functions, as on AWS). `LD_LIBRARY_PATH` alone passes through: the
-/// binary was linked on this machine and may need it to load.
-fn worker_command(
-    id: u64,
-    config: &FunctionConfig,
-    api_address: &str,
-    endpoint: Option<&str>,
-) -> Command {
-    let mut command = Command::new(&config.binary);
-    command.env_clear();
-    if let Some(libraries) = std::env::var_os("LD_LIBRARY_PATH") {
-        command.env("LD_LIBRARY_PATH", libraries);
-    }
-    if let Some(endpoint) = endpoint {
-        command.env("AWS_ENDPOINT_URL", endpoint);
-    }
-    command
-        .envs(LOCAL_CREDENTIALS)
-        .env("PATH", LAMBDA_PATH)
-        .env("LANG", "en_US.UTF-8")
-        .env("AWS_LAMBDA_RUNTIME_API", api_address)
-        .env("AWS_LAMBDA_FUNCTION_NAME", &config.name)
-        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        .env(
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-            config.memory_mb.to_string(),
-        )
-        .env(
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            format!("/aws/lambda/{}", config.name),
-        )
-        .env(
-            "AWS_LAMBDA_LOG_STREAM_NAME",
-            format!(
-                "{}/[$LATEST]{id:032x}",
-                chrono::Utc::now().format("%Y/%m/%d")
-            ),
-        )
-        .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
-        .env("_HANDLER", &config.name)
-        .env("AWS_REGION", &config.region)
-        .env("AWS_DEFAULT_REGION", &config.region)
-        .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
-        .env(
-            "LAMBDA_TASK_ROOT",
-            config.binary.parent().unwrap_or(Path::new(".")),
-        )
-        .env("TZ", ":UTC")
-        .envs(config.env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    command
 }
 
 impl Environment {

@@ -8,6 +8,7 @@
 //! | file | owns |
 //! |---|---|
 //! | `environment.rs` | one worker process: spawn, deliver, enforce timeout and memory, kill |
+//! | `worker.rs` | a worker's command line: the binary, Lambda's variables, nothing inherited |
 //! | `runtime_api.rs` | the Runtime API server of one environment |
 //! | `concurrency.rs` | the account's pool, reserved concurrency, a running call's slot, throttle reasons |
 //! | `judge.rs` | what happened → Lambda's outcome, error body and log lines |
@@ -24,6 +25,7 @@ mod memory;
 pub(crate) mod runtime_api;
 mod scratch;
 mod tail;
+mod worker;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
