@@ -36,14 +36,14 @@ impl ScheduleExpr {
     /// assert!(ScheduleExpr::cron("*/5 * * * *").is_err()); // no seconds field
     /// ```
     pub fn cron(expr: &str) -> Result<ScheduleExpr, ScheduleError> {
-        parse_cron(expr)?;
+        one_day_field(expr, &parse_cron(expr)?)?;
         Ok(ScheduleExpr::Cron(Cow::Owned(expr.to_owned())))
     }
 
     /// Checks the expression (a rate is checked when it is built).
     pub fn check(&self) -> Result<(), ScheduleError> {
         match self {
-            ScheduleExpr::Cron(c) => parse_cron(c).map(|_| ()),
+            ScheduleExpr::Cron(c) => one_day_field(c, &parse_cron(c)?),
             ScheduleExpr::Rate(_) => Ok(()),
         }
     }
@@ -131,6 +131,19 @@ pub enum ScheduleError {
     /// A rate with no exact 5-field cron equivalent.
     #[error("rate `{0}` has no exact cron equivalent; use a cron expression")]
     NoCronEquivalent(String),
+}
+
+/// Refuses a cron that restricts both day fields: the `cron` crate fires when both match, Unix
+/// cron and Knative when either does, and EventBridge refuses it, so no meaning would hold
+/// everywhere; refused where it is written (the macro), not first at `package`.
+fn one_day_field(expr: &str, schedule: &cron::Schedule) -> Result<(), ScheduleError> {
+    if !schedule.days_of_week().is_all() && !schedule.days_of_month().is_all() {
+        return Err(ScheduleError::BothDays {
+            expr: expr.to_owned(),
+            target: "EventBridge (which refuses it) or Knative (which fires on either day)",
+        });
+    }
+    Ok(())
 }
 
 /// Parses and checks fnkit's cron: 6 or 7 fields, as the `cron` crate reads them.

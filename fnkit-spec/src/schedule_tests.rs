@@ -86,14 +86,29 @@ fn undeployable_crons_are_refused() {
         knative_cron(&cron("*/10 * * * * *")),
         Err(ScheduleError::SubMinute { .. })
     ));
+    // Both day fields: refused where it is written, not first when packaged.
     assert!(matches!(
-        eventbridge_expression(&cron("0 0 8 1 * MON")),
+        ScheduleExpr::cron("0 0 8 1 * MON"),
         Err(ScheduleError::BothDays { .. })
     ));
+    let manifest_only = ScheduleExpr::Cron("0 0 8 1 * MON".into());
     assert!(matches!(
-        knative_cron(&cron("0 0 8 1 * MON")),
+        manifest_only.check(),
         Err(ScheduleError::BothDays { .. })
     ));
+    // The issue's cases: a day-of-week step and a `?` compile, run and package to one meaning.
+    assert_eq!(
+        eventbridge_expression(&cron("0 0 12 * * */2")).unwrap(),
+        "cron(0 12 ? * SUN,TUE,THU,SAT *)"
+    );
+    assert_eq!(
+        knative_cron(&cron("0 0 12 * * */2")).unwrap(),
+        "0 12 * * SUN,TUE,THU,SAT"
+    );
+    assert_eq!(
+        eventbridge_expression(&cron("0 0 12 ? * MON")).unwrap(),
+        "cron(0 12 ? * MON *)"
+    );
     assert!(matches!(
         knative_cron(&cron("0 0 8 * * * 2027")),
         Err(ScheduleError::Year(_))
@@ -146,3 +161,4 @@ fn rates_keep_their_manifest_form() {
     assert_eq!(serde_json::from_str::<ScheduleExpr>(&json).unwrap(), rate);
     assert!(serde_json::from_str::<ScheduleExpr>(r#"{"rate":"0 hours"}"#).is_err());
 }
+
