@@ -60,6 +60,9 @@ pub enum EmulatorError {
     /// Two functions' routes match the same requests, or a route is malformed.
     #[error(transparent)]
     Routes(#[from] fnkit::manifest::RoutesError),
+    /// Two storage functions' notifications overlap, as S3 refuses.
+    #[error(transparent)]
+    StorageOverlap(#[from] fnkit_spec::storage::Overlap),
     /// The functions reserve more concurrency than the account's pool holds.
     #[error("concurrency: {0}")]
     Concurrency(String),
@@ -120,6 +123,7 @@ impl EmulatorBuilder {
         // are refused here, naming both functions and where they are defined.
         let routes = fnkit::manifest::route_table(functions.iter().map(|(spec, _)| spec))?;
         let specs: Vec<&FunctionSpec> = functions.iter().map(|(spec, _)| spec).collect();
+        fnkit_spec::storage::check_overlaps(specs.iter().copied())?;
         let unreserved = crate::engine::unreserved_pool(self.config.max_concurrency, &specs)
             .map_err(EmulatorError::Concurrency)?;
         let first_use = !self.config.state_dir.exists();

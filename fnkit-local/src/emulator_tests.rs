@@ -88,3 +88,31 @@ fn a_given_manifest_is_checked_like_a_described_one() {
     );
     let _ = std::fs::remove_dir_all(state);
 }
+
+#[test]
+fn overlapping_storage_functions_are_refused_at_start_naming_both() {
+    let state = std::env::temp_dir().join(format!("fnkit-overlap-{}", std::process::id()));
+    let storage = |name: &'static str, prefix: &'static str| {
+        let trigger = Trigger::Storage {
+            bucket: "uploads".into(),
+            prefix: Some(prefix.into()),
+            suffix: None,
+            events: fnkit::manifest::StorageEvents::Created,
+        };
+        FunctionSpec::new(name, trigger, 3, 128, None, 2, "src/main.rs", 1, "app")
+    };
+    let built = Emulator::builder()
+        .config(Config {
+            state_dir: state.clone(),
+            ..Config::default()
+        })
+        .binary_with_manifest("/bin/a", manifest(vec![storage("all_csv", "csv/")]))
+        .binary_with_manifest("/bin/b", manifest(vec![storage("csv_2026", "csv/2026/")]))
+        .build();
+    let message = built.unwrap_err().to_string();
+    assert!(
+        message.contains("`all_csv`") && message.contains("`csv_2026`"),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(state);
+}

@@ -12,6 +12,7 @@
 //! | [`manifest`] | the manifest types (`--fnkit-describe`), their limits and [`manifest::Manifest::check`] |
 //! | [`names`] | function, bucket and queue names as Lambda, S3 and SQS accept them |
 //! | [`schedule`] | cron (with seconds) and rates: checking, next firing, EventBridge and Knative forms |
+//! | [`storage`] | which object changes a storage trigger fires for; S3's overlapping-notification rule |
 //! | [`route`] | HTTP routes (`/users/{id}`, `/files/{path+}`) and the one route table with its tie-break |
 //!
 //! ```
@@ -28,3 +29,4 @@ pub mod manifest;
 pub mod names;
 pub mod route;
 pub mod schedule;
+pub mod storage;

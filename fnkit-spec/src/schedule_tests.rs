@@ -161,4 +161,3 @@ fn rates_keep_their_manifest_form() {
     assert_eq!(serde_json::from_str::<ScheduleExpr>(&json).unwrap(), rate);
     assert!(serde_json::from_str::<ScheduleExpr>(r#"{"rate":"0 hours"}"#).is_err());
 }
-

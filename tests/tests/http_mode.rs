@@ -107,6 +107,7 @@ async fn start_with(out: &PathBuf, env: &[(&str, &str)]) -> (Child, String) {
     (child, base)
 }
 
+// long: one server, every kind of delivery it takes, each checked once.
 #[tokio::test]
 async fn cloudevents_in_both_modes_and_http_routes_are_served_on_port() {
     let out = temp_dir("http-mode").join("out.txt");
@@ -146,6 +147,19 @@ async fn cloudevents_in_both_modes_and_http_routes_are_served_on_port() {
     assert!(std::fs::read_to_string(&out)
         .unwrap()
         .contains("images/x y.png\t12\tCreated\tabc"));
+    // `record_upload` takes `images/` only: another object is acknowledged, and not run (a
+    // Knative Trigger cannot filter on a key's prefix, so the HTTP mode applies it).
+    let other = event(
+        "s2",
+        "google.cloud.storage.object.v1.finalized",
+        json!({"bucket": "uploads", "name": "docs/readme.txt", "size": "3"}),
+    );
+    let skipped = send(&format!("{base}/record_upload"), other, Mode::Binary).await;
+    assert_eq!(skipped.status, 200, "{}", skipped.text());
+    assert!(skipped.json()["skipped"].is_string(), "{}", skipped.text());
+    assert!(!std::fs::read_to_string(&out)
+        .unwrap()
+        .contains("docs/readme.txt"));
 
     // A queue message: a failure reported by the function fails the delivery.
     let good = send(

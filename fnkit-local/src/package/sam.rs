@@ -230,6 +230,8 @@ fn events(
 /// The template (as JSON, written out as YAML) for `functions`, whose zips are at
 /// `<function>/bootstrap.zip` next to it.
 pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<Value, String> {
+    // S3 would refuse the bucket's notification configuration at deploy time; say so now.
+    fnkit_spec::storage::check_overlaps(functions).map_err(|e| e.to_string())?;
     let mut resources = Map::new();
     let mut outputs = Map::new();
     for spec in functions {

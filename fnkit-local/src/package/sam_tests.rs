@@ -149,3 +149,24 @@ fn the_attributes_variables_are_in_the_template() {
         json!({"LOG_LEVEL": "debug"})
     );
 }
+
+#[test]
+fn overlapping_storage_notifications_are_refused_naming_both_functions() {
+    let on = |prefix: &'static str| Trigger::Storage {
+        bucket: Cow::Borrowed("uploads"),
+        prefix: Some(Cow::Borrowed(prefix)),
+        suffix: None,
+        events: StorageEvents::Created,
+    };
+    let both = [
+        spec("all_csv", on("csv/")),
+        spec("csv_2026", on("csv/2026/")),
+    ];
+    let refused = template(&both, "test").unwrap_err();
+    assert!(
+        refused.contains("`all_csv`") && refused.contains("`csv_2026`"),
+        "{refused}"
+    );
+    let apart = [spec("csv", on("csv/")), spec("images", on("images/"))];
+    assert!(template(&apart, "test").is_ok());
+}

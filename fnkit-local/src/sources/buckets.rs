@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use bytes::Bytes;
-use fnkit::manifest::{StorageEvents, Trigger};
+use fnkit::manifest::Trigger;
 use fnkit::{StorageChange, StorageRecord};
 use md5::{Digest, Md5};
 
@@ -157,27 +157,15 @@ fn meta_of(path: &Path, known: Option<&ObjectMeta>) -> std::io::Result<Option<Ob
     }
 }
 
-/// Whether a storage trigger fires for a change of `bucket`/`key`.
+/// Whether a storage trigger fires for a change of `bucket`/`key` (fnkit-spec's rule, which the
+/// HTTP mode applies too).
 pub(crate) fn matches(trigger: &Trigger, bucket: &str, key: &str, change: StorageChange) -> bool {
-    let Trigger::Storage {
-        bucket: b,
-        prefix,
-        suffix,
-        events,
-    } = trigger
-    else {
-        return false;
+    let change = match change {
+        StorageChange::Created => fnkit_spec::storage::Change::Created,
+        StorageChange::Deleted => fnkit_spec::storage::Change::Deleted,
+        _ => return false,
     };
-    let kind = matches!(
-        (events, change),
-        (StorageEvents::All, _)
-            | (StorageEvents::Created, StorageChange::Created)
-            | (StorageEvents::Deleted, StorageChange::Deleted)
-    );
-    b == bucket
-        && kind
-        && prefix.as_deref().is_none_or(|p| key.starts_with(p))
-        && suffix.as_deref().is_none_or(|s| key.ends_with(s))
+    fnkit_spec::storage::fires(trigger, Some(bucket), key, change)
 }
 
 /// An object as [`Buckets::list`] finds it.

@@ -1,4 +1,5 @@
 use super::*;
+use fnkit::manifest::StorageEvents;
 
 #[test]
 fn keys_that_would_escape_are_refused() {

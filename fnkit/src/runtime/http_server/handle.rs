@@ -103,7 +103,16 @@ async fn cloud_event(app: &App, served: &Served, headers: &http::HeaderMap, body
         }
     };
     let trigger = &served.def.spec().trigger;
-    let payload = serde_json::to_vec(&event.payload(trigger)).unwrap_or_default();
+    let Some(payload) = only_matching(trigger, event.payload(trigger)) else {
+        // Acknowledged, so the broker does not deliver it again; the function is not run.
+        let body = serde_json::json!({"skipped": format!("no object in event {} matches the function's prefix, suffix or events", event.id)});
+        return reply(
+            StatusCode::OK,
+            "application/json",
+            body.to_string().into_bytes(),
+        );
+    };
+    let payload = serde_json::to_vec(&payload).unwrap_or_default();
     match call(app, served, &event.id, payload).await {
         Ok(out) => {
             // A CloudEvent carries one queue message: a reported failure must fail the delivery,
@@ -120,6 +129,33 @@ async fn cloud_event(app: &App, served: &Served, headers: &http::HeaderMap, body
         }
         Err(failure) => failure,
     }
+}
+
+/// A storage function's payload with only the records its trigger fires for (fnkit-spec's rule,
+/// the emulator's too), or `None` when none is left. Knative Triggers cannot filter on a key's
+/// prefix or suffix, so a `csv/` function would otherwise run for every object of its bucket.
+/// Other triggers' payloads pass as they are.
+fn only_matching(trigger: &Trigger, mut payload: serde_json::Value) -> Option<serde_json::Value> {
+    use fnkit_spec::storage::{fires, Change};
+    if !matches!(trigger, Trigger::Storage { .. }) {
+        return Some(payload);
+    }
+    let records = payload.get_mut("Records")?.as_array_mut()?;
+    records.retain(|r| {
+        let key =
+            crate::event::storage::decode_key(r["s3"]["object"]["key"].as_str().unwrap_or(""));
+        let name = r["eventName"].as_str().unwrap_or("");
+        let change = if name.starts_with("ObjectRemoved") {
+            Change::Deleted
+        } else if name.starts_with("ObjectCreated") {
+            Change::Created
+        } else {
+            return false;
+        };
+        // The bucket is the deployed one, whose name differs from the attribute's logical name.
+        fires(trigger, None, &key, change)
+    });
+    (!records.is_empty()).then_some(payload)
 }
 
 /// Runs one invocation under the function's concurrency limit and timeout.
