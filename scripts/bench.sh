@@ -90,3 +90,26 @@ PY
 done
 calls=$(curl -s "$Q/_fnkit/stats" | python3 -c "import json,sys; print(next(s['invocations'] for s in json.load(sys.stdin) if s['function'] == 'drain'))")
 echo "   in $calls invocations of drain (100 if every batch was full)"
+
+# 7. What idle execution environments cost: 200 concurrent calls of `pause` (1 s) start 200
+#    workers (the account pool is 1,000, none reserved); once they answered, they idle, warm.
+emulator --bin "$T/noop"
+P=$URL
+before=$(rss_kb "$PID")
+python3 - "$P" <<'PY'
+import concurrent.futures, sys, urllib.request
+base = sys.argv[1]
+def call(_):
+    req = urllib.request.Request(f"{base}/2015-03-31/functions/pause/invocations", data=b'{"ms": 1000}', method="POST")
+    return urllib.request.urlopen(req, timeout=120).status
+with concurrent.futures.ThreadPoolExecutor(200) as pool:
+    codes = list(pool.map(call, range(200)))
+print(f"== 200 concurrent calls: {codes.count(200)} answered 200")
+PY
+warm=$(curl -s "$P/_fnkit/functions" | python3 -c "import json,sys; print(next(f['warm'] for f in json.load(sys.stdin) if f['name'] == 'pause'))")
+workers=$(pgrep -P "$PID" | tr '\n' ' ')
+total=0; n=0
+for w in $workers; do total=$((total + $(rss_kb "$w"))); n=$((n + 1)); done
+after=$(rss_kb "$PID")
+echo "== idle environments: $warm warm, $n worker processes, $((total / n)) kB RSS each on average ($((total / 1024)) MB in all)"
+echo "   emulator RSS: $before kB before, $after kB with them ($(((after - before) / n)) kB per environment)"

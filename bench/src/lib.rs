@@ -17,3 +17,12 @@ pub async fn noop(_req: HttpRequest) -> &'static str {
 pub async fn drain(_batch: QueueBatch<serde_json::Value>) -> Result<(), Error> {
     Ok(())
 }
+
+/// Waits `{"ms": n}` milliseconds: holds an execution environment, so a burst of calls shows
+/// what idle environments cost.
+#[function(timeout = "30s")]
+pub async fn pause(input: serde_json::Value) -> Result<(), Error> {
+    let ms = input["ms"].as_u64().unwrap_or(0);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    Ok(())
+}
