@@ -89,7 +89,7 @@ print(f"== queue drain: 1000 messages in {took * 1000:.0f} ms ({1000 / took:.0f}
 PY
 done
 calls=$(curl -s "$Q/_fnkit/stats" | python3 -c "import json,sys; print(next(s['invocations'] for s in json.load(sys.stdin) if s['function'] == 'drain'))")
-echo "   in $calls invocations of drain (100 if every batch was full)"
+echo "   in $calls invocations of drain for the 3,000 messages (300 if every batch was full)"
 
 # 7. What idle execution environments cost: 200 concurrent calls of `pause` (1 s) start 200
 #    workers (the account pool is 1,000, none reserved); once they answered, they idle, warm.

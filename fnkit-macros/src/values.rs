@@ -42,37 +42,37 @@ pub(crate) fn duration_ms(text: &str) -> Result<u64, String> {
     Ok(total)
 }
 
-/// An asynchronous event's maximum age: whole seconds from 60 (1m) to 21,600 (6h), as Lambda's
-/// `MaximumEventAgeInSeconds` accepts.
-pub(crate) fn max_event_age_secs(text: &str) -> Result<u32, String> {
+/// A duration in whole seconds within `range`, as Lambda counts `key`; `range_text` says the
+/// range in the attribute's own words.
+fn whole_secs(
+    text: &str,
+    key: &str,
+    range: std::ops::RangeInclusive<u32>,
+    range_text: &str,
+) -> Result<u32, String> {
     let ms = duration_ms(text)?;
     if ms % 1000 != 0 {
         return Err(format!(
-            "max_event_age `{text}` is not a whole number of seconds; Lambda counts it in seconds"
+            "{key} `{text}` is not a whole number of seconds; Lambda counts it in seconds"
         ));
     }
     u32::try_from(ms / 1000)
         .ok()
-        .filter(|secs| MAX_EVENT_AGE_SECS.contains(secs))
+        .filter(|secs| range.contains(secs))
         .ok_or_else(|| {
-            format!("max_event_age `{text}` is out of range; use 1m to 6h, as Lambda allows")
+            format!("{key} `{text}` is out of range; use {range_text}, as Lambda allows")
         })
+}
+
+/// An asynchronous event's maximum age: whole seconds from 60 (1m) to 21,600 (6h), as Lambda's
+/// `MaximumEventAgeInSeconds` accepts.
+pub(crate) fn max_event_age_secs(text: &str) -> Result<u32, String> {
+    whole_secs(text, "max_event_age", MAX_EVENT_AGE_SECS, "1m to 6h")
 }
 
 /// A function timeout: whole seconds from 1 to 900, as Lambda accepts.
 pub(crate) fn timeout_secs(text: &str) -> Result<u32, String> {
-    let ms = duration_ms(text)?;
-    if ms % 1000 != 0 {
-        return Err(format!(
-            "timeout `{text}` is not a whole number of seconds; Lambda counts timeouts in seconds"
-        ));
-    }
-    u32::try_from(ms / 1000)
-        .ok()
-        .filter(|secs| TIMEOUT_SECS.contains(secs))
-        .ok_or_else(|| {
-            format!("timeout `{text}` is out of range; use 1s to 900s (15m), as Lambda allows")
-        })
+    whole_secs(text, "timeout", TIMEOUT_SECS, "1s to 900s (15m)")
 }
 
 /// Levenshtein distance, for "did you mean" hints.

@@ -33,6 +33,15 @@ async fn row(emulator: &TestEmulator, function: &str, request_id: &str) -> serde
         .unwrap_or_else(|| panic!("no ledger row for {request_id}: {rows}"))
 }
 
+/// The REPORT line of `request_id`.
+fn report_line(emulator: &TestEmulator, request_id: &str) -> String {
+    let log = emulator.log();
+    log.iter()
+        .find(|l| l.contains("REPORT") && l.contains(request_id))
+        .cloned()
+        .unwrap_or_else(|| panic!("no REPORT line for {request_id}: {log:#?}"))
+}
+
 #[tokio::test]
 async fn a_cpu_bound_loop_is_stopped_at_its_timeout_and_the_next_call_starts_cold() {
     let emulator = start(|_| {}).await;
@@ -63,16 +72,13 @@ async fn a_cpu_bound_loop_is_stopped_at_its_timeout_and_the_next_call_starts_col
     let timed_out = row(&emulator, "spin", reply.header("x-amzn-requestid").unwrap()).await;
     assert_eq!(timed_out["outcome"], "timeout");
     // The REPORT line says it (Duration = the timeout, `Status: timeout`); no line of its own.
-    let log = emulator.log();
-    let report = log
-        .iter()
-        .find(|l| l.contains("REPORT") && l.contains(id))
-        .unwrap_or_else(|| panic!("no REPORT line: {log:#?}"));
+    let report = report_line(&emulator, id);
     assert!(
         report.contains("\tDuration: 1000.00 ms\tBilled Duration: 1000 ms\t"),
         "{report}"
     );
     assert!(report.ends_with("\tStatus: timeout\t"), "{report}");
+    let log = emulator.log();
     assert!(
         !log.iter().any(|l| l.contains("Task timed out")),
         "{log:#?}"
@@ -158,12 +164,7 @@ async fn a_function_above_its_memory_size_is_stopped_with_out_of_memory() {
     let killed = row(&emulator, "leak", reply.header("x-amzn-requestid").unwrap()).await;
     assert_eq!(killed["outcome"], "oom");
     assert!(killed["max_memory_mb"].as_u64().unwrap() > 128, "{killed}");
-    let id = reply.header("x-amzn-requestid").unwrap();
-    let log = emulator.log();
-    let report = log
-        .iter()
-        .find(|l| l.contains("REPORT") && l.contains(id))
-        .unwrap_or_else(|| panic!("no REPORT line: {log:#?}"));
+    let report = report_line(&emulator, reply.header("x-amzn-requestid").unwrap());
     assert!(
         report.ends_with("\tStatus: error\tError Type: Runtime.OutOfMemory\t"),
         "{report}"
@@ -257,7 +258,7 @@ async fn reserving_more_than_the_pool_is_refused_at_start() {
         .unwrap_err();
     let message = error.to_string();
     assert!(
-        message.contains("more than the account's 1 (--max-concurrency)"),
+        message.contains("leaving none of the account's 1 (--max-concurrency)"),
         "{message}"
     );
 }

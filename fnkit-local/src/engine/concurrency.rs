@@ -1,6 +1,6 @@
 //! Lambda's concurrency model: the account's pool (`--max-concurrency`, 1,000 by default), from
 //! which each function with reserved concurrency takes its own slots while the others share the
-//! rest; the slot a running call holds; and the reason a refused call is given.
+//! rest; the slot a running call holds; the reason a refused call is given, and its record.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -8,7 +8,9 @@ use std::sync::Arc;
 use fnkit::manifest::FunctionSpec;
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::Function;
+use super::ids::now_ms;
+use super::{Engine, Function};
+use crate::report::{Outcome, Record};
 
 /// A running invocation's hold on its function's slot; counted while it lives.
 pub(super) struct Slot {
@@ -34,15 +36,16 @@ impl Drop for Slot {
 
 /// The account's concurrency pool split as Lambda splits it: each function with reserved
 /// concurrency gets its own slots, and the rest (`pool` minus everything reserved) is shared by
-/// the others. Errors when more is reserved than the pool holds, as PutFunctionConcurrency does.
+/// the others. Errors when nothing would be left for them: Lambda's PutFunctionConcurrency keeps
+/// at least 100 unreserved; here at least one, so small pools can be tried.
 pub(crate) fn unreserved_pool(pool: u32, specs: &[&FunctionSpec]) -> Result<u32, String> {
     let reserved: u32 = specs.iter().filter_map(|s| s.concurrency).sum();
-    if reserved > pool {
+    if reserved >= pool {
         return Err(format!(
-            "the functions reserve {reserved} concurrent executions in all, more than the account's {pool} (--max-concurrency)"
+            "the functions reserve {reserved} concurrent executions in all, leaving none of the account's {pool} (--max-concurrency) for the others"
         ));
     }
-    Ok((pool - reserved).max(1))
+    Ok(pool - reserved)
 }
 
 impl Function {
@@ -54,5 +57,29 @@ impl Function {
         } else {
             "ConcurrentInvocationLimitExceeded"
         }
+    }
+}
+
+impl Engine {
+    /// Records a refused call in the ledger and the metrics, as Lambda counts throttles.
+    pub(super) async fn record_throttle(&self, f: &Function, request_id: &str, trigger: &str) {
+        let record = Record {
+            request_id: request_id.to_owned(),
+            function: f.config.name.clone(),
+            trigger: trigger.to_owned(),
+            start_ms: now_ms(),
+            duration_ms: 0.0,
+            billed_ms: 0,
+            init_ms: None,
+            memory_mb: f.config.memory_mb,
+            max_memory_mb: 0,
+            outcome: Outcome::Throttled,
+            error_type: Some("TooManyRequestsException".to_owned()),
+            gb_seconds: 0.0,
+            cost_x86: 0.0,
+            cost_arm: 0.0,
+        };
+        self.metrics.observe(&record, false);
+        self.ledger.record(record).await;
     }
 }

@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::{oneshot, watch};
 
 use super::memory;
+use super::output::{Current, CurrentRequest, Output};
 use super::runtime_api::{Answer, ApiHandle, Delivery, InitError};
 use crate::observe::logs::Logs;
 
@@ -54,16 +54,6 @@ pub(crate) struct Run {
     pub max_memory_mb: u32,
 }
 
-/// The request in flight in an environment: its id, its START line until that is logged, and,
-/// when the caller asked for the log's tail (`X-Amz-Log-Type: Tail`), the lines it wrote.
-struct Current {
-    id: String,
-    start: Option<String>,
-    tail: Option<String>,
-}
-
-type CurrentRequest = Mutex<Option<Current>>;
-
 /// What an invocation brings besides its payload.
 #[derive(Debug, Clone)]
 pub(crate) struct Extras {
@@ -75,6 +65,8 @@ pub(crate) struct Extras {
     pub client_context: Option<String>,
     /// Whether to keep the invocation's output for the caller (`X-Amz-Log-Type: Tail`).
     pub log_tail: bool,
+    /// An asynchronous event's maximum age: it waits for a slot until then, no longer.
+    pub not_after: Option<std::time::Instant>,
 }
 
 impl Default for Extras {
@@ -84,6 +76,7 @@ impl Default for Extras {
             version: "$LATEST".to_owned(),
             client_context: None,
             log_tail: false,
+            not_after: None,
         }
     }
 }
@@ -101,6 +94,8 @@ pub(crate) struct Environment {
     stop_api: watch::Sender<bool>,
     /// The request in flight, and its START line until something else is logged for it.
     current_request: Arc<CurrentRequest>,
+    /// Its stdout and stderr forwarders.
+    output: Output,
     peak_kb: u64,
     /// When `/proc/<pid>/status` was last read (it is costly for the kernel to produce).
     memory_read: Option<Instant>,
@@ -108,6 +103,7 @@ pub(crate) struct Environment {
     /// measured.
     tmp: std::path::PathBuf,
     tmp_measured: Instant,
+    tmp_warned: Arc<std::sync::atomic::AtomicBool>,
     logs: Logs,
 }
 
@@ -132,23 +128,13 @@ impl Environment {
         let mut child = command.spawn()?;
         let pid = child.id().unwrap_or_default();
         let current_request: Arc<CurrentRequest> = Arc::new(Mutex::new(None));
-        for stream in [
-            child.stdout.take().map(Stream::Out),
-            child.stderr.take().map(Stream::Err),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let logs = logs.clone();
-            let current = current_request.clone();
-            let function = config.name.clone();
-            tokio::spawn(async move {
-                match stream {
-                    Stream::Out(s) => forward(BufReader::new(s), &logs, &function, &current).await,
-                    Stream::Err(s) => forward(BufReader::new(s), &logs, &function, &current).await,
-                }
-            });
-        }
+        let output = Output::forward(
+            child.stdout.take(),
+            child.stderr.take(),
+            &logs,
+            &config.name,
+            &current_request,
+        );
         let (exit_tx, exited) = watch::channel(None);
         let (kill, kill_rx) = oneshot::channel::<()>();
         let scratch = tmp.clone();
@@ -180,10 +166,12 @@ impl Environment {
             kill: Some(kill),
             stop_api,
             current_request,
+            output,
             peak_kb: 0,
             memory_read: None,
             tmp,
             tmp_measured: Instant::now(),
+            tmp_warned: Arc::default(),
             logs,
         })
     }
@@ -363,6 +351,12 @@ impl Environment {
         memory::kb_to_mb(self.peak_kb)
     }
 
+    /// Waits until the forwarders have logged every line the worker wrote so far (a worker prints,
+    /// then answers: its last lines may still be in the pipe when the answer arrives).
+    pub async fn settle_output(&self) {
+        self.output.settle().await;
+    }
+
     /// Marks the end of an invocation; returns its START line if it was not logged yet. The
     /// request id stays on for output the worker wrote before answering but that is read after
     /// (the pipe and the answer race), until the next invocation.
@@ -370,7 +364,12 @@ impl Environment {
         self.last_used = Instant::now();
         if self.tmp_measured.elapsed() >= super::scratch::MEASURE_EVERY {
             self.tmp_measured = Instant::now();
-            super::scratch::measure(self.tmp.clone(), self.config.clone(), self.logs.clone());
+            super::scratch::measure(
+                self.tmp.clone(),
+                self.config.clone(),
+                self.logs.clone(),
+                self.tmp_warned.clone(),
+            );
         }
         match self.current_request.lock().unwrap().as_mut() {
             Some(current) => (current.start.take(), current.tail.take()),
@@ -390,35 +389,6 @@ impl Environment {
 impl Drop for Environment {
     fn drop(&mut self) {
         self.kill();
-    }
-}
-
-enum Stream {
-    Out(tokio::process::ChildStdout),
-    Err(tokio::process::ChildStderr),
-}
-
-async fn forward<R: tokio::io::AsyncBufRead + Unpin>(
-    reader: R,
-    logs: &Logs,
-    function: &str,
-    current: &CurrentRequest,
-) {
-    let mut lines = reader.lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        let (request, start) = match current.lock().unwrap().as_mut() {
-            Some(c) => {
-                if let Some(tail) = c.tail.as_mut() {
-                    super::tail::keep(tail, &line);
-                }
-                (Some(c.id.clone()), c.start.take())
-            }
-            None => (None, None),
-        };
-        if let Some(start) = start {
-            logs.platform(function, &start);
-        }
-        logs.worker(function, request.as_deref(), &line);
     }
 }
 

@@ -15,6 +15,7 @@
 //! | `scratch.rs` | an environment's own `/tmp`, measured against its ephemeral storage |
 //! | `tail.rs` | the end of a call's log, for `X-Amz-Log-Type: Tail` |
 //! | `ids.rs` | request ids, the clock in ms, a random number for `--reuse random:P` |
+//! | `output.rs` | a worker's stdout and stderr, forwarded under the request in flight |
 //! | `memory.rs` | a process tree's memory, read from `/proc` |
 
 mod concurrency;
@@ -22,6 +23,7 @@ mod environment;
 mod ids;
 mod judge;
 mod memory;
+mod output;
 pub(crate) mod runtime_api;
 mod scratch;
 mod tail;
@@ -95,6 +97,9 @@ pub enum InvokeError {
         /// The request id the throttle was recorded under.
         request_id: String,
     },
+    /// An asynchronous event reached its maximum age while it waited for a slot.
+    #[error("the event reached its maximum age while it waited for a free slot")]
+    EventAgeExceeded,
     /// The request is larger than Lambda accepts.
     #[error("Request must be smaller than {limit} bytes for the invoke operation")]
     TooLarge {
@@ -253,21 +258,9 @@ impl Engine {
             .await
     }
 
-    /// [`Engine::invoke`] under a given request id (an asynchronous invocation keeps its id across
-    /// retries, as on Lambda).
-    pub async fn invoke_as(
-        &self,
-        name: &str,
-        payload: Bytes,
-        mode: Mode,
-        trigger: &str,
-        request_id: Option<String>,
-    ) -> Result<Invoked, InvokeError> {
-        self.invoke_with(name, payload, mode, trigger, request_id, Extras::default())
-            .await
-    }
-
-    /// [`Engine::invoke_as`] with what the Invoke API may add: a client context, the log's tail.
+    /// [`Engine::invoke`] under a given request id (an asynchronous invocation keeps its id
+    /// across retries, as on Lambda) and with what the Invoke API may add: a qualifier, a client
+    /// context, the log's tail.
     pub async fn invoke_with(
         &self,
         name: &str,
@@ -288,9 +281,17 @@ impl Engine {
             });
         }
         let request_id = request_id.unwrap_or_else(new_request_id);
-        let slot = match mode {
-            Mode::Sync => function.slots.clone().try_acquire_owned().ok(),
-            Mode::Async => function.slots.clone().acquire_owned().await.ok(),
+        let slot = match (mode, extras.not_after) {
+            (Mode::Sync, _) => function.slots.clone().try_acquire_owned().ok(),
+            (Mode::Async, None) => function.slots.clone().acquire_owned().await.ok(),
+            // An event may wait for a slot only until it reaches its maximum age.
+            (Mode::Async, Some(deadline)) => {
+                let slot = function.slots.clone().acquire_owned();
+                match tokio::time::timeout_at(deadline.into(), slot).await {
+                    Ok(slot) => slot.ok(),
+                    Err(_) => return Err(InvokeError::EventAgeExceeded),
+                }
+            }
         };
         let Some(slot) = slot.map(|permit| Slot::new(permit, &function)) else {
             self.record_throttle(&function, &request_id, trigger).await;
@@ -304,27 +305,6 @@ impl Engine {
             .await;
         drop(slot);
         Ok(invoked)
-    }
-
-    async fn record_throttle(&self, f: &Function, request_id: &str, trigger: &str) {
-        let record = Record {
-            request_id: request_id.to_owned(),
-            function: f.config.name.clone(),
-            trigger: trigger.to_owned(),
-            start_ms: now_ms(),
-            duration_ms: 0.0,
-            billed_ms: 0,
-            init_ms: None,
-            memory_mb: f.config.memory_mb,
-            max_memory_mb: 0,
-            outcome: Outcome::Throttled,
-            error_type: Some("TooManyRequestsException".to_owned()),
-            gb_seconds: 0.0,
-            cost_x86: 0.0,
-            cost_arm: 0.0,
-        };
-        self.metrics.observe(&record, false);
-        self.ledger.record(record).await;
     }
 
     /// A warm environment, or a new one, as the reuse policy says.
@@ -469,6 +449,10 @@ impl Engine {
         let healthy = matches!(run.outcome, RunOutcome::Answered(_)) && !env.is_dead();
         let used_up = self.config.max_uses.is_some_and(|max| env.uses >= max);
         let keep = healthy && !used_up && self.config.reuse != Reuse::Never;
+        if tail.is_some() {
+            // The tail must hold what the worker printed before it answered.
+            env.settle_output().await;
+        }
         let (start, worker_tail) = env.finish();
         if keep {
             f.idle.lock().unwrap().push(env);

@@ -3,6 +3,7 @@
 //! and removed when its worker exits: see `environment.rs`.)
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,14 +13,20 @@ use crate::observe::logs::Logs;
 /// How often (at most) an environment's `/tmp` is measured, off the invocation's path.
 pub(super) const MEASURE_EVERY: Duration = Duration::from_secs(1);
 
-/// Measures `tmp` on a blocking thread and says so when it holds more than the function's
+/// Measures `tmp` on a blocking thread and says so (once) when it holds more than the function's
 /// ephemeral storage, where Lambda's writes would have failed (`ENOSPC`). Symlinks are not
 /// followed.
-pub(super) fn measure(tmp: std::path::PathBuf, config: Arc<FunctionConfig>, logs: Logs) {
+pub(super) fn measure(
+    tmp: std::path::PathBuf,
+    config: Arc<FunctionConfig>,
+    logs: Logs,
+    warned: Arc<AtomicBool>,
+) {
     tokio::task::spawn_blocking(move || {
         let bytes = folder_bytes(&tmp);
         let limit = u64::from(config.ephemeral_mb) * 1024 * 1024;
-        if bytes > limit {
+        // Said once per environment, not at every measure while it stays over.
+        if bytes > limit && !warned.swap(true, Ordering::Relaxed) {
             logs.platform(
                 &config.name,
                 &format!(

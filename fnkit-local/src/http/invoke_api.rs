@@ -56,9 +56,8 @@ fn version(
     front: &Front,
     name: &str,
     in_name: Option<String>,
-    req: &Request<Incoming>,
+    asked: Option<String>,
 ) -> Result<(Option<String>, Resolved), Box<Reply>> {
-    let asked = query(req, "Qualifier");
     if let (Some(a), Some(b)) = (&asked, &in_name) {
         if a != b {
             let m = "The derived qualifier from the function name does not match the specified qualifier.";
@@ -101,10 +100,7 @@ pub(crate) async fn handle(front: &Front, raw_name: &str, req: Request<Incoming>
     if !engine.functions.contains_key(name) {
         return not_found(front, name, in_name.as_deref());
     }
-    let (qualifier, resolved) = match version(front, name, in_name, &req) {
-        Ok(v) => v,
-        Err(reply) => return *reply,
-    };
+    let asked = query(&req, "Qualifier");
     let kind = req
         .headers()
         .get("x-amz-invocation-type")
@@ -121,6 +117,11 @@ pub(crate) async fn handle(front: &Front, raw_name: &str, req: Request<Incoming>
         return too_large(limit, event);
     };
     let headers = parts.headers;
+    // Answered after the body is read, so a refused call's connection stays usable.
+    let (qualifier, resolved) = match version(front, name, in_name, asked) {
+        Ok(v) => v,
+        Err(reply) => return *reply,
+    };
     let payload = if payload.is_empty() {
         Bytes::from_static(b"{}")
     } else {
@@ -190,18 +191,22 @@ fn extras(headers: &http::HeaderMap) -> Result<Extras, Box<Reply>> {
         Some(encoded) => {
             let bad = || {
                 let m = "Client context must be a valid Base64-encoded JSON object.";
-                aws_error(
+                Box::new(aws_error(
                     StatusCode::BAD_REQUEST,
                     "InvalidRequestContentException",
                     m,
                     None,
-                )
+                ))
             };
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(encoded)
                 .map_err(|_| bad())?;
-            serde_json::from_slice::<serde::de::IgnoredAny>(&decoded).map_err(|_| bad())?;
-            Some(String::from_utf8(decoded).map_err(|_| bad())?)
+            // An object, written compactly: it travels in a header of the Runtime API.
+            let object: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(&decoded).map_err(|_| bad())?;
+            let compact = serde_json::Value::Object(object).to_string();
+            http::HeaderValue::from_str(&compact).map_err(|_| bad())?;
+            Some(compact)
         }
     };
     Ok(Extras {

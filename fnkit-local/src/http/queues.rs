@@ -101,7 +101,7 @@ async fn send(front: &Front, queue: &str, req: Request<Incoming>) -> Reply {
     let Ok((_, bytes)) = body(req, 10 * MAX_MESSAGE_BYTES).await else {
         return message(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "a batch is limited to 2.5 MB",
+            "a request is limited to 10 MiB (ten messages of 1 MiB)",
         );
     };
     let value: serde_json::Value = match serde_json::from_slice(&bytes) {

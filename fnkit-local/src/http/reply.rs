@@ -80,6 +80,12 @@ pub(crate) fn invoke_error(e: InvokeError) -> Reply {
             "x-amzn-requestid",
             request_id,
         ),
+        InvokeError::EventAgeExceeded => aws_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequestsException",
+            &e.to_string(),
+            None,
+        ),
         InvokeError::TooLarge { .. } => aws_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "RequestEntityTooLargeException",
@@ -110,33 +116,36 @@ const DRAIN_BYTES: usize = 64 * 1024 * 1024;
 const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Reads a request body of at most `limit` bytes; `Err` with the head when it is larger (or the
-/// client went away). A larger body is read to its end (up to [`DRAIN_BYTES`]) and dropped, so
-/// the client reads the refusal cleanly; the refusal then closes the connection (see `http`).
+/// client went away). A larger body is read to its end (up to [`DRAIN_BYTES`] more, for at most
+/// [`DRAIN_TIME`] once it is over the limit) and dropped, so the client reads the refusal
+/// cleanly; the refusal then closes the connection (see `http`).
 pub(crate) async fn body(
     req: Request<Incoming>,
     limit: usize,
 ) -> Result<(http::request::Parts, Bytes), http::request::Parts> {
     let (parts, mut body) = req.into_parts();
     let mut kept = bytes::BytesMut::new();
-    let mut seen = 0usize;
-    let drained = tokio::time::timeout(DRAIN_TIME, async {
-        while let Some(frame) = body.frame().await {
-            let Ok(data) = frame.map(|f| f.into_data()) else {
-                return false;
-            };
-            let Ok(data) = data else { continue };
-            seen += data.len();
-            if seen <= limit {
-                kept.extend_from_slice(&data);
-            } else if seen > limit + DRAIN_BYTES {
-                return false;
-            }
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(parts);
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if kept.len() + data.len() > limit {
+            let mut seen = kept.len() + data.len();
+            let _ = tokio::time::timeout(DRAIN_TIME, async {
+                while let Some(Ok(frame)) = body.frame().await {
+                    seen += frame.data_ref().map_or(0, Bytes::len);
+                    if seen > limit + DRAIN_BYTES {
+                        return;
+                    }
+                }
+            })
+            .await;
+            return Err(parts);
         }
-        true
-    })
-    .await;
-    match drained {
-        Ok(true) if seen <= limit => Ok((parts, kept.freeze())),
-        _ => Err(parts),
+        kept.extend_from_slice(&data);
     }
+    Ok((parts, kept.freeze()))
 }

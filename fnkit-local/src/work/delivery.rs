@@ -14,7 +14,8 @@ use tokio::sync::Semaphore;
 
 use super::store::{now_ms, Kind, StoredMessage};
 use super::Work;
-use crate::engine::{Engine, Mode};
+use crate::engine::runtime_api::MAX_RESPONSE_BYTES;
+use crate::engine::{Engine, Extras, InvokeError, Mode};
 use crate::report::Outcome;
 
 /// What a delivery loop works with.
@@ -178,7 +179,51 @@ async fn gather(core: &Ctx, s: &QueueSettings, first_visible: i64) {
     }
 }
 
-async fn deliver_batch(core: &Ctx, s: &QueueSettings, batch: Vec<StoredMessage>) {
+async fn deliver_batch(core: &Ctx, s: &QueueSettings, mut batch: Vec<StoredMessage>) {
+    // The claim estimated the event's size; one that still comes out over Lambda's 6 MB gives
+    // its last messages back, undelivered, for the next batch.
+    let payload = loop {
+        let payload = Bytes::from(serde_json::to_vec(&sqs_event(s, &batch)).unwrap_or_default());
+        if payload.len() <= MAX_RESPONSE_BYTES || batch.len() == 1 {
+            break payload;
+        }
+        let back: Vec<String> = batch
+            .split_off(batch.len() / 2)
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        if let Err(e) = core.work.store.release(back).await {
+            let m = format!("fnkit-local: returning messages to {}: {e}", s.queue);
+            core.engine.logs.info(&m);
+        }
+        core.work.wake(Kind::Queue, &s.queue);
+    };
+    let ids: Vec<String> = batch.iter().map(|m| m.id.clone()).collect();
+    let failed: Result<Vec<String>, String> = match core
+        .engine
+        .invoke_with(
+            &s.function,
+            payload,
+            Mode::Async,
+            "queue",
+            None,
+            Extras::default(),
+        )
+        .await
+    {
+        Ok(invoked) if invoked.outcome == Outcome::Ok => batch_failures(&invoked.body, &ids),
+        Ok(invoked) => Err(failure_reason(&invoked)),
+        Err(e) => Err(e.to_string()),
+    };
+    let (failed, reason) = match failed {
+        Ok(failed) => (failed, "reported in batchItemFailures".to_owned()),
+        Err(reason) => (ids.clone(), reason),
+    };
+    settle_batch(core, s, &batch, &ids, &failed, &reason).await;
+}
+
+/// The SQS event for `batch`, as Lambda's event source mapping sends it.
+fn sqs_event(s: &QueueSettings, batch: &[StoredMessage]) -> serde_json::Value {
     let messages: Vec<QueueMessage<String>> = batch
         .iter()
         .map(|m| {
@@ -195,23 +240,7 @@ async fn deliver_batch(core: &Ctx, s: &QueueSettings, batch: Vec<StoredMessage>)
             message
         })
         .collect();
-    let event = fnkit::platform::to_sqs_event(&s.queue, &messages);
-    let payload = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
-    let ids: Vec<String> = batch.iter().map(|m| m.id.clone()).collect();
-    let failed: Result<Vec<String>, String> = match core
-        .engine
-        .invoke_as(&s.function, payload, Mode::Async, "queue", None)
-        .await
-    {
-        Ok(invoked) if invoked.outcome == Outcome::Ok => batch_failures(&invoked.body, &ids),
-        Ok(invoked) => Err(failure_reason(&invoked)),
-        Err(e) => Err(e.to_string()),
-    };
-    let (failed, reason) = match failed {
-        Ok(failed) => (failed, "reported in batchItemFailures".to_owned()),
-        Err(reason) => (ids.clone(), reason),
-    };
-    settle_batch(core, s, &batch, &ids, &failed, &reason).await;
+    fnkit::platform::to_sqs_event(&s.queue, &messages)
 }
 
 /// Completes the messages that succeeded; returns the failed ones to the queue, or moves them to
@@ -342,39 +371,32 @@ async fn async_loop(core: Ctx, function: String, rules: AsyncRules, parallel: u3
 async fn deliver_async(core: &Ctx, function: &str, rules: AsyncRules, m: StoredMessage) {
     let age_ms = now_ms() - m.sent_at;
     if age_ms > rules.max_age_ms {
-        // Lambda discards an event older than the function's maximum age; its failure record's
-        // condition is `EventAgeExceeded` (as opposed to `RetriesExhausted`).
-        let reason = format!(
-            "EventAgeExceeded: the event waited {} s, longer than its maximum age of {} s",
-            age_ms / 1000,
-            rules.max_age_ms / 1000
-        );
-        core.engine.logs.info(&format!(
-            "fnkit-local: asynchronous invocation {} of {function} dropped to the dead-letter store ({reason})",
-            m.id
-        ));
-        if let Err(e) = core.work.store.bury(vec![m.id.clone()], &reason).await {
-            core.engine
-                .logs
-                .info(&format!("fnkit-local: recording the end of {}: {e}", m.id));
-        }
-        return;
+        return too_old(core, function, rules, &m, age_ms).await;
     }
+    let left = Duration::from_millis((rules.max_age_ms - age_ms) as u64);
+    let extras = Extras {
+        not_after: Some(std::time::Instant::now() + left),
+        ..Extras::default()
+    };
     let retries = rules.retries;
     let payload = Bytes::from(m.body.clone().into_bytes());
     let failure = match core
         .engine
-        .invoke_as(
+        .invoke_with(
             function,
             payload,
             Mode::Async,
             &m.trigger,
             Some(m.id.clone()),
+            extras,
         )
         .await
     {
         Ok(invoked) if invoked.outcome == Outcome::Ok => None,
         Ok(invoked) => Some(failure_reason(&invoked)),
+        Err(InvokeError::EventAgeExceeded) => {
+            return too_old(core, function, rules, &m, now_ms() - m.sent_at).await;
+        }
         Err(e) => Some(e.to_string()),
     };
     let ids = vec![m.id.clone()];
@@ -402,6 +424,25 @@ async fn deliver_async(core: &Ctx, function: &str, rules: AsyncRules, m: StoredM
         }
     };
     if let Err(e) = result {
+        core.engine
+            .logs
+            .info(&format!("fnkit-local: recording the end of {}: {e}", m.id));
+    }
+}
+
+/// Drops an event older than its function's maximum age to the dead-letter store: Lambda
+/// discards it with the condition `EventAgeExceeded` (as opposed to `RetriesExhausted`).
+async fn too_old(core: &Ctx, function: &str, rules: AsyncRules, m: &StoredMessage, age_ms: i64) {
+    let reason = format!(
+        "EventAgeExceeded: the event waited {} s, longer than its maximum age of {} s",
+        age_ms / 1000,
+        rules.max_age_ms / 1000
+    );
+    core.engine.logs.info(&format!(
+        "fnkit-local: asynchronous invocation {} of {function} dropped to the dead-letter store ({reason})",
+        m.id
+    ));
+    if let Err(e) = core.work.store.bury(vec![m.id.clone()], &reason).await {
         core.engine
             .logs
             .info(&format!("fnkit-local: recording the end of {}: {e}", m.id));

@@ -200,8 +200,8 @@ impl Store {
             .await
     }
 
-    /// How many messages of `target` are visible now (counting up to `limit`), and the size of
-    /// their bodies.
+    /// How many messages of `target` are visible now (counting up to `limit`), and what they
+    /// weigh in an SQS event ([`record_bytes`]).
     pub async fn ready(
         &self,
         kind: Kind,
@@ -212,7 +212,7 @@ impl Store {
         self.db
             .call(move |c| {
                 c.prepare_cached(
-                    "SELECT COUNT(*), COALESCE(SUM(LENGTH(body)), 0) FROM (SELECT body FROM messages
+                    "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(body AS BLOB)) + LENGTH(attributes) + 512), 0) FROM (SELECT body, attributes FROM messages
                      WHERE kind = ?1 AND target = ?2 AND state = 'ready' AND visible_at <= ?3
                      ORDER BY seq LIMIT ?4)",
                 )?
@@ -235,6 +235,13 @@ impl Store {
                 )
             })
             .await
+    }
+
+    /// Puts claimed messages back, undelivered: ready again at once, their receive uncounted.
+    pub async fn release(&self, ids: Vec<String>) -> Result<(), DbError> {
+        let sql = "UPDATE messages SET state = 'ready', receive_count = MAX(receive_count - 1, 0)
+                   WHERE id = ?1 AND state = 'inflight'";
+        self.each(ids, sql, Vec::new()).await
     }
 
     /// Removes handled messages.
@@ -407,7 +414,7 @@ pub(super) fn take(
         let fits = rows
             .iter()
             .take_while(|m| {
-                bytes += m.body.len();
+                bytes += record_bytes(m);
                 bytes <= max_bytes
             })
             .count();
@@ -438,6 +445,13 @@ pub(super) fn take(
             m
         })
         .collect())
+}
+
+/// About what a message weighs in the SQS event its function receives: its body, its attributes
+/// and the record's own fields (ids, MD5s, ARN: some 500 bytes). Escaping can add more; the
+/// delivery checks the event it built (see `delivery.rs`).
+pub(crate) fn record_bytes(m: &StoredMessage) -> usize {
+    m.body.len() + m.attributes.to_string().len() + 512
 }
 
 pub(super) fn insert(tx: &Connection, messages: &[NewMessage]) -> rusqlite::Result<()> {

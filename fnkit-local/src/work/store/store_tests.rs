@@ -215,13 +215,24 @@ async fn a_claim_stops_at_its_byte_budget_but_always_takes_one() {
     let store = Store::in_memory();
     let batch = ["m1", "m2", "m3"].map(|id| message(id, Kind::Queue, "q"));
     store.enqueue(batch.to_vec()).await.unwrap();
-    // Each body is 10 bytes ("body of mN").
-    assert_eq!(store.ready(Kind::Queue, "q", 10).await.unwrap(), (3, 30));
-    assert_eq!(store.ready(Kind::Queue, "q", 2).await.unwrap(), (2, 20));
-    let two = store.claim(Kind::Queue, "q", 10, 25).await.unwrap();
+    // Each weighs 531 bytes: a 10-byte body ("body of mN"), its attributes (`{"a":"1"}`, 9) and
+    // 512 for the record's own fields.
+    assert_eq!(
+        store.ready(Kind::Queue, "q", 10).await.unwrap(),
+        (3, 3 * 531)
+    );
+    assert_eq!(
+        store.ready(Kind::Queue, "q", 2).await.unwrap(),
+        (2, 2 * 531)
+    );
+    let two = store.claim(Kind::Queue, "q", 10, 1100).await.unwrap();
     assert_eq!(ids(&two), ["m1", "m2"]);
-    assert_eq!(store.ready(Kind::Queue, "q", 10).await.unwrap(), (1, 10));
+    assert_eq!(store.ready(Kind::Queue, "q", 10).await.unwrap(), (1, 531));
     let one = store.claim(Kind::Queue, "q", 10, 1).await.unwrap();
     assert_eq!(ids(&one), ["m3"]);
     assert_eq!(store.ready(Kind::Queue, "q", 10).await.unwrap(), (0, 0));
+    // Released undelivered: ready again, the receive not counted.
+    store.release(vec!["m3".into()]).await.unwrap();
+    let again = store.claim(Kind::Queue, "q", 10, usize::MAX).await.unwrap();
+    assert_eq!((ids(&again), again[0].receive_count), (vec!["m3"], 1));
 }
