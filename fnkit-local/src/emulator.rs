@@ -127,10 +127,6 @@ impl EmulatorBuilder {
         let unreserved = crate::engine::unreserved_pool(self.config.max_concurrency, &specs)
             .map_err(EmulatorError::Concurrency)?;
         let first_use = !self.config.state_dir.exists();
-        let builds: Vec<(String, PathBuf)> = functions
-            .iter()
-            .map(|(spec, bin)| (spec.name.to_string(), bin.clone()))
-            .collect();
         let ledger = Ledger::open(&self.config.state_dir)?;
         let store = Store::open(&self.config.state_dir)?;
         let logs = self.logs.unwrap_or_default();
@@ -138,20 +134,15 @@ impl EmulatorBuilder {
             logs.info(&first_use_hint(&self.config.state_dir));
         }
         let buckets_root = self.config.buckets_root();
-        let versions = crate::versions::assign(&self.config.state_dir, &builds)?;
+        let versions = crate::versions::assign(&self.config.state_dir, &functions)?;
         let engine = Arc::new(Engine::new(
             functions,
             unreserved,
+            &versions,
             self.config,
             ledger,
             logs,
         ));
-        for (name, version) in versions {
-            if let Some(f) = engine.functions.get(&name) {
-                f.version
-                    .store(version, std::sync::atomic::Ordering::Relaxed);
-            }
-        }
         let queues: Vec<String> = engine
             .functions
             .values()

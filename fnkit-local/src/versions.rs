@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
+use fnkit::manifest::FunctionSpec;
 use rusqlite::{params, OptionalExtension};
 
 use crate::db::DbError;
@@ -24,9 +25,10 @@ CREATE TABLE IF NOT EXISTS versions (
 ";
 
 /// What a qualifier names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) enum Resolved {
     /// `$LATEST` (or no qualifier).
+    #[default]
     Latest,
     /// A published version (by number or through the alias): its number.
     Version(u32),
@@ -57,7 +59,7 @@ pub(crate) fn resolve(qualifier: Option<&str>, current: u32) -> Option<Resolved>
 /// next.
 pub(crate) fn assign(
     state_dir: &Path,
-    functions: &[(String, PathBuf)],
+    functions: &[(FunctionSpec, PathBuf)],
 ) -> Result<HashMap<String, u32>, DbError> {
     let path = crate::db::file(state_dir)?;
     let err = |source| DbError::Sqlite {
@@ -70,7 +72,8 @@ pub(crate) fn assign(
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(err)?;
     let mut versions = HashMap::new();
-    for (function, binary) in functions {
+    for (spec, binary) in functions {
+        let function = spec.name.as_ref();
         let build = fingerprint(binary);
         let known: Option<u32> = tx
             .query_row(
@@ -98,7 +101,7 @@ pub(crate) fn assign(
                 next
             }
         };
-        versions.insert(function.clone(), version);
+        versions.insert(function.to_owned(), version);
     }
     tx.commit().map_err(err)?;
     Ok(versions)
@@ -137,7 +140,18 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let bin = dir.join("app");
         std::fs::write(&bin, b"one").unwrap();
-        let functions = vec![("f".to_owned(), bin.clone())];
+        let spec = FunctionSpec::new(
+            "f",
+            fnkit::manifest::Trigger::Event,
+            3,
+            128,
+            None,
+            2,
+            "m.rs",
+            1,
+            "m",
+        );
+        let functions = vec![(spec, bin.clone())];
         assert_eq!(assign(&dir, &functions).unwrap()["f"], 1);
         assert_eq!(assign(&dir, &functions).unwrap()["f"], 1, "the same build");
         std::fs::write(&bin, b"a longer build").unwrap();

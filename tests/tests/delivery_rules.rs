@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fnkit_tests::emulator::{request, Served, TestEmulator};
+use fnkit_tests::emulator::{request, Reply, Served, TestEmulator};
 use fnkit_tests::recorded::{start, until};
 use serde_json::json;
 
@@ -14,19 +14,20 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_fixtures"))
 }
 
+/// Sends `messages` to `queue` through the emulator's queue API; the send must be accepted.
+async fn send(emulator: &TestEmulator, queue: &str, messages: &impl serde::Serialize) -> Reply {
+    let url = format!("{}/_fnkit/queues/{queue}/messages", emulator.base);
+    let sent = request("POST", &url, &[], serde_json::to_vec(messages).unwrap()).await;
+    assert_eq!(sent.status, 200, "{}", sent.text());
+    sent
+}
+
 #[tokio::test]
 async fn a_full_batch_goes_at_once_and_a_partial_one_waits_for_its_window() {
     let (emulator, out) = start(&fixtures(), false).await;
     // `batched` takes batches of 10 with a 5-minute window.
     let messages: Vec<serde_json::Value> = (0..25).map(|n| json!({ "n": n })).collect();
-    let sent = request(
-        "POST",
-        &format!("{}/_fnkit/queues/batched/messages", emulator.base),
-        &[],
-        serde_json::to_vec(&messages).unwrap(),
-    )
-    .await;
-    assert_eq!(sent.status, 200, "{}", sent.text());
+    send(&emulator, "batched", &messages).await;
     let seen = until(&out, "two full batches", |l| {
         l.iter().filter(|x| *x == "batch\t10").count() == 2
     })
@@ -40,14 +41,7 @@ async fn a_full_batch_goes_at_once_and_a_partial_one_waits_for_its_window() {
 #[tokio::test]
 async fn a_redelivered_message_keeps_its_sent_and_first_receive_timestamps() {
     let (emulator, out) = start(&fixtures(), false).await;
-    let sent = request(
-        "POST",
-        &format!("{}/_fnkit/queues/orders/messages", emulator.base),
-        &[],
-        br#"{"qty": 0}"#.to_vec(),
-    )
-    .await;
-    assert_eq!(sent.status, 200, "{}", sent.text());
+    let sent = send(&emulator, "orders", &json!({"qty": 0})).await;
     let id = sent.json()["messages"][0]["id"]
         .as_str()
         .unwrap()
@@ -130,14 +124,7 @@ async fn a_batch_whose_event_would_pass_6_mb_is_split_not_failed() {
     // Lambda's 6 MB. The batch is cut, and what is sent runs.
     let quotes = "\"".repeat(500_000);
     let messages: Vec<serde_json::Value> = (0..7).map(|_| json!(quotes)).collect();
-    let sent = request(
-        "POST",
-        &format!("{}/_fnkit/queues/batched/messages", emulator.base),
-        &[],
-        serde_json::to_vec(&messages).unwrap(),
-    )
-    .await;
-    assert_eq!(sent.status, 200, "{}", sent.text());
+    send(&emulator, "batched", &messages).await;
     let seen = until(&out, "a batch within 6 MB", |l| {
         l.iter().any(|x| x.starts_with("batch\t"))
     })

@@ -12,6 +12,7 @@ use super::memory;
 use super::output::{Current, CurrentRequest, Output};
 use super::runtime_api::{Answer, ApiHandle, Delivery, InitError};
 use crate::observe::logs::Logs;
+use crate::versions::Resolved;
 
 /// What a function runs with: name, memory, timeout, binary.
 #[derive(Debug, Clone)]
@@ -55,30 +56,21 @@ pub(crate) struct Run {
 }
 
 /// What an invocation brings besides its payload.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Extras {
+    /// Its request id, when it has one already (an asynchronous invocation keeps its id across
+    /// retries, as on Lambda); else a new one.
+    pub request_id: Option<String>,
     /// The qualifier it was invoked with (`live`, `3`), part of the ARN the function is told.
     pub qualifier: Option<String>,
-    /// The version it runs as: `$LATEST` or a version number (START line, executed version).
-    pub version: String,
+    /// The version it runs as (START line, `X-Amz-Executed-Version`).
+    pub version: Resolved,
     /// The decoded `X-Amz-Client-Context`, handed over as `Lambda-Runtime-Client-Context`.
     pub client_context: Option<String>,
     /// Whether to keep the invocation's output for the caller (`X-Amz-Log-Type: Tail`).
     pub log_tail: bool,
     /// An asynchronous event's maximum age: it waits for a slot until then, no longer.
     pub not_after: Option<std::time::Instant>,
-}
-
-impl Default for Extras {
-    fn default() -> Extras {
-        Extras {
-            qualifier: None,
-            version: "$LATEST".to_owned(),
-            client_context: None,
-            log_tail: false,
-            not_after: None,
-        }
-    }
 }
 
 pub(crate) struct Environment {

@@ -43,6 +43,7 @@ use crate::ledger::Ledger;
 use crate::observe::logs::Logs;
 use crate::observe::metrics::Metrics;
 use crate::report::{self, Outcome, Record};
+use crate::versions::Resolved;
 pub(crate) use concurrency::unreserved_pool;
 use concurrency::Slot;
 pub(crate) use environment::Extras;
@@ -60,7 +61,7 @@ pub(crate) struct Function {
     pub limit: u32,
     idle: Mutex<Vec<Environment>>,
     /// The version number of the build being served (see `versions.rs`).
-    pub version: std::sync::atomic::AtomicU32,
+    pub version: u32,
     /// Its own slots (reserved concurrency) or the shared unreserved pool's.
     slots: Arc<Semaphore>,
     running: Arc<AtomicUsize>,
@@ -132,8 +133,8 @@ pub struct Invoked {
     pub record: Record,
     /// The end of the invocation's log (START to REPORT), at most 4 KB, when the caller asked.
     pub log_tail: Option<String>,
-    /// The version that ran: `$LATEST` or a number (`X-Amz-Executed-Version`).
-    pub executed_version: String,
+    /// The version that ran (`X-Amz-Executed-Version`).
+    pub(crate) executed_version: Resolved,
 }
 
 /// The engine: the served functions, their limits and what every invocation is recorded in.
@@ -157,11 +158,12 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// The engine of `functions`; those without reserved concurrency share `unreserved` slots
-    /// (see [`unreserved_pool`]).
+    /// The engine of `functions`, each serving its build's number in `versions`; those without
+    /// reserved concurrency share `unreserved` slots (see [`unreserved_pool`]).
     pub fn new(
         functions: Vec<(FunctionSpec, std::path::PathBuf)>,
         unreserved: u32,
+        versions: &HashMap<String, u32>,
         config: Config,
         ledger: Ledger,
         logs: Logs,
@@ -204,12 +206,13 @@ impl Engine {
                     tmp_root: tmp_root.clone(),
                     ephemeral_mb: spec.ephemeral_mb,
                 });
+                let version = versions.get(spec.name.as_ref()).copied().unwrap_or(1);
                 let f = Function {
                     spec,
                     config: function_config,
                     limit,
                     idle: Mutex::new(Vec::new()),
-                    version: std::sync::atomic::AtomicU32::new(1),
+                    version,
                     slots,
                     running: Arc::default(),
                 };
@@ -254,21 +257,19 @@ impl Engine {
         mode: Mode,
         trigger: &str,
     ) -> Result<Invoked, InvokeError> {
-        self.invoke_with(name, payload, mode, trigger, None, Extras::default())
+        self.invoke_with(name, payload, mode, trigger, Extras::default())
             .await
     }
 
-    /// [`Engine::invoke`] under a given request id (an asynchronous invocation keeps its id
-    /// across retries, as on Lambda) and with what the Invoke API may add: a qualifier, a client
-    /// context, the log's tail.
+    /// [`Engine::invoke`] with what a call may bring besides its payload: its own request id, a
+    /// qualifier, a client context, the log's tail, a maximum age ([`Extras`]).
     pub async fn invoke_with(
         &self,
         name: &str,
         payload: Bytes,
         mode: Mode,
         trigger: &str,
-        request_id: Option<String>,
-        extras: Extras,
+        mut extras: Extras,
     ) -> Result<Invoked, InvokeError> {
         let function = self
             .functions
@@ -280,7 +281,7 @@ impl Engine {
                 limit: MAX_RESPONSE_BYTES,
             });
         }
-        let request_id = request_id.unwrap_or_else(new_request_id);
+        let request_id = extras.request_id.take().unwrap_or_else(new_request_id);
         let slot = match (mode, extras.not_after) {
             (Mode::Sync, _) => function.slots.clone().try_acquire_owned().ok(),
             (Mode::Async, None) => function.slots.clone().acquire_owned().await.ok(),
@@ -352,8 +353,11 @@ impl Engine {
     ) -> Invoked {
         let start_ms = now_ms();
         let name = &f.config.name;
-        let start_line = format!("START RequestId: {request_id} Version: {}", extras.version);
-        let executed_version = extras.version.clone();
+        let executed_version = extras.version;
+        let start_line = format!(
+            "START RequestId: {request_id} Version: {}",
+            executed_version.executed()
+        );
         let start_for_tail = start_line.clone();
         let trace_id = format!(
             "Root=1-{:08x}-{}",

@@ -70,9 +70,7 @@ fn version(
         }
     }
     let qualifier = in_name.or(asked);
-    let current = front.engine.functions[name]
-        .version
-        .load(std::sync::atomic::Ordering::Relaxed);
+    let current = front.engine.functions[name].version;
     match versions::resolve(qualifier.as_deref(), current) {
         Some(resolved) => Ok((qualifier, resolved)),
         None => Err(Box::new(not_found(front, name, qualifier.as_deref()))),
@@ -140,10 +138,10 @@ pub(crate) async fn handle(front: &Front, raw_name: &str, req: Request<Incoming>
                 Ok(extras) => extras,
                 Err(reply) => return *reply,
             };
-            extras.version = resolved.executed();
+            extras.version = resolved;
             extras.qualifier = qualifier;
             match engine
-                .invoke_with(name, payload, Mode::Sync, "event", None, extras)
+                .invoke_with(name, payload, Mode::Sync, "event", extras)
                 .await
             {
                 Ok(invoked) => answer(invoked),
@@ -223,7 +221,11 @@ fn answer(invoked: Invoked) -> Reply {
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
-    r = with_header(r, "x-amz-executed-version", &invoked.executed_version);
+    r = with_header(
+        r,
+        "x-amz-executed-version",
+        &invoked.executed_version.executed(),
+    );
     r = with_header(r, "x-amzn-requestid", &invoked.request_id);
     if invoked.outcome != Outcome::Ok {
         r = with_header(r, "x-amz-function-error", "Unhandled");

@@ -100,12 +100,9 @@ struct QueueSettings {
 const FIRST_BATCHES: usize = 5;
 const ONE_MORE_BATCH_EVERY: Duration = Duration::from_millis(200);
 
-/// A batch is sent when it is full, when its payload reaches 6 MB, or when the batching window
-/// (which begins when its first message arrives) is over, whichever comes first.
-pub(crate) const MAX_BATCH_BYTES: usize = 6 * 1024 * 1024;
-
-/// The event source mapping of one queue: batches go out as soon as they are full (or their
-/// window is over), many at once, each on its own invocation.
+/// The event source mapping of one queue: a batch goes when it is full, when its event reaches
+/// an invocation's 6 MB, or when its batching window (which begins when its first message
+/// arrives) is over, whichever comes first; many at once, each on its own invocation.
 async fn queue_loop(core: Ctx, s: QueueSettings) {
     let most = s.parallel.max(1) as usize;
     let mut granted = most.min(FIRST_BATCHES);
@@ -129,7 +126,7 @@ async fn queue_loop(core: Ctx, s: QueueSettings) {
         let batch = match core
             .work
             .store
-            .claim(Kind::Queue, &s.queue, s.batch_size, MAX_BATCH_BYTES)
+            .claim(Kind::Queue, &s.queue, s.batch_size, MAX_RESPONSE_BYTES)
             .await
         {
             Ok(b) => b,
@@ -170,7 +167,7 @@ async fn gather(core: &Ctx, s: &QueueSettings, first_visible: i64) {
             .ready(Kind::Queue, &s.queue, s.batch_size)
             .await
         {
-            Ok((count, bytes)) if count < s.batch_size && bytes < MAX_BATCH_BYTES => {}
+            Ok((count, bytes)) if count < s.batch_size && bytes < MAX_RESPONSE_BYTES => {}
             _ => return,
         }
         if tokio::time::timeout_at(deadline, notified).await.is_err() {
@@ -206,7 +203,6 @@ async fn deliver_batch(core: &Ctx, s: &QueueSettings, mut batch: Vec<StoredMessa
             payload,
             Mode::Async,
             "queue",
-            None,
             Extras::default(),
         )
         .await
@@ -375,6 +371,7 @@ async fn deliver_async(core: &Ctx, function: &str, rules: AsyncRules, m: StoredM
     }
     let left = Duration::from_millis((rules.max_age_ms - age_ms) as u64);
     let extras = Extras {
+        request_id: Some(m.id.clone()),
         not_after: Some(std::time::Instant::now() + left),
         ..Extras::default()
     };
@@ -382,14 +379,7 @@ async fn deliver_async(core: &Ctx, function: &str, rules: AsyncRules, m: StoredM
     let payload = Bytes::from(m.body.clone().into_bytes());
     let failure = match core
         .engine
-        .invoke_with(
-            function,
-            payload,
-            Mode::Async,
-            &m.trigger,
-            Some(m.id.clone()),
-            extras,
-        )
+        .invoke_with(function, payload, Mode::Async, &m.trigger, extras)
         .await
     {
         Ok(invoked) if invoked.outcome == Outcome::Ok => None,

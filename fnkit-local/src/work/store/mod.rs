@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::db::{Db, DbError};
 
+mod batch;
 mod objects;
 mod pull;
 
@@ -197,29 +198,6 @@ impl Store {
         let target = target.to_owned();
         self.db
             .call(move |c| take(c, kind, &target, limit, None, max_bytes))
-            .await
-    }
-
-    /// How many messages of `target` are visible now (counting up to `limit`), and what they
-    /// weigh in an SQS event ([`record_bytes`]).
-    pub async fn ready(
-        &self,
-        kind: Kind,
-        target: &str,
-        limit: u32,
-    ) -> Result<(u32, usize), DbError> {
-        let target = target.to_owned();
-        self.db
-            .call(move |c| {
-                c.prepare_cached(
-                    "SELECT COUNT(*), COALESCE(SUM(LENGTH(CAST(body AS BLOB)) + LENGTH(attributes) + 512), 0) FROM (SELECT body, attributes FROM messages
-                     WHERE kind = ?1 AND target = ?2 AND state = 'ready' AND visible_at <= ?3
-                     ORDER BY seq LIMIT ?4)",
-                )?
-                .query_row(params![kind.as_str(), target, now_ms(), limit], |r| {
-                    Ok((r.get::<_, i64>(0)? as u32, r.get::<_, i64>(1)? as usize))
-                })
-            })
             .await
     }
 
@@ -414,7 +392,7 @@ pub(super) fn take(
         let fits = rows
             .iter()
             .take_while(|m| {
-                bytes += record_bytes(m);
+                bytes += batch::record_bytes(m);
                 bytes <= max_bytes
             })
             .count();
@@ -445,13 +423,6 @@ pub(super) fn take(
             m
         })
         .collect())
-}
-
-/// About what a message weighs in the SQS event its function receives: its body, its attributes
-/// and the record's own fields (ids, MD5s, ARN: some 500 bytes). Escaping can add more; the
-/// delivery checks the event it built (see `delivery.rs`).
-pub(crate) fn record_bytes(m: &StoredMessage) -> usize {
-    m.body.len() + m.attributes.to_string().len() + 512
 }
 
 pub(super) fn insert(tx: &Connection, messages: &[NewMessage]) -> rusqlite::Result<()> {
