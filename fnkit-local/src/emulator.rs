@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use crate::build::{self, TargetError};
 use crate::config::Config;
 use crate::db::DbError;
+use crate::durable::{Durable, DurableStore};
 use crate::engine::{Engine, InvokeError, Invoked, Mode};
 use crate::http::Front;
 use crate::ledger::Ledger;
@@ -129,6 +130,7 @@ impl EmulatorBuilder {
         let first_use = !self.config.state_dir.exists();
         let ledger = Ledger::open(&self.config.state_dir)?;
         let store = Store::open(&self.config.state_dir)?;
+        let durable = DurableStore::open(&self.config.state_dir)?;
         let logs = self.logs.unwrap_or_default();
         if first_use {
             logs.info(&first_use_hint(&self.config.state_dir));
@@ -157,10 +159,12 @@ impl EmulatorBuilder {
             queues.iter().map(String::as_str),
         ));
         let buckets = Arc::new(Buckets::new(&buckets_root, engine.clone(), work.clone()));
+        let durable = Durable::new(durable, engine.clone());
         Ok(Emulator {
             engine,
             work,
             buckets,
+            durable,
             routes,
         })
     }
@@ -181,6 +185,7 @@ pub struct Emulator {
     engine: Arc<Engine>,
     work: Arc<Work>,
     buckets: Arc<Buckets>,
+    durable: Arc<Durable>,
     routes: fnkit::route::RouteTable,
 }
 
@@ -263,6 +268,7 @@ impl Emulator {
             engine: self.engine.clone(),
             work: self.work.clone(),
             buckets: self.buckets.clone(),
+            durable: self.durable.clone(),
             routes: self.routes.clone(),
             base_url: format!("http://{address}"),
             s3: crate::s3::service(
@@ -270,6 +276,12 @@ impl Emulator {
                 self.engine.config.state_dir.join("multipart"),
             ),
         });
+        let interrupted = self.durable.recover().await?;
+        if interrupted > 0 {
+            core.logs.info(&format!(
+                "fnkit-local: {interrupted} durable invocation(s) were in flight when the emulator last stopped; invoking them again"
+            ));
+        }
         let background = self.start_background().await;
         let graceful = crate::http::serve(listener, front, shutdown).await;
         drain(&core, graceful).await;
@@ -301,6 +313,7 @@ impl Emulator {
         let logs = self.engine.logs.clone();
         tasks.extend(crate::sources::watcher::start(self.buckets.clone(), logs).await);
         tasks.extend(crate::sources::schedule::start(&self.engine, &self.work));
+        tasks.push(self.durable.start_scheduler());
         tasks
     }
 }

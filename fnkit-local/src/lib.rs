@@ -24,6 +24,7 @@
 // front on one port; versions numbers builds; emulator wires them; build finds binaries and package writes deploy files.
 mod config;
 mod db;
+mod durable;
 mod emulator;
 mod engine;
 mod http;

@@ -8,6 +8,7 @@
 //!
 //! | module | owns |
 //! |---|---|
+//! | [`durable`] | durable functions: the wire types of the durable execution API, the envelope, the ARN |
 //! | [`env`] | environment variable names Lambda accepts, and the `.env`-style file format |
 //! | [`manifest`] | the manifest types (`--fnkit-describe`), their limits and [`manifest::Manifest::check`] |
 //! | [`names`] | function, bucket and queue names as Lambda, S3 and SQS accept them |
@@ -24,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+pub mod durable;
 pub mod env;
 pub mod manifest;
 pub mod names;

@@ -109,6 +109,10 @@ pub struct FunctionSpec {
     /// in the deploy templates.
     #[serde(default, skip_serializing_if = "<[Variable]>::is_empty")]
     pub env: Cow<'static, [Variable]>,
+    /// Set for a durable function (`durable(...)`): its executions are checkpointed and
+    /// replayed by the durable execution service ([`crate::durable`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durable: Option<crate::durable::DurableConfig>,
     /// Where the function is defined.
     pub source: Source,
 }
@@ -197,6 +201,7 @@ impl FunctionSpec {
             ephemeral_mb: DEFAULT_EPHEMERAL_MB,
             uses: Cow::Borrowed(&[]),
             env: Cow::Borrowed(&[]),
+            durable: None,
             source: Source {
                 file: Cow::Borrowed(file),
                 line,
@@ -238,6 +243,13 @@ impl FunctionSpec {
         self
     }
 
+    /// The same function, durable with `config`.
+    #[doc(hidden)]
+    pub const fn with_durable(mut self, config: crate::durable::DurableConfig) -> Self {
+        self.durable = Some(config);
+        self
+    }
+
     /// Checks every field against the rules the macro applies.
     pub fn check(&self) -> Result<(), String> {
         for variable in self.env.iter() {
@@ -258,6 +270,12 @@ impl FunctionSpec {
         within("ephemeral_mb", self.ephemeral_mb, EPHEMERAL_MB)?;
         if let Some(c) = self.concurrency {
             within("concurrency", c, CONCURRENCY)?;
+        }
+        if let Some(durable) = &self.durable {
+            durable.check()?;
+            if self.trigger != Trigger::Event {
+                return Err("a durable function must have the `event` trigger".to_owned());
+            }
         }
         self.trigger.check()
     }

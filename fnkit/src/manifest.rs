@@ -15,5 +15,7 @@
 //! manifest.check().unwrap(); // the rules the macro applies
 //! ```
 
+/// A durable function's settings (its `durable` entry).
+pub use fnkit_spec::durable::DurableConfig;
 pub use fnkit_spec::manifest::*;
 pub use fnkit_spec::schedule::ScheduleError;

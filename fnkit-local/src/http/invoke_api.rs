@@ -130,6 +130,15 @@ pub(crate) async fn handle(front: &Front, raw_name: &str, req: Request<Incoming>
         let m = "Could not parse request body into json";
         return aws_error(StatusCode::BAD_REQUEST, e, m, None);
     }
+    if engine.functions[name].spec.durable.is_some() && kind != "DryRun" {
+        let call = super::durable_api::DurableCall {
+            name,
+            qualified: qualifier.is_some(),
+            version: resolved,
+            event,
+        };
+        return super::durable_api::invoke(front, call, &headers, payload).await;
+    }
     match kind.as_str() {
         "DryRun" => empty(StatusCode::NO_CONTENT),
         "Event" => accept(front, name, payload).await,

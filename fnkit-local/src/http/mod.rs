@@ -5,6 +5,7 @@
 //! | path | front |
 //! |---|---|
 //! | `/2015-03-31/functions/{name}/invocations` | `invoke_api.rs` |
+//! | `/2025-12-01/...` (durable executions) | `durable_api.rs` |
 //! | `/_fnkit/buckets/...` | `buckets.rs` |
 //! | `/_fnkit/queues/...`, `/_fnkit/async/...` | `queues.rs` |
 //! | `/_fnkit/schedules/{function}` | `schedules.rs` |
@@ -16,6 +17,7 @@
 
 mod admin;
 mod buckets;
+mod durable_api;
 mod gateway;
 pub(crate) mod invoke_api;
 mod queues;
@@ -45,6 +47,8 @@ pub(crate) struct Front {
     pub engine: Arc<Engine>,
     pub work: Arc<Work>,
     pub buckets: Arc<Buckets>,
+    /// The durable execution service.
+    pub durable: Arc<crate::durable::Durable>,
     /// The HTTP triggers' routes, across every served binary.
     pub routes: RouteTable,
     /// `http://127.0.0.1:<port>`, for the URLs the admin API lists.
@@ -122,6 +126,9 @@ pub(crate) async fn handle(front: Arc<Front>, req: Request<Incoming>) -> Reply {
         .and_then(|rest| rest.strip_suffix("/invocations"))
     {
         return invoke_api::handle(&front, name, req).await;
+    }
+    if let Some(rest) = path.strip_prefix("/2025-12-01/") {
+        return durable_api::handle(&front, rest, req).await;
     }
     let Some(rest) = path.strip_prefix("/_fnkit/") else {
         return gateway::handle(&front, req).await;

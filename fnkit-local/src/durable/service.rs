@@ -1,0 +1,377 @@
+//! The service's work over its store: starting executions, invoking handlers through the engine
+//! and judging their ends, the API calls handlers and clients make, the scheduler that fires
+//! waits, retries and timeouts, and recovery at start-up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use fnkit_spec::durable::arn::ExecutionArn;
+use fnkit_spec::durable::wire::{CheckpointRequest, ErrorObject, ExecutionStatus};
+use serde_json::{json, Value};
+
+use super::invocations::{self, Ended};
+use super::model::{Exec, Loaded};
+use super::store::Started;
+use super::{events, ApiError, Durable};
+use crate::engine::{new_request_id, Extras, Mode};
+use crate::report::Outcome;
+use crate::versions::Resolved;
+use crate::work::store::now_ms;
+
+/// The account the emulator's ARNs name.
+const ACCOUNT: &str = "000000000000";
+
+impl Durable {
+    fn not_found(arn: &str) -> ApiError {
+        ApiError::NotFound(format!("Durable execution not found: {arn}"))
+    }
+
+    /// Starts an execution of `function` (at `version`) with `input`, or finds the one named
+    /// `name`: the same input is the same execution (an idempotent retry), another is refused.
+    pub async fn start(
+        self: &Arc<Self>,
+        function: &str,
+        version: Resolved,
+        name: Option<String>,
+        input: String,
+    ) -> Result<Exec, ApiError> {
+        let f = &self.engine.functions[function];
+        let config = f.spec.durable.unwrap_or_default();
+        let id = uuid::Uuid::new_v4().to_string();
+        let name = name.unwrap_or_else(|| id.clone());
+        let arn = ExecutionArn {
+            region: self.engine.config.region.clone(),
+            account: ACCOUNT.to_owned(),
+            function: function.to_owned(),
+            version: version.executed(),
+            name: name.clone(),
+            id: id.clone(),
+        };
+        let exec = Exec {
+            arn: arn.to_string(),
+            function: function.to_owned(),
+            version: version.executed(),
+            name,
+            id,
+            status: ExecutionStatus::Running,
+            input: input.clone(),
+            result: None,
+            error: None,
+            start_ms: now_ms(),
+            end_ms: None,
+            timeout_secs: config.execution_timeout_secs,
+            retention_days: config.retention_days,
+            invocation: None,
+            invocation_start_ms: 0,
+            token_seq: 0,
+            seen_seq: 0,
+            op_seq: 0,
+            event_seq: 0,
+            failed_invocations: 0,
+            kick: true,
+            retry_at_ms: None,
+            last_checkpoint: None,
+        };
+        match self.store.start(exec).await? {
+            Started::New(exec) => {
+                self.wake.notify_one();
+                self.kick(exec.arn.clone());
+                Ok(exec)
+            }
+            Started::Existing(exec) if exec.input == input => Ok(exec),
+            Started::Existing(exec) => Err(ApiError::AlreadyStarted(format!(
+                "Durable execution {} already exists with a different input",
+                exec.arn
+            ))),
+        }
+    }
+
+    /// Invokes the handler of `arn` if it should run now (in the background).
+    pub fn kick(self: &Arc<Self>, arn: String) {
+        let me = self.clone();
+        tokio::spawn(async move { me.invoke(arn).await });
+    }
+
+    async fn invoke(self: Arc<Self>, arn: String) {
+        let request_id = new_request_id();
+        let id = request_id.clone();
+        let claimed = self
+            .store
+            .transact(&arn, move |l| {
+                let envelope = invocations::claim(l, &id, now_ms())?;
+                Some((envelope, l.exec.function.clone(), l.exec.version.clone()))
+            })
+            .await;
+        let (envelope, function, version) = match claimed {
+            Ok(Some(Some(claimed))) => claimed,
+            Ok(_) => return,
+            Err(e) => return self.log(&format!("cannot invoke {arn}: {e}")),
+        };
+        let payload = Bytes::from(serde_json::to_vec(&envelope).unwrap_or_default());
+        let current = self
+            .engine
+            .functions
+            .get(&function)
+            .map_or(1, |f| f.version);
+        let extras = Extras {
+            request_id: Some(request_id.clone()),
+            version: crate::versions::resolve(Some(&version), current).unwrap_or_default(),
+            ..Extras::default()
+        };
+        let ended = match self
+            .engine
+            .invoke_with(&function, payload, Mode::Async, "durable", extras)
+            .await
+        {
+            Ok(invoked) if invoked.outcome == Outcome::Ok => Ended::Answered(invoked.body),
+            Ok(invoked) => {
+                let body: Value = serde_json::from_slice(&invoked.body).unwrap_or_default();
+                let kind = invoked
+                    .error_type
+                    .unwrap_or_else(|| "Runtime.ExitError".into());
+                let message = body["errorMessage"].as_str().unwrap_or_default();
+                Ended::Failed(ErrorObject::new(kind, message))
+            }
+            Err(e) => Ended::Failed(ErrorObject::new("ServiceException", e.to_string())),
+        };
+        self.finish(&arn, request_id, ended).await;
+    }
+
+    /// Judges an invocation's end, then tells waiters, the scheduler, or invokes again.
+    async fn finish(self: &Arc<Self>, arn: &str, request_id: String, ended: Ended) {
+        let after = self
+            .store
+            .transact(arn, move |l| {
+                invocations::finish(l, &request_id, ended, now_ms());
+                (l.exec.status, l.exec.kick, l.exec.retry_at_ms.is_some())
+            })
+            .await;
+        match after {
+            Ok(Some((status, kick, later))) => {
+                if status != ExecutionStatus::Running {
+                    self.closed.send_modify(|n| *n += 1);
+                } else if kick && !later {
+                    self.kick(arn.to_owned());
+                }
+                self.wake.notify_one();
+            }
+            Ok(None) => {}
+            Err(e) => self.log(&format!(
+                "cannot record the end of an invocation of {arn}: {e}"
+            )),
+        }
+    }
+
+    fn log(&self, message: &str) {
+        self.engine
+            .logs
+            .info(&format!("fnkit-local: durable: {message}"));
+    }
+
+    /// `CheckpointDurableExecution`.
+    pub async fn checkpoint(&self, arn: &str, req: CheckpointRequest) -> Result<Value, ApiError> {
+        let answer = self
+            .store
+            .transact(arn, move |l| invocations::checkpoint(l, &req, now_ms()))
+            .await?
+            .ok_or_else(|| Self::not_found(arn))?;
+        answer.map_err(ApiError::Invalid)
+    }
+
+    /// `GetDurableExecutionState`.
+    pub async fn state(
+        &self,
+        arn: &str,
+        token: String,
+        marker: Option<String>,
+        max: usize,
+    ) -> Result<Value, ApiError> {
+        let page = self
+            .store
+            .read(arn, move |l| {
+                invocations::state(l, &token, marker.as_deref(), max)
+            })
+            .await?
+            .ok_or_else(|| Self::not_found(arn))?;
+        page.map_err(ApiError::Invalid)
+    }
+
+    /// The row of `arn`.
+    pub async fn get(&self, arn: &str) -> Result<Exec, ApiError> {
+        self.store
+            .get(arn)
+            .await?
+            .ok_or_else(|| Self::not_found(arn))
+    }
+
+    /// The events of `arn` after event `after`, at most `max`, with the marker of the next page.
+    pub async fn history(
+        &self,
+        arn: &str,
+        after: u64,
+        max: usize,
+        reverse: bool,
+        with_data: bool,
+    ) -> Result<(Vec<Value>, Option<u64>), ApiError> {
+        let exec = self.get(arn).await?;
+        // In reverse, the first page ends at the last event.
+        let after = if reverse && after == 0 {
+            exec.event_seq + 1
+        } else {
+            after
+        };
+        let mut page = self.store.events(arn, after, max + 1, reverse).await?;
+        let more = page.len() > max;
+        page.truncate(max);
+        let next = more
+            .then(|| page.last().and_then(|e| e["EventId"].as_u64()))
+            .flatten();
+        for e in &mut page {
+            if !with_data {
+                events::without_data(e);
+            }
+            events::rest_times(e);
+        }
+        Ok((page, next))
+    }
+
+    /// Waits until `arn` has ended (or `limit` passed) and returns its row.
+    pub async fn wait_closed(&self, arn: &str, limit: Duration) -> Result<Exec, ApiError> {
+        let mut closed = self.closed.subscribe();
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let exec = self.get(arn).await?;
+            if exec.status != ExecutionStatus::Running {
+                return Ok(exec);
+            }
+            if tokio::time::timeout_at(deadline, closed.changed())
+                .await
+                .is_err()
+            {
+                return Ok(exec);
+            }
+        }
+    }
+
+    /// The executions of `function`.
+    pub async fn list(&self, function: &str) -> Result<Vec<Exec>, ApiError> {
+        Ok(self.store.list(function).await?)
+    }
+
+    /// Looks at execution `arn` at `now`: its timeout, waits and retries due (only while no
+    /// invocation is in flight: that one reads them at its next checkpoint).
+    async fn tick(self: &Arc<Self>, arn: String, now: i64) {
+        let ticked = self
+            .store
+            .transact(&arn, move |l: &mut Loaded| {
+                if l.exec.status != ExecutionStatus::Running {
+                    return (false, false);
+                }
+                if now >= l.exec.timeout_at_ms() {
+                    let secs = l.exec.timeout_secs;
+                    let m = format!(
+                        "The durable execution ran past its execution timeout of {secs} seconds"
+                    );
+                    l.exec.error = Some(ErrorObject::new("Execution.TimedOut", m));
+                    l.exec.invocation = None;
+                    l.close(ExecutionStatus::TimedOut, now);
+                    return (true, false);
+                }
+                if l.exec.invocation.is_none() && l.apply_due(now) {
+                    l.exec.kick = true;
+                }
+                (false, l.exec.kick)
+            })
+            .await;
+        match ticked {
+            Ok(Some((true, _))) => {
+                self.closed.send_modify(|n| *n += 1);
+            }
+            Ok(Some((false, true))) => self.kick(arn),
+            Ok(_) => {}
+            Err(e) => self.log(&format!("cannot fire what is due for {arn}: {e}")),
+        }
+    }
+
+    /// The scheduler: sleeps until the next wait, retry or timeout falls due (or it is woken),
+    /// then fires what is due.
+    pub fn start_scheduler(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let next = match me.store.next_due().await {
+                    Ok(next) => next,
+                    Err(e) => {
+                        me.log(&format!("the scheduler cannot read the store: {e}"));
+                        Some(now_ms() + 1000)
+                    }
+                };
+                let now = now_ms();
+                if let Some(due) = next.filter(|d| *d <= now) {
+                    let _ = due;
+                    for arn in me.store.due_at(now).await.unwrap_or_default() {
+                        me.tick(arn, now).await;
+                    }
+                    continue;
+                }
+                // Woken early when something new may be due sooner; at least once a minute.
+                let sleep = next.map_or(60_000, |d| (d - now).clamp(1, 60_000));
+                let _ =
+                    tokio::time::timeout(Duration::from_millis(sleep as u64), me.wake.notified())
+                        .await;
+            }
+        })
+    }
+
+    /// At start-up: an invocation that was in flight when the emulator stopped ended in a
+    /// Lambda-level failure (it is retried); every execution waiting to be invoked is.
+    pub async fn recover(self: &Arc<Self>) -> Result<usize, crate::db::DbError> {
+        let busy = self.store.running(true).await?;
+        for arn in &busy {
+            let request_id = self
+                .store
+                .get(arn)
+                .await?
+                .and_then(|e| e.invocation)
+                .unwrap_or_default();
+            let error = ErrorObject::new(
+                "Runtime.ExitError",
+                "fnkit-local stopped during the invocation",
+            );
+            self.finish(arn, request_id, Ended::Failed(error)).await;
+        }
+        for arn in self.store.running(false).await? {
+            self.kick(arn);
+        }
+        Ok(busy.len())
+    }
+}
+
+/// `GetDurableExecution`'s answer for `exec`.
+pub(crate) fn describe(exec: &Exec, region: &str) -> Value {
+    let mut v = json!({
+        "DurableExecutionArn": exec.arn,
+        "DurableExecutionName": exec.name,
+        "FunctionArn": format!("arn:aws:lambda:{region}:{ACCOUNT}:function:{}:{}", exec.function, exec.version),
+        "Status": exec.status,
+        "StartTimestamp": exec.start_ms,
+        "InputPayload": exec.input,
+        "Version": exec.version,
+    });
+    if let Some(end) = exec.end_ms {
+        v["EndTimestamp"] = json!(end);
+    }
+    if exec.status == ExecutionStatus::Succeeded {
+        v["Result"] = json!(exec.result.clone().unwrap_or_default());
+    }
+    if let Some(e) = exec
+        .error
+        .as_ref()
+        .filter(|_| exec.status != ExecutionStatus::Succeeded)
+    {
+        v["Error"] = json!(e);
+    }
+    events::rest_times(&mut v);
+    v
+}

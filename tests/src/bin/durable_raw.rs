@@ -1,0 +1,285 @@
+//! Durable handlers written against the durable execution protocol directly, with raw JSON over
+//! HTTP and no SDK: they check the emulator's durable service by what the protocol says (the
+//! envelope, checkpoints, the answer), not by what fnkit's own SDK happens to send. The tests
+//! serve this binary with `durable` set in its manifest (`tests/tests/durable_service.rs`).
+//!
+//! Operation ids are positional ("1", "2", "1-1"), as an SDK's are before it hashes them.
+
+use std::collections::HashMap;
+
+use fnkit::prelude::*;
+use fnkit_tests::emulator::request;
+use serde_json::{json, Value};
+
+/// One invocation's view of its execution: the ARN, the latest token, the operations by id.
+struct Raw {
+    base: String,
+    arn: String,
+    token: String,
+    ops: HashMap<String, Value>,
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Raw {
+    async fn new(envelope: &Value) -> Result<Raw, Error> {
+        let base = std::env::var("AWS_ENDPOINT_URL")
+            .map_err(|_| Error::new("Fixture", "AWS_ENDPOINT_URL is not set"))?;
+        let mut raw = Raw {
+            base,
+            arn: envelope["DurableExecutionArn"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            token: envelope["CheckpointToken"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            ops: HashMap::new(),
+        };
+        let state = &envelope["InitialExecutionState"];
+        raw.merge(&state["Operations"]);
+        let mut marker = state["NextMarker"].as_str().unwrap_or_default().to_owned();
+        while !marker.is_empty() {
+            let url = format!(
+                "{}/2025-12-01/durable-executions/{}/state?CheckpointToken={}&Marker={marker}&MaxItems=1000",
+                raw.base,
+                encode(&raw.arn),
+                encode(&raw.token)
+            );
+            let page = request("GET", &url, &[], Vec::new()).await.json();
+            raw.merge(&page["Operations"]);
+            marker = page["NextMarker"].as_str().unwrap_or_default().to_owned();
+        }
+        Ok(raw)
+    }
+
+    fn merge(&mut self, ops: &Value) {
+        for op in ops.as_array().into_iter().flatten() {
+            let id = op["Id"].as_str().unwrap_or_default().to_owned();
+            self.ops.insert(id, op.clone());
+        }
+    }
+
+    /// The caller's input: the EXECUTION operation's, whose id is the ARN's last segment.
+    fn input(&self) -> Value {
+        let id = self.arn.rsplit('/').next().unwrap_or_default();
+        let text = self
+            .ops
+            .get(id)
+            .and_then(|op| op["ExecutionDetails"]["InputPayload"].as_str());
+        text.and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or(Value::Null)
+    }
+
+    fn status(&self, id: &str) -> &str {
+        self.ops
+            .get(id)
+            .and_then(|o| o["Status"].as_str())
+            .unwrap_or("")
+    }
+
+    async fn checkpoint(&mut self, updates: Value) -> Result<(), Error> {
+        let url = format!(
+            "{}/2025-12-01/durable-executions/{}/checkpoint",
+            self.base,
+            encode(&self.arn)
+        );
+        let body = json!({"CheckpointToken": self.token, "Updates": updates});
+        let reply = request(
+            "POST",
+            &url,
+            &[("content-type", "application/json")],
+            body.to_string().into_bytes(),
+        )
+        .await;
+        if reply.status != 200 {
+            return Err(Error::new("Checkpoint", reply.text()));
+        }
+        let answer = reply.json();
+        self.token = answer["CheckpointToken"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        self.merge(&answer["NewExecutionState"]["Operations"]);
+        Ok(())
+    }
+}
+
+fn succeeded(result: &Value) -> Value {
+    json!({"Status": "SUCCEEDED", "Result": result.to_string()})
+}
+
+fn pending() -> Value {
+    json!({"Status": "PENDING"})
+}
+
+fn step(id: &str, action: &str, extra: Value) -> Value {
+    let mut u = json!({"Id": id, "Type": "STEP", "SubType": "Step", "Action": action});
+    if let (Some(u), Some(extra)) = (u.as_object_mut(), extra.as_object()) {
+        u.extend(extra.clone());
+    }
+    u
+}
+
+/// 1-1: one step greets the input.
+#[function]
+async fn durable_greet(envelope: Value) -> Result<Value, Error> {
+    let mut raw = Raw::new(&envelope).await?;
+    let greeting = json!(format!(
+        "Hello, {}!",
+        raw.input().as_str().unwrap_or("nobody")
+    ));
+    raw.checkpoint(json!([
+        step("1", "START", json!({"Name": "greet"})),
+        step(
+            "1",
+            "SUCCEED",
+            json!({"Name": "greet", "Payload": greeting.to_string()})
+        ),
+    ]))
+    .await?;
+    Ok(succeeded(&greeting))
+}
+
+/// 2-1: waits `seconds` (1 by default), then a step says it is done.
+#[function]
+async fn durable_wait(envelope: Value) -> Result<Value, Error> {
+    let mut raw = Raw::new(&envelope).await?;
+    let seconds = raw.input()["seconds"].as_u64().unwrap_or(1);
+    match raw.status("1") {
+        "" => {
+            let wait = json!({"Id": "1", "Type": "WAIT", "SubType": "Wait", "Action": "START", "Name": "pause",
+                "WaitOptions": {"WaitSeconds": seconds}});
+            raw.checkpoint(json!([wait])).await?;
+            // The answer of a checkpoint made after the wait's end would complete it.
+            if raw.status("1") != "SUCCEEDED" {
+                return Ok(pending());
+            }
+        }
+        "SUCCEEDED" => {}
+        _ => return Ok(pending()),
+    }
+    let done = json!("waited");
+    raw.checkpoint(json!([
+        step("2", "START", json!({})),
+        step("2", "SUCCEED", json!({"Payload": done.to_string()})),
+    ]))
+    .await?;
+    Ok(succeeded(&done))
+}
+
+/// 1-11: a step fails its first attempt (retried after 1 s) and succeeds on its second.
+#[function]
+async fn durable_retry(envelope: Value) -> Result<Value, Error> {
+    let mut raw = Raw::new(&envelope).await?;
+    match raw.status("1") {
+        "" | "READY" => {}
+        "SUCCEEDED" => return Ok(succeeded(&json!("ok"))),
+        _ => return Ok(pending()),
+    }
+    let attempt = raw
+        .ops
+        .get("1")
+        .and_then(|o| o["StepDetails"]["Attempt"].as_u64())
+        .unwrap_or(0)
+        + 1;
+    if attempt == 1 {
+        let error = json!({"ErrorType": "Flaky", "ErrorMessage": "first attempt fails"});
+        raw.checkpoint(json!([
+            step("1", "START", json!({})),
+            step(
+                "1",
+                "RETRY",
+                json!({"Error": error, "StepOptions": {"NextAttemptDelaySeconds": 1}})
+            ),
+        ]))
+        .await?;
+        return Ok(pending());
+    }
+    let ok = json!(format!("ok on attempt {attempt}"));
+    raw.checkpoint(json!([
+        step("1", "START", json!({})),
+        step("1", "SUCCEED", json!({"Payload": ok.to_string()})),
+    ]))
+    .await?;
+    Ok(succeeded(&ok))
+}
+
+/// 1-17: an at-most-once step starts, then the process dies; the next invocation finds the step
+/// started (interrupted) and ends it.
+#[function]
+async fn durable_crash(envelope: Value) -> Result<Value, Error> {
+    let mut raw = Raw::new(&envelope).await?;
+    if raw.status("1").is_empty() {
+        raw.checkpoint(json!([step("1", "START", json!({}))]))
+            .await?;
+        std::process::exit(1);
+    }
+    let recovered = json!("recovered");
+    raw.checkpoint(json!([step(
+        "1",
+        "SUCCEED",
+        json!({"Payload": recovered.to_string()})
+    )]))
+    .await?;
+    Ok(succeeded(&recovered))
+}
+
+/// 3-1: a child context runs one step and returns its result.
+#[function]
+async fn durable_child(envelope: Value) -> Result<Value, Error> {
+    let mut raw = Raw::new(&envelope).await?;
+    let result = json!("from the child");
+    let context = |action: &str, extra: Value| {
+        let mut u = json!({"Id": "1", "Type": "CONTEXT", "SubType": "RunInChildContext", "Name": "child", "Action": action});
+        if let (Some(u), Some(extra)) = (u.as_object_mut(), extra.as_object()) {
+            u.extend(extra.clone());
+        }
+        u
+    };
+    raw.checkpoint(json!([
+        context("START", json!({})),
+        step("1-1", "START", json!({"ParentId": "1"})),
+        step(
+            "1-1",
+            "SUCCEED",
+            json!({"ParentId": "1", "Payload": result.to_string()})
+        ),
+        context("SUCCEED", json!({"Payload": result.to_string()})),
+    ]))
+    .await?;
+    Ok(succeeded(&result))
+}
+
+/// A step that fails for good; the execution fails with its error.
+#[function]
+async fn durable_fail(envelope: Value) -> Result<Value, Error> {
+    let mut raw = Raw::new(&envelope).await?;
+    let error = json!({"ErrorType": "Refused", "ErrorMessage": "no stock"});
+    raw.checkpoint(json!([
+        step("1", "START", json!({})),
+        step("1", "FAIL", json!({"Error": error})),
+    ]))
+    .await?;
+    Ok(json!({"Status": "FAILED", "Error": error}))
+}
+
+/// Answers PENDING although the execution waits on nothing: a broken SDK.
+#[function]
+async fn durable_stuck(_envelope: Value) -> Value {
+    pending()
+}
+
+fn main() {
+    fnkit::run()
+}

@@ -1,0 +1,395 @@
+//! The emulator's durable execution service, driven by handlers that speak the protocol with raw
+//! JSON (`src/bin/durable_raw.rs`): each test invokes an execution through the Invoke API and
+//! checks its history, event by event, in the order AWS's durable conformance suite expects
+//! (`aws-durable-execution-conformance-tests` 1.0.0: requirements 1-1, 1-11, 1-17, 2-1, 3-1).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use fnkit::manifest::DurableConfig;
+use fnkit_tests::emulator::{request, Reply, Served, TestEmulator};
+use serde_json::{json, Value};
+
+async fn emulator() -> TestEmulator {
+    let bin = Path::new(env!("CARGO_BIN_EXE_durable_raw"));
+    let mut manifest = fnkit_local::build::describe(bin).expect("the fixture describes itself");
+    for f in &mut manifest.functions {
+        f.durable = Some(DurableConfig {
+            execution_timeout_secs: 120,
+            retention_days: 1,
+        });
+    }
+    TestEmulator::start(vec![Served::WithManifest(bin, manifest)], |_| {}).await
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn invoke(e: &TestEmulator, target: &str, input: Value, headers: &[(&str, &str)]) -> Reply {
+    let url = format!("{}/2015-03-31/functions/{target}/invocations", e.base);
+    request("POST", &url, headers, input.to_string().into_bytes()).await
+}
+
+async fn get(e: &TestEmulator, path: &str) -> Reply {
+    request(
+        "GET",
+        &format!("{}/2025-12-01/{path}", e.base),
+        &[],
+        Vec::new(),
+    )
+    .await
+}
+
+/// The execution's history events.
+async fn history(e: &TestEmulator, arn: &str) -> Vec<Value> {
+    let reply = get(e, &format!("durable-executions/{}/history", encode(arn))).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply.json()["Events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// `(EventType, Id)` of each event, checking EventIds run 1, 2, 3, ...
+fn kinds(events: &[Value]) -> Vec<(String, String)> {
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e["EventId"], json!(i + 1), "dense event ids: {e}");
+        let details = format!("{}Details", e["EventType"].as_str().unwrap());
+        assert!(
+            e.get(&details).is_some(),
+            "every event carries {details}: {e}"
+        );
+    }
+    events
+        .iter()
+        .map(|e| {
+            (
+                e["EventType"].as_str().unwrap().to_owned(),
+                e["Id"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn expect(events: &[Value], expected: &[(&str, &str)]) {
+    let got = kinds(events);
+    let want: Vec<(String, String)> = expected
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        want,
+        "history: {}",
+        serde_json::to_string_pretty(events).unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_step_execution_answers_its_result_and_records_history_as_aws_does() {
+    let e = emulator().await;
+    let reply = invoke(&e, "durable_greet:$LATEST", json!("World"), &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json(), json!("Hello, World!"));
+    assert_eq!(reply.header("x-amz-executed-version"), Some("$LATEST"));
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .expect("the execution's ARN")
+        .to_owned();
+    assert!(
+        arn.contains(":function:durable_greet:$LATEST/durable-execution/"),
+        "{arn}"
+    );
+    let events = history(&e, &arn).await;
+    expect(
+        &events,
+        &[
+            ("ExecutionStarted", ""),
+            ("StepStarted", "1"),
+            ("StepSucceeded", "1"),
+            ("InvocationCompleted", ""),
+            ("ExecutionSucceeded", ""),
+        ],
+    );
+    assert_eq!(
+        events[0]["ExecutionStartedDetails"]["Input"],
+        json!({"Payload": "\"World\"", "Truncated": false})
+    );
+    assert_eq!(events[2]["SubType"], "Step");
+    assert_eq!(events[2]["Name"], "greet");
+    assert_eq!(
+        events[2]["StepSucceededDetails"]["Result"],
+        json!({"Payload": "\"Hello, World!\"", "Truncated": false})
+    );
+    assert_eq!(
+        events[2]["StepSucceededDetails"]["RetryDetails"]["CurrentAttempt"],
+        1
+    );
+    assert!(events[3]["InvocationCompletedDetails"]["RequestId"].is_string());
+    // Times are epoch seconds (rest-json), not milliseconds.
+    let t = events[0]["EventTimestamp"].as_f64().unwrap();
+    assert!((1.7e9..1e10).contains(&t), "{t}");
+    let described = get(&e, &format!("durable-executions/{}", encode(&arn)))
+        .await
+        .json();
+    assert_eq!(described["Status"], "SUCCEEDED");
+    assert_eq!(described["Result"], "\"Hello, World!\"");
+    assert_eq!(described["DurableExecutionArn"], json!(arn));
+}
+
+#[tokio::test]
+async fn a_wait_suspends_the_execution_and_a_second_invocation_resumes_it() {
+    let e = emulator().await;
+    let started = Instant::now();
+    let reply = invoke(&e, "durable_wait:$LATEST", json!({"seconds": 1}), &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "the wait lasted its second"
+    );
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let events = history(&e, &arn).await;
+    expect(
+        &events,
+        &[
+            ("ExecutionStarted", ""),
+            ("WaitStarted", "1"),
+            ("InvocationCompleted", ""),
+            ("WaitSucceeded", "1"),
+            ("StepStarted", "2"),
+            ("StepSucceeded", "2"),
+            ("InvocationCompleted", ""),
+            ("ExecutionSucceeded", ""),
+        ],
+    );
+    assert_eq!(events[1]["WaitStartedDetails"]["Duration"], 1);
+    let end = events[1]["WaitStartedDetails"]["ScheduledEndTimestamp"]
+        .as_f64()
+        .unwrap();
+    let start = events[1]["EventTimestamp"].as_f64().unwrap();
+    assert!(
+        (end - start - 1.0).abs() < 0.01,
+        "scheduled a second after it started"
+    );
+    assert_eq!(events[3]["WaitSucceededDetails"]["Duration"], 1);
+}
+
+#[tokio::test]
+async fn a_failed_attempt_is_retried_after_its_delay_with_its_attempt_counted() {
+    let e = emulator().await;
+    let reply = invoke(&e, "durable_retry:1", json!({}), &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.json(), json!("ok on attempt 2"));
+    assert_eq!(reply.header("x-amz-executed-version"), Some("1"));
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    assert!(arn.contains(":durable_retry:1/durable-execution/"), "{arn}");
+    let events = history(&e, &arn).await;
+    expect(
+        &events,
+        &[
+            ("ExecutionStarted", ""),
+            ("StepStarted", "1"),
+            ("StepFailed", "1"),
+            ("InvocationCompleted", ""),
+            ("StepStarted", "1"),
+            ("StepSucceeded", "1"),
+            ("InvocationCompleted", ""),
+            ("ExecutionSucceeded", ""),
+        ],
+    );
+    let failed = &events[2]["StepFailedDetails"];
+    assert_eq!(failed["Error"]["Payload"]["ErrorType"], "Flaky");
+    assert_eq!(
+        failed["RetryDetails"],
+        json!({"CurrentAttempt": 1, "NextAttemptDelaySeconds": 1})
+    );
+    assert_eq!(
+        events[5]["StepSucceededDetails"]["RetryDetails"]["CurrentAttempt"],
+        2
+    );
+    let gap = events[4]["EventTimestamp"].as_f64().unwrap()
+        - events[2]["EventTimestamp"].as_f64().unwrap();
+    assert!(gap >= 1.0, "the second attempt waited its delay ({gap} s)");
+}
+
+#[tokio::test]
+async fn an_invocation_that_crashes_is_recorded_and_invoked_again() {
+    let e = emulator().await;
+    let reply = invoke(&e, "durable_crash:$LATEST", json!({}), &[]).await;
+    assert_eq!(reply.json(), json!("recovered"));
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let events = history(&e, &arn).await;
+    expect(
+        &events,
+        &[
+            ("ExecutionStarted", ""),
+            ("StepStarted", "1"),
+            ("InvocationCompleted", ""),
+            ("StepSucceeded", "1"),
+            ("InvocationCompleted", ""),
+            ("ExecutionSucceeded", ""),
+        ],
+    );
+    assert_eq!(
+        events[2]["InvocationCompletedDetails"]["Error"]["Payload"]["ErrorType"],
+        "Runtime.ExitError"
+    );
+    assert!(events[4]["InvocationCompletedDetails"]
+        .get("Error")
+        .is_none());
+}
+
+#[tokio::test]
+async fn a_child_context_records_its_children_under_it() {
+    let e = emulator().await;
+    let reply = invoke(&e, "durable_child:$LATEST", json!({}), &[]).await;
+    assert_eq!(reply.json(), json!("from the child"));
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let events = history(&e, &arn).await;
+    expect(
+        &events,
+        &[
+            ("ExecutionStarted", ""),
+            ("ContextStarted", "1"),
+            ("StepStarted", "1-1"),
+            ("StepSucceeded", "1-1"),
+            ("ContextSucceeded", "1"),
+            ("InvocationCompleted", ""),
+            ("ExecutionSucceeded", ""),
+        ],
+    );
+    assert_eq!(events[2]["ParentId"], "1");
+    assert_eq!(events[4]["SubType"], "RunInChildContext");
+}
+
+#[tokio::test]
+async fn a_failed_execution_answers_its_error_as_a_function_error() {
+    let e = emulator().await;
+    let reply = invoke(&e, "durable_fail:$LATEST", json!({}), &[]).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(
+        reply.json(),
+        json!({"errorType": "Refused", "errorMessage": "no stock"})
+    );
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let events = history(&e, &arn).await;
+    let last = events.last().unwrap();
+    assert_eq!(last["EventType"], "ExecutionFailed");
+    assert_eq!(
+        last["ExecutionFailedDetails"]["Error"]["Payload"]["ErrorType"],
+        "Refused"
+    );
+    // A handler that answers PENDING while nothing can wake it fails its execution, saying why.
+    let reply = invoke(&e, "durable_stuck:$LATEST", json!({}), &[]).await;
+    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    assert!(
+        reply.text().contains("waits on nothing"),
+        "{}",
+        reply.text()
+    );
+}
+
+#[tokio::test]
+async fn an_execution_name_is_an_idempotency_key_and_event_calls_answer_at_once() {
+    let e = emulator().await;
+    let named = [
+        ("x-amz-invocation-type", "Event"),
+        ("x-amz-durable-execution-name", "order-7"),
+    ];
+    let first = invoke(&e, "durable_wait:$LATEST", json!({"seconds": 30}), &named).await;
+    assert_eq!(first.status, 202, "{}", first.text());
+    let arn = first
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    assert!(arn.contains("/durable-execution/order-7/"), "{arn}");
+    let again = invoke(&e, "durable_wait:$LATEST", json!({"seconds": 30}), &named).await;
+    assert_eq!(
+        again.header("x-amz-durable-execution-arn"),
+        Some(arn.as_str())
+    );
+    let other = invoke(&e, "durable_wait:$LATEST", json!({"seconds": 31}), &named).await;
+    assert_eq!(other.status, 409, "{}", other.text());
+    assert_eq!(
+        other.header("x-amzn-errortype"),
+        Some("DurableExecutionAlreadyStartedException")
+    );
+    let described = get(&e, &format!("durable-executions/{}", encode(&arn)))
+        .await
+        .json();
+    assert_eq!(described["Status"], "RUNNING");
+    assert_eq!(described["DurableExecutionName"], "order-7");
+    let listed = get(&e, "functions/durable_wait/durable-executions")
+        .await
+        .json();
+    assert_eq!(
+        listed["DurableExecutions"][0]["DurableExecutionArn"],
+        json!(arn)
+    );
+}
+
+#[tokio::test]
+async fn bad_calls_get_the_service_errors() {
+    let e = emulator().await;
+    let unqualified = invoke(&e, "durable_greet", json!("x"), &[]).await;
+    assert_eq!(unqualified.status, 400);
+    assert!(
+        unqualified.text().contains("unqualified"),
+        "{}",
+        unqualified.text()
+    );
+    let bad_name = [("x-amz-durable-execution-name", "no spaces allowed")];
+    let reply = invoke(&e, "durable_greet:$LATEST", json!("x"), &bad_name).await;
+    assert_eq!(reply.status, 400);
+    let unknown = "arn:aws:lambda:us-east-1:000000000000:function:durable_greet:$LATEST/durable-execution/n/nope";
+    let reply = get(&e, &format!("durable-executions/{}", encode(unknown))).await;
+    assert_eq!(reply.status, 404);
+    assert_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("ResourceNotFoundException")
+    );
+    // A finished execution takes no checkpoint, whatever the token.
+    let done = invoke(&e, "durable_greet:$LATEST", json!("x"), &[]).await;
+    let arn = done
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let url = format!(
+        "{}/2025-12-01/durable-executions/{}/checkpoint",
+        e.base,
+        encode(&arn)
+    );
+    let body = json!({"CheckpointToken": "c3RhbGU=", "Updates": []})
+        .to_string()
+        .into_bytes();
+    let reply = request("POST", &url, &[], body).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(
+        reply.header("x-amzn-errortype"),
+        Some("InvalidParameterValueException")
+    );
+}
