@@ -1,6 +1,7 @@
 //! Helpers of the end-to-end tests: locating the binaries under test, and a minimal Lambda
 //! Runtime API endpoint for driving a function process directly.
 
+pub mod durable;
 pub mod emulator;
 pub mod recorded;
 pub mod runtime_api;

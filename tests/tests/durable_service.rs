@@ -3,94 +3,14 @@
 //! checks its history, event by event, in the order AWS's durable conformance suite expects
 //! (`aws-durable-execution-conformance-tests` 1.0.0: requirements 1-1, 1-11, 1-17, 2-1, 3-1).
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fnkit::manifest::DurableConfig;
-use fnkit_tests::emulator::{request, Reply, Served, TestEmulator};
-use serde_json::{json, Value};
+use fnkit_tests::durable::*;
+use fnkit_tests::emulator::{request, TestEmulator};
+use serde_json::json;
 
 async fn emulator() -> TestEmulator {
-    let bin = Path::new(env!("CARGO_BIN_EXE_durable_raw"));
-    let mut manifest = fnkit_local::build::describe(bin).expect("the fixture describes itself");
-    for f in &mut manifest.functions {
-        f.durable = Some(DurableConfig {
-            execution_timeout_secs: 120,
-            retention_days: 1,
-        });
-    }
-    TestEmulator::start(vec![Served::WithManifest(bin, manifest)], |_| {}).await
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-async fn invoke(e: &TestEmulator, target: &str, input: Value, headers: &[(&str, &str)]) -> Reply {
-    let url = format!("{}/2015-03-31/functions/{target}/invocations", e.base);
-    request("POST", &url, headers, input.to_string().into_bytes()).await
-}
-
-async fn get(e: &TestEmulator, path: &str) -> Reply {
-    request(
-        "GET",
-        &format!("{}/2025-12-01/{path}", e.base),
-        &[],
-        Vec::new(),
-    )
-    .await
-}
-
-/// The execution's history events.
-async fn history(e: &TestEmulator, arn: &str) -> Vec<Value> {
-    let reply = get(e, &format!("durable-executions/{}/history", encode(arn))).await;
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    reply.json()["Events"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// `(EventType, Id)` of each event, checking EventIds run 1, 2, 3, ...
-fn kinds(events: &[Value]) -> Vec<(String, String)> {
-    for (i, e) in events.iter().enumerate() {
-        assert_eq!(e["EventId"], json!(i + 1), "dense event ids: {e}");
-        let details = format!("{}Details", e["EventType"].as_str().unwrap());
-        assert!(
-            e.get(&details).is_some(),
-            "every event carries {details}: {e}"
-        );
-    }
-    events
-        .iter()
-        .map(|e| {
-            (
-                e["EventType"].as_str().unwrap().to_owned(),
-                e["Id"].as_str().unwrap_or("").to_owned(),
-            )
-        })
-        .collect()
-}
-
-fn expect(events: &[Value], expected: &[(&str, &str)]) {
-    let got = kinds(events);
-    let want: Vec<(String, String)> = expected
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
-    assert_eq!(
-        got,
-        want,
-        "history: {}",
-        serde_json::to_string_pretty(events).unwrap()
-    );
+    fnkit_tests::durable::emulator(std::path::Path::new(env!("CARGO_BIN_EXE_durable_raw"))).await
 }
 
 #[tokio::test]

@@ -8,16 +8,17 @@
 //! | STEP | START (new or READY), SUCCEED, FAIL, RETRY (an error: a failed attempt; a payload: a condition's new state) |
 //! | WAIT | START, CANCEL |
 //! | CONTEXT | START, SUCCEED, FAIL |
+//! | CALLBACK | START: the service gives it its id; outside systems complete it (`callbacks.rs`) |
 
 use fnkit_spec::durable::wire::{
-    ContextDetails, Millis, Operation, OperationAction as A, OperationStatus as S,
+    CallbackDetails, ContextDetails, Millis, Operation, OperationAction as A, OperationStatus as S,
     OperationType as T, OperationUpdate, StepDetails, WaitDetails,
 };
 use fnkit_spec::durable::{self as spec, DELAY_SECS};
 use serde_json::json;
 
 use super::events::{self, event};
-use super::model::Loaded;
+use super::model::{CallbackClock, Loaded};
 
 /// Applies `updates` at `now_ms`; the first broken rule is the error.
 pub(crate) fn apply(
@@ -57,7 +58,8 @@ fn one(l: &mut Loaded, u: &OperationUpdate, now: i64) -> Result<(), String> {
         (T::Step, _) => step(l, u, stored, now),
         (T::Wait, _) => wait(l, u, stored, now),
         (T::Context, _) => context(l, u, stored, now),
-        (T::Callback | T::ChainedInvoke, _) => Err(format!(
+        (T::Callback, _) => callback(l, u, stored, now),
+        (T::ChainedInvoke, _) => Err(format!(
             "{} operations are not served by this version of fnkit-local",
             u.kind
         )),
@@ -305,6 +307,46 @@ fn context(
     }
     let e = event(kind, Some(&op), body);
     l.put(op);
+    l.append(e, now);
+    Ok(())
+}
+
+fn callback(
+    l: &mut Loaded,
+    u: &OperationUpdate,
+    stored: Option<Operation>,
+    now: i64,
+) -> Result<(), String> {
+    if u.action != A::Start || stored.is_some() {
+        return refuse(&stored, u);
+    }
+    let options = u.callback_options.clone().unwrap_or_default();
+    let timeout = options.timeout_seconds.unwrap_or(0);
+    let heartbeat = options.heartbeat_timeout_seconds.unwrap_or(0);
+    let mut op = started(u, now);
+    let id = super::callbacks::new_id(&l.exec.arn, &u.id);
+    op.callback_details = Some(CallbackDetails {
+        callback_id: Some(id.clone()),
+        ..CallbackDetails::default()
+    });
+    let mut details = json!({"CallbackId": id});
+    if timeout > 0 {
+        details["Timeout"] = json!(timeout);
+    }
+    if heartbeat > 0 {
+        details["HeartbeatTimeout"] = json!(heartbeat);
+    }
+    let e = event("CallbackStarted", Some(&op), details);
+    let at = |secs: u64| (secs > 0).then(|| now + secs as i64 * 1000);
+    let op_id = op.id.clone();
+    l.put(op);
+    if let Some(stored) = l.ops.get_mut(&op_id) {
+        stored.callback = Some(CallbackClock {
+            timeout_at_ms: at(timeout),
+            heartbeat_secs: heartbeat,
+            heartbeat_at_ms: at(heartbeat),
+        });
+    }
     l.append(e, now);
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | `model.rs` | one execution in memory: its row, operations, events; waits and retries falling due; closing |
 //! | `apply.rs` | a checkpoint's updates: the state machine of each operation type |
+//! | `callbacks.rs` | callback ids, and completing a callback from outside |
 //! | `invocations.rs` | claiming an invocation (the envelope), tokens, checkpoints, state pages, judging an end |
 //! | `events.rs` | history events' JSON; epoch ms to the REST API's epoch seconds |
 //! | `store.rs` | the SQLite tables, one transaction per change |
@@ -17,6 +18,7 @@
 //! The HTTP routes (`/2025-12-01/...`) are `http/durable_api.rs`.
 
 mod apply;
+mod callbacks;
 mod events;
 mod invocations;
 mod model;
@@ -29,6 +31,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::db::DbError;
 use crate::engine::Engine;
+pub(crate) use callbacks::Completion;
 pub(crate) use model::Exec;
 pub(crate) use service::describe;
 pub(crate) use store::DurableStore;
@@ -42,6 +45,9 @@ pub(crate) enum ApiError {
     /// `ResourceNotFoundException` (404).
     #[error("{0}")]
     NotFound(String),
+    /// `CallbackTimeoutException` (400).
+    #[error("{0}")]
+    CallbackTimeout(String),
     /// `DurableExecutionAlreadyStartedException` (409).
     #[error("{0}")]
     AlreadyStarted(String),
@@ -57,6 +63,7 @@ impl ApiError {
         match self {
             ApiError::Invalid(_) => (C::BAD_REQUEST, "InvalidParameterValueException"),
             ApiError::NotFound(_) => (C::NOT_FOUND, "ResourceNotFoundException"),
+            ApiError::CallbackTimeout(_) => (C::BAD_REQUEST, "CallbackTimeoutException"),
             ApiError::AlreadyStarted(_) => (C::CONFLICT, "DurableExecutionAlreadyStartedException"),
             ApiError::Db(_) => (C::INTERNAL_SERVER_ERROR, "ServiceException"),
         }

@@ -86,6 +86,29 @@ pub(crate) struct StoredOp {
     pub start_seq: u64,
     /// The change that last touched it.
     pub touched_seq: u64,
+    /// A running callback's clocks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callback: Option<CallbackClock>,
+}
+
+/// When a running callback times out: overall, and without a heartbeat.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub(crate) struct CallbackClock {
+    pub timeout_at_ms: Option<i64>,
+    pub heartbeat_secs: u64,
+    pub heartbeat_at_ms: Option<i64>,
+}
+
+impl CallbackClock {
+    /// The earlier of its two deadlines, and the error type of the one that falls then.
+    pub fn due(&self) -> Option<(i64, &'static str)> {
+        let overall = self.timeout_at_ms.map(|t| (t, "Callback.Timeout"));
+        let heartbeat = self.heartbeat_at_ms.map(|t| (t, "Callback.Heartbeat"));
+        match (overall, heartbeat) {
+            (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 impl StoredOp {
@@ -104,6 +127,9 @@ impl StoredOp {
                 .as_ref()
                 .and_then(|s| s.next_attempt_timestamp)
                 .map(|m| m.0),
+            (OperationType::Callback, OperationStatus::Started) => {
+                self.callback.and_then(|c| c.due()).map(|(at, _)| at)
+            }
             _ => None,
         }
     }
@@ -160,13 +186,17 @@ impl Loaded {
         self.exec.op_seq += 1;
         let seq = self.exec.op_seq;
         let id = op.id.clone();
-        let start_seq = self.ops.get(&id).map_or(seq, |o| o.start_seq);
+        let (start_seq, callback) = self
+            .ops
+            .get(&id)
+            .map_or((seq, None), |o| (o.start_seq, o.callback));
         self.ops.insert(
             id.clone(),
             StoredOp {
                 op,
                 start_seq,
                 touched_seq: seq,
+                callback,
             },
         );
         if !self.changed.contains(&id) {
@@ -184,7 +214,8 @@ impl Loaded {
         self.new_events.push((id, kind, event));
     }
 
-    /// Completes the waits and step retries due at `now_ms`; returns whether any was.
+    /// Completes the waits, step retries and callback timeouts due at `now_ms`; returns whether
+    /// any was.
     pub fn apply_due(&mut self, now_ms: i64) -> bool {
         let due: Vec<String> = self
             .ops
@@ -194,7 +225,33 @@ impl Loaded {
             .collect();
         for id in &due {
             let mut op = self.ops[id].op.clone();
-            if op.kind == OperationType::Wait {
+            if op.kind == OperationType::Callback {
+                let kind = self.ops[id]
+                    .callback
+                    .and_then(|c| c.due())
+                    .map_or("Callback.Timeout", |d| d.1);
+                let what = if kind == "Callback.Timeout" {
+                    "its timeout"
+                } else {
+                    "its heartbeat timeout"
+                };
+                let error = ErrorObject::new(
+                    kind,
+                    format!("The callback was not completed within {what}"),
+                );
+                op.status = OperationStatus::TimedOut;
+                op.end_timestamp = Some(Millis(now_ms));
+                if let Some(d) = op.callback_details.as_mut() {
+                    d.error = Some(error.clone());
+                }
+                let e = event(
+                    "CallbackTimedOut",
+                    Some(&op),
+                    json!({"Error": events::error(&error)}),
+                );
+                self.put(op);
+                self.append(e, now_ms);
+            } else if op.kind == OperationType::Wait {
                 op.status = OperationStatus::Succeeded;
                 op.end_timestamp = Some(Millis(now_ms));
                 let start = op.start_timestamp.map_or(now_ms, |m| m.0);

@@ -10,6 +10,7 @@ use fnkit_spec::durable::arn::ExecutionArn;
 use fnkit_spec::durable::wire::{CheckpointRequest, ErrorObject, ExecutionStatus};
 use serde_json::{json, Value};
 
+use super::callbacks::{self, Completion, Refusal};
 use super::invocations::{self, Ended};
 use super::model::{Exec, Loaded};
 use super::store::Started;
@@ -252,6 +253,63 @@ impl Durable {
                 return Ok(exec);
             }
         }
+    }
+
+    /// Completes callback `id` (`SendDurableExecutionCallback{Success,Failure,Heartbeat}`).
+    pub async fn complete_callback(
+        self: &Arc<Self>,
+        id: &str,
+        completion: Completion,
+    ) -> Result<(), ApiError> {
+        let not_found = || ApiError::NotFound(format!("Callback {id} not found"));
+        let (arn, op) = callbacks::parse_id(id).ok_or_else(not_found)?;
+        let callback = id.to_owned();
+        let done = self
+            .store
+            .transact(&arn, move |l| {
+                callbacks::complete(l, &callback, &op, completion, now_ms())
+                    .map(|()| l.exec.kick && l.exec.invocation.is_none())
+            })
+            .await?
+            .ok_or_else(not_found)?;
+        match done {
+            Ok(kick) => {
+                if kick {
+                    self.kick(arn);
+                }
+                self.wake.notify_one();
+                Ok(())
+            }
+            Err(Refusal::TimedOut(m)) => Err(ApiError::CallbackTimeout(m)),
+            Err(Refusal::NotRunning(m)) => Err(ApiError::NotFound(m)),
+        }
+    }
+
+    /// Stops `arn` (`StopDurableExecution`) with `error`; answers the stop time. An invocation
+    /// in flight runs on, but its checkpoints are refused and its answer changes nothing.
+    pub async fn stop(&self, arn: &str, error: Option<ErrorObject>) -> Result<Value, ApiError> {
+        let now = now_ms();
+        let stopped = self
+            .store
+            .transact(arn, move |l| {
+                if l.exec.status != ExecutionStatus::Running {
+                    return Err(format!(
+                        "The durable execution is {}; only a running one can be stopped",
+                        l.exec.status
+                    ));
+                }
+                l.exec.error = Some(error.unwrap_or_else(|| {
+                    ErrorObject::new("Execution.Stopped", "Stopped with StopDurableExecution")
+                }));
+                l.exec.invocation = None;
+                l.close(ExecutionStatus::Stopped, now);
+                Ok(())
+            })
+            .await?
+            .ok_or_else(|| Self::not_found(arn))?;
+        stopped.map_err(ApiError::Invalid)?;
+        self.closed.send_modify(|n| *n += 1);
+        Ok(json!({"StopTimestamp": now as f64 / 1000.0}))
     }
 
     /// The executions of `function`.

@@ -11,6 +11,8 @@
 //! | GetDurableExecution | `GET durable-executions/{arn}` |
 //! | GetDurableExecutionHistory | `GET durable-executions/{arn}/history` |
 //! | ListDurableExecutionsByFunction | `GET functions/{name}/durable-executions` |
+//! | StopDurableExecution | `POST durable-executions/{arn}/stop` |
+//! | SendDurableExecutionCallback{Success,Failure,Heartbeat} | `POST durable-execution-callbacks/{id}/{succeed,fail,heartbeat}` |
 
 use http::{Method, StatusCode};
 use hyper::body::Incoming;
@@ -23,9 +25,10 @@ use hyper::Response;
 
 use super::reply::{aws_error, body, empty, json, percent_decode, query, with_header, Reply};
 use super::Front;
-use crate::durable::ApiError;
+use crate::durable::{ApiError, Completion};
 use crate::engine::new_request_id;
 use crate::versions::Resolved;
+use fnkit_spec::durable::wire::ErrorObject;
 
 /// The largest request body (a checkpoint of updates with 6 MiB payloads, bounded).
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -46,6 +49,9 @@ pub(crate) async fn handle(front: &Front, rest: &str, req: Request<Incoming>) ->
         ["durable-executions", labels @ ..] if !labels.is_empty() => {
             let (arn, action) = split_arn(labels);
             execution_call(front, &arn, action.as_deref(), req).await
+        }
+        ["durable-execution-callbacks", id, action] if req.method() == Method::POST => {
+            callback(front, &percent_decode(id), action, req).await
         }
         ["functions", name, "durable-executions"] if req.method() == Method::GET => {
             list(front, &percent_decode(name), &req).await
@@ -106,6 +112,15 @@ async fn execution_call(
             .await
             .map(|e| crate::durable::describe(&e, &front.engine.config.region)),
         (Method::GET, Some("history")) => history(front, arn, &req).await,
+        (Method::POST, Some("stop")) => {
+            let Ok((_, bytes)) = body(req, MAX_ERROR_BYTES).await else {
+                return invalid("the stop request's error is too large");
+            };
+            match error_object(&bytes) {
+                Ok(error) => durable.stop(arn, error).await,
+                Err(e) => return error(&e),
+            }
+        }
         (method, action) => {
             let action = action.unwrap_or_default();
             return invalid(format!("{method} durable-executions/.../{action} is not an operation of the durable execution API"));
@@ -113,6 +128,44 @@ async fn execution_call(
     };
     match result {
         Ok(value) => json(StatusCode::OK, &value),
+        Err(e) => error(&e),
+    }
+}
+
+/// The largest error object a call may carry (the local service's limit: 32 KiB).
+const MAX_ERROR_BYTES: usize = 32 * 1024;
+
+/// An optional `ErrorObject` body (empty or `{}`: none).
+fn error_object(bytes: &[u8]) -> Result<Option<ErrorObject>, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    match serde_json::from_slice::<ErrorObject>(bytes) {
+        Ok(e) if e == ErrorObject::default() => Ok(None),
+        Ok(e) => Ok(Some(e)),
+        Err(e) => Err(ApiError::Invalid(format!(
+            "the error is not an ErrorObject: {e}"
+        ))),
+    }
+}
+
+/// `POST durable-execution-callbacks/{id}/{succeed|fail|heartbeat}`.
+async fn callback(front: &Front, id: &str, action: &str, req: Request<Incoming>) -> Reply {
+    let limit = fnkit_spec::durable::MAX_CALLBACK_RESULT_BYTES;
+    let Ok((_, bytes)) = body(req, limit).await else {
+        return invalid(format!("the callback's payload is over {limit} bytes"));
+    };
+    let completion = match action {
+        "succeed" => Completion::Success(String::from_utf8_lossy(&bytes).into_owned()),
+        "fail" => match error_object(&bytes) {
+            Ok(error) => Completion::Failure(error.unwrap_or_default()),
+            Err(e) => return error(&e),
+        },
+        "heartbeat" => Completion::Heartbeat,
+        other => return invalid(format!("`{other}` is not succeed, fail or heartbeat")),
+    };
+    match front.durable.complete_callback(id, completion).await {
+        Ok(()) => json(StatusCode::OK, &json!({})),
         Err(e) => error(&e),
     }
 }

@@ -274,6 +274,32 @@ async fn durable_fail(envelope: Value) -> Result<Value, Error> {
     Ok(json!({"Status": "FAILED", "Error": error}))
 }
 
+/// 4-1: waits for a callback named `approval` (its `timeout` and `heartbeat` from the input)
+/// and returns what it was completed with, or fails with its error.
+#[function]
+async fn durable_callback(envelope: Value) -> Result<Value, Error> {
+    let mut raw = Raw::new(&envelope).await?;
+    if raw.status("1").is_empty() {
+        let input = raw.input();
+        let options = json!({"TimeoutSeconds": input["timeout"].as_u64().unwrap_or(0),
+            "HeartbeatTimeoutSeconds": input["heartbeat"].as_u64().unwrap_or(0)});
+        let start = json!({"Id": "1", "Type": "CALLBACK", "SubType": "Callback", "Action": "START",
+            "Name": "approval", "CallbackOptions": options});
+        raw.checkpoint(json!([start])).await?;
+    }
+    let op = raw.ops.get("1").cloned().unwrap_or_default();
+    match op["Status"].as_str().unwrap_or_default() {
+        "SUCCEEDED" => {
+            let result = op["CallbackDetails"]["Result"].as_str().unwrap_or("null");
+            Ok(json!({"Status": "SUCCEEDED", "Result": result}))
+        }
+        "FAILED" | "TIMED_OUT" => {
+            Ok(json!({"Status": "FAILED", "Error": op["CallbackDetails"]["Error"]}))
+        }
+        _ => Ok(pending()),
+    }
+}
+
 /// Answers PENDING although the execution waits on nothing: a broken SDK.
 #[function]
 async fn durable_stuck(_envelope: Value) -> Value {

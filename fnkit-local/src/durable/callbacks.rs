@@ -1,0 +1,115 @@
+//! Callbacks: the ids outside systems complete them with, and what each of the three callback
+//! calls (`SendDurableExecutionCallbackSuccess`, `...Failure`, `...Heartbeat`) does to a running
+//! callback. A callback id names its execution and operation (base64 of both and a nonce), so
+//! the service finds it without an index, and no two callbacks share one.
+
+use base64::Engine as _;
+use fnkit_spec::durable::wire::{ErrorObject, Millis, OperationStatus, OperationType};
+use serde_json::json;
+
+use super::events::{self, event};
+use super::model::Loaded;
+
+/// How an outside system completes a callback.
+#[derive(Debug)]
+pub(crate) enum Completion {
+    /// With a result (the request body, kept as text).
+    Success(String),
+    /// With an error.
+    Failure(ErrorObject),
+    /// Still working: the heartbeat timeout starts again.
+    Heartbeat,
+}
+
+/// Why a callback call is refused.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// It timed out (`CallbackTimeoutException`).
+    TimedOut(String),
+    /// It is not running (completed, or its execution ended).
+    NotRunning(String),
+}
+
+/// A new callback id for operation `op_id` of execution `arn`.
+pub(crate) fn new_id(arn: &str, op_id: &str) -> String {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    base64::engine::general_purpose::STANDARD.encode(format!("{arn}\n{op_id}\n{nonce}"))
+}
+
+/// The execution and operation a callback id names.
+pub(crate) fn parse_id(id: &str) -> Option<(String, String)> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(id).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let mut parts = text.split('\n');
+    let (arn, op) = (parts.next()?, parts.next()?);
+    parts.next()?;
+    Some((arn.to_owned(), op.to_owned()))
+}
+
+/// Applies `completion` to callback `id` (operation `op_id`) at `now`. A completion appends its
+/// event and marks the execution to be invoked again (even while it waits on something else:
+/// each completion re-invokes, as AWS does); a heartbeat appends nothing.
+pub(crate) fn complete(
+    l: &mut Loaded,
+    id: &str,
+    op_id: &str,
+    completion: Completion,
+    now: i64,
+) -> Result<(), Refusal> {
+    let stored = l
+        .ops
+        .get(op_id)
+        .filter(|o| o.op.kind == OperationType::Callback)
+        .filter(|o| {
+            o.op.callback_details
+                .as_ref()
+                .and_then(|d| d.callback_id.as_deref())
+                == Some(id)
+        })
+        .ok_or_else(|| Refusal::NotRunning(format!("Callback {id} not found")))?;
+    match stored.op.status {
+        OperationStatus::Started if l.exec.status.as_str() == "RUNNING" => {}
+        OperationStatus::TimedOut => {
+            return Err(Refusal::TimedOut(format!("Callback {id} has timed out")));
+        }
+        status => {
+            return Err(Refusal::NotRunning(format!(
+                "Callback {id} is {status} in an execution that is {}",
+                l.exec.status
+            )))
+        }
+    }
+    let mut op = stored.op.clone();
+    let mut details = op.callback_details.take().unwrap_or_default();
+    let (kind, body) = match completion {
+        Completion::Heartbeat => {
+            if let Some(clock) = l.ops.get_mut(op_id).and_then(|o| o.callback.as_mut()) {
+                if clock.heartbeat_secs > 0 {
+                    clock.heartbeat_at_ms = Some(now + clock.heartbeat_secs as i64 * 1000);
+                }
+            }
+            // The clock changed: saved, though the operation as the handler sees it did not.
+            l.changed.push(op_id.to_owned());
+            return Ok(());
+        }
+        Completion::Success(result) => {
+            op.status = OperationStatus::Succeeded;
+            let body = json!({"Result": events::payload(&result)});
+            details.result = Some(result);
+            ("CallbackSucceeded", body)
+        }
+        Completion::Failure(error) => {
+            op.status = OperationStatus::Failed;
+            let body = json!({"Error": events::error(&error)});
+            details.error = Some(error);
+            ("CallbackFailed", body)
+        }
+    };
+    op.end_timestamp = Some(Millis(now));
+    op.callback_details = Some(details);
+    let e = event(kind, Some(&op), body);
+    l.put(op);
+    l.append(e, now);
+    l.exec.kick = true;
+    Ok(())
+}
