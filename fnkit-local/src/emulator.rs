@@ -1,7 +1,7 @@
 //! The embeddable emulator: build it with [`Emulator::builder`], serve it on a listener you
 //! bound, stop it with a future; it drains in-flight invocations and returns a summary.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
@@ -16,7 +16,8 @@ use crate::build::{self, TargetError};
 use crate::config::Config;
 use crate::db::DbError;
 use crate::durable::{Durable, DurableStore};
-use crate::engine::{Engine, InvokeError, Invoked, Mode};
+use crate::engine::{Engine, InvokeError, Invoked, Launch, Mode};
+use crate::foreign::ForeignFunction;
 use crate::http::Front;
 use crate::ledger::Ledger;
 use crate::observe::logs::Logs;
@@ -78,6 +79,7 @@ pub struct EmulatorBuilder {
     config: Config,
     logs: Option<Logs>,
     binaries: Vec<(PathBuf, Option<Manifest>)>,
+    foreign: Vec<ForeignFunction>,
 }
 
 impl EmulatorBuilder {
@@ -111,12 +113,38 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves a function that is a program of its own (see [`crate::foreign`]).
+    pub fn foreign(mut self, function: ForeignFunction) -> Self {
+        self.foreign.push(function);
+        self
+    }
+
     /// Reads the manifests, checks names, opens the ledger.
     pub fn build(self) -> Result<Emulator, EmulatorError> {
         for (name, _) in &self.config.env {
             fnkit_spec::env::check_name(name)?;
         }
-        let functions = described(self.binaries)?;
+        let mut functions = described(self.binaries)?;
+        let mut launches = HashMap::new();
+        for f in self.foreign {
+            let spec = f.spec();
+            if let Some((_, first)) = functions.iter().find(|(s, _)| s.name == spec.name) {
+                return Err(EmulatorError::DuplicateFunction {
+                    name: f.name,
+                    first: first.clone(),
+                    second: PathBuf::from(&f.command[0]),
+                });
+            }
+            let mut command = f.command.into_iter();
+            let program = PathBuf::from(command.next().unwrap_or_default());
+            let launch = Launch {
+                args: command.collect(),
+                dir: f.dir,
+                handler: f.handler,
+            };
+            launches.insert(f.name, launch);
+            functions.push((spec, program));
+        }
         if functions.is_empty() {
             return Err(EmulatorError::NoFunctions);
         }
@@ -139,6 +167,7 @@ impl EmulatorBuilder {
         let versions = crate::versions::assign(&self.config.state_dir, &functions)?;
         let engine = Arc::new(Engine::new(
             functions,
+            launches,
             unreserved,
             &versions,
             self.config,

@@ -38,6 +38,7 @@ mod versions;
 mod work;
 
 pub mod build;
+pub mod foreign;
 pub mod package;
 
 pub use crate::config::{Config, Prices, Reuse};

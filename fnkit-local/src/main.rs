@@ -90,6 +90,10 @@ struct ServeArgs {
     /// Serve a binary that is already built. Repeatable.
     #[arg(long = "bin", value_name = "PATH")]
     bins: Vec<PathBuf>,
+    /// Serve the programs a JSON functions file describes: Runtime API programs not built with
+    /// fnkit, e.g. a Python durable handler (see the `foreign` module's docs). Repeatable.
+    #[arg(long = "functions", value_name = "PATH")]
+    functions: Vec<PathBuf>,
     /// Build in release mode.
     #[arg(long)]
     release: bool,
@@ -240,7 +244,9 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
     if cli.all_examples {
         targets.push(Target::AllExamples);
     }
-    let bins = if targets.is_empty() {
+    let bins = if targets.is_empty() && !cli.functions.is_empty() {
+        Vec::new()
+    } else if targets.is_empty() {
         // Nothing named: serve the crate (or workspace) this is run in, as `cargo run` would.
         match target::discover(cli.release) {
             Ok(found) => {
@@ -310,6 +316,19 @@ type Served = (PathBuf, Option<Manifest>);
 
 async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config) -> ExitCode {
     let mut builder = Emulator::builder().config(config);
+    for file in &cli.functions {
+        match fnkit_local::foreign::read(file) {
+            Ok(functions) => {
+                for f in functions {
+                    builder = builder.foreign(f);
+                }
+            }
+            Err(e) => {
+                eprintln!("fnkit-local: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     for (bin, manifest) in bins {
         builder = match manifest {
             Some(manifest) => builder.binary_with_manifest(bin, manifest),

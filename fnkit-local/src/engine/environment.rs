@@ -28,6 +28,16 @@ pub(crate) struct FunctionConfig {
     pub tmp_root: std::path::PathBuf,
     /// The `/tmp` size the function is configured with (Lambda's `EphemeralStorage`), in MB.
     pub ephemeral_mb: u32,
+    /// How a program that is not an fnkit binary is started.
+    pub launch: Launch,
+}
+
+/// The arguments, folder and `_HANDLER` of a function's program (none for an fnkit binary).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Launch {
+    pub args: Vec<String>,
+    pub dir: Option<std::path::PathBuf>,
+    pub handler: Option<String>,
 }
 
 /// How one invocation in an environment ended.

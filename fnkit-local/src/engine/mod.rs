@@ -46,8 +46,8 @@ use crate::report::{self, Outcome, Record};
 use crate::versions::Resolved;
 pub(crate) use concurrency::unreserved_pool;
 use concurrency::Slot;
-pub(crate) use environment::Extras;
 use environment::{Environment, FunctionConfig, RunOutcome};
+pub(crate) use environment::{Extras, Launch};
 pub(crate) use ids::new_request_id;
 use ids::{now_ms, random};
 use runtime_api::MAX_RESPONSE_BYTES;
@@ -158,10 +158,12 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// The engine of `functions`, each serving its build's number in `versions`; those without
-    /// reserved concurrency share `unreserved` slots (see [`unreserved_pool`]).
+    /// The engine of `functions` (a program started as `launches` says, or else the binary
+    /// itself), each serving its build's number in `versions`; those without reserved
+    /// concurrency share `unreserved` slots (see [`unreserved_pool`]).
     pub fn new(
         functions: Vec<(FunctionSpec, std::path::PathBuf)>,
+        mut launches: HashMap<String, Launch>,
         unreserved: u32,
         versions: &HashMap<String, u32>,
         config: Config,
@@ -205,6 +207,7 @@ impl Engine {
                         .collect(),
                     tmp_root: tmp_root.clone(),
                     ephemeral_mb: spec.ephemeral_mb,
+                    launch: launches.remove(spec.name.as_ref()).unwrap_or_default(),
                 });
                 let version = versions.get(spec.name.as_ref()).copied().unwrap_or(1);
                 let f = Function {

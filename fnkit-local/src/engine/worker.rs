@@ -1,5 +1,6 @@
-//! The command that starts a worker process: the function's binary with Lambda's environment
-//! variables and nothing of the emulator's own environment.
+//! The command that starts a worker process: the function's binary (or a program with its
+//! arguments and folder) with Lambda's environment variables and nothing of the emulator's own
+//! environment.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -29,8 +30,12 @@ pub(super) fn command(
     api_address: &str,
     endpoint: Option<&str>,
 ) -> Command {
+    let launch = &config.launch;
     let mut command = Command::new(&config.binary);
-    command.env_clear();
+    command.args(&launch.args).env_clear();
+    if let Some(dir) = &launch.dir {
+        command.current_dir(dir);
+    }
     if let Some(libraries) = std::env::var_os("LD_LIBRARY_PATH") {
         command.env("LD_LIBRARY_PATH", libraries);
     }
@@ -60,13 +65,16 @@ pub(super) fn command(
             ),
         )
         .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
-        .env("_HANDLER", &config.name)
+        .env("_HANDLER", launch.handler.as_ref().unwrap_or(&config.name))
         .env("AWS_REGION", &config.region)
         .env("AWS_DEFAULT_REGION", &config.region)
         .env("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023")
         .env(
             "LAMBDA_TASK_ROOT",
-            config.binary.parent().unwrap_or(Path::new(".")),
+            launch
+                .dir
+                .as_deref()
+                .unwrap_or(config.binary.parent().unwrap_or(Path::new("."))),
         )
         .env("TZ", ":UTC")
         .envs(config.env.iter().map(|(k, v)| (k, v)))

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The durable execution service against implementations we did not write: durable handlers
+# written with AWS's official Python SDK (conformance/python, served as foreign functions from
+# conformance/python/functions.json) run on fnkit-local, and AWS's durable conformance suite
+# checks each execution's history and result with its own validator, through boto3
+# (scripts/durable/conformance.py). Called by .ci/run.
+#
+# The packages go into a venv at .fnkit/python. The conformance package declares Python >= 3.14
+# but its modules run on 3.11 (match statements and `X | Y` annotations under
+# `from __future__ import annotations`), so it is installed with --ignore-requires-python and
+# without its dependencies, which are installed by name (boto3 comes with the SDK).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=.fnkit/python
+if ! "$venv/bin/python" -c "import aws_durable_execution_sdk_python, awslambdaric, aws_durable_execution_conformance_tests" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q 'aws-durable-execution-sdk-python==3.0.0' 'awslambdaric==4.2.2' 'pyyaml>=6' 'packaging>=24'
+  "$venv/bin/pip" install -q --no-deps --ignore-requires-python 'aws-durable-execution-conformance-tests==1.0.0'
+fi
+
+source scripts/lib.sh
+cargo build -q -p fnkit-local
+work=$(mktemp -d)
+start_emulator "$work/emulator.log" target/debug/fnkit-local --functions conformance/python/functions.json --state-dir "$work/state"
+trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$work"' EXIT
+if ! "$venv/bin/python" scripts/durable/conformance.py --endpoint "$URL" --map conformance/python/requirements.json; then
+  echo "--- fnkit-local's log" >&2
+  tail -n 200 "$work/emulator.log" >&2
+  exit 1
+fi

@@ -1,0 +1,117 @@
+"""Runs requirements of AWS's durable conformance suite (PyPI aws-durable-execution-conformance-tests
+1.0.0) against fnkit-local: the suite's own validator (`validate_description`) invokes each
+requirement's function through boto3, completes its callbacks, reads its history and checks
+every event, with fnkit-local in place of AWS. What the suite reaches through CloudFormation
+(a logical id to a function name) is the identity here: functions are served under the names
+the mapping gives.
+
+usage: conformance.py --endpoint http://127.0.0.1:PORT --map FILE [--workers N] [--only ID,...]
+
+FILE is JSON: {"requirements": {"1-1": "function", ...}, "not_applicable": {"10-1": "reason"}}.
+Prints one line per requirement, a line per suite, and last `N passed, M failed`; exits 1 when
+anything failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import MappingProxyType
+
+import boto3
+from botocore.config import Config
+
+from aws_durable_execution_conformance_tests import validate
+from aws_durable_execution_conformance_tests.clients import AwsClients
+from aws_durable_execution_conformance_tests.config import TESTS_DIR
+from aws_durable_execution_conformance_tests.sam import Invoker
+
+
+class LocalInvoker(Invoker):
+    """The suite's invoker, with functions named as they are served (no CloudFormation)."""
+
+    def _resolve_function(self, logical_id: str) -> str:
+        return logical_id
+
+
+class NoStack:
+    """What the suite asks CloudFormation for (a function's physical name): the name itself."""
+
+    def describe_stack_resource(self, StackName: str, LogicalResourceId: str) -> dict:
+        return {"StackResourceDetail": {"PhysicalResourceId": LogicalResourceId}}
+
+
+def requirement_file(requirement: str) -> Path | None:
+    for path in Path(TESTS_DIR).rglob(f"{requirement}.yaml"):
+        return path
+    return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--map", required=True)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    mapping = json.loads(Path(args.map).read_text())
+    requirements: dict[str, str] = mapping["requirements"]
+    if args.only:
+        wanted = set(args.only.split(","))
+        requirements = {k: v for k, v in requirements.items() if k in wanted}
+
+    # A sync requirement's Invoke lasts its whole execution (retries with backoff can take
+    # minutes): a long read timeout, and no retried Invoke, which would start a second one.
+    config = Config(read_timeout=900, connect_timeout=10, retries={"max_attempts": 1})
+    session = boto3.Session(
+        region_name="us-east-1", aws_access_key_id="fnkit", aws_secret_access_key="fnkit"
+    )
+    client = session.client("lambda", endpoint_url=args.endpoint, config=config)
+    clients = AwsClients(MappingProxyType({"lambda": client, "cloudformation": NoStack(), "logs": None}))
+    invoker = LocalInvoker("fnkit-local", region="us-east-1", lambda_client=client, cfn_client=NoStack())
+
+    def run(item: tuple[str, str]):
+        requirement, function = item
+        path = requirement_file(requirement)
+        if path is None:
+            return requirement, False, [f"no requirement {requirement} in {TESTS_DIR}"]
+        with tempfile.TemporaryDirectory() as tmp:
+            result = validate.validate_description(
+                function_name=function,
+                description_id=requirement,
+                test_file=str(path),
+                invoker=invoker,
+                tmp_dir=tmp,
+                region="us-east-1",
+                aws_clients=clients,
+                output_dir=tmp,
+            )
+        return requirement, result.passed, result.errors
+
+    def order(key: str):
+        return tuple(int(p) for p in key.split("-"))
+
+    with ThreadPoolExecutor(max_workers=args.workers) as pool:
+        results = list(pool.map(run, sorted(requirements.items(), key=lambda i: order(i[0]))))
+    suites: dict[str, list[bool]] = {}
+    for requirement, passed, errors in results:
+        print(f"{'PASS' if passed else 'FAIL'} {requirement} ({requirements[requirement]})", flush=True)
+        for e in errors:
+            print(f"    {e}")
+        suites.setdefault(requirement.split("-")[0], []).append(passed)
+    for reason_id, reason in sorted(mapping.get("not_applicable", {}).items(), key=lambda i: order(i[0])):
+        print(f"N/A  {reason_id}: {reason}")
+    for suite, outcomes in sorted(suites.items(), key=lambda i: int(i[0])):
+        print(f"suite {suite}: {sum(outcomes)} passed, {len(outcomes) - sum(outcomes)} failed")
+    passed = sum(p for _, p, _ in results)
+    failed = len(results) - passed
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
