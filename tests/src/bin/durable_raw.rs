@@ -300,6 +300,67 @@ async fn durable_callback(envelope: Value) -> Result<Value, Error> {
     }
 }
 
+/// Appends `line` to the file named by `FIXTURE_OUT` (one write, so workers never interleave).
+fn record(line: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let Ok(path) = std::env::var("FIXTURE_OUT") else {
+        return Ok(());
+    };
+    let mut out = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    out.write_all(format!("{line}\n").as_bytes())?;
+    Ok(())
+}
+
+/// For the crash test: an at-most-once step `reserve` (an interrupted attempt is not run
+/// again), a wait of `wait` seconds, a callback `approve` when `callback` is set, then an
+/// at-least-once step `ship`. Each step body records `<step>\t<n>` in `FIXTURE_OUT`.
+#[function]
+async fn durable_saga(envelope: Value) -> Result<Value, Error> {
+    let mut raw = Raw::new(&envelope).await?;
+    let input = raw.input();
+    let n = input["n"].as_u64().unwrap_or(0);
+    match raw.status("1") {
+        "" => {
+            raw.checkpoint(json!([step("1", "START", json!({"Name": "reserve"}))])).await?;
+            record(&format!("reserve\t{n}"))?;
+            let done = json!({"Name": "reserve", "Payload": "\"reserved\""});
+            raw.checkpoint(json!([step("1", "SUCCEED", done)])).await?;
+        }
+        "STARTED" => {
+            let done = json!({"Name": "reserve", "Payload": "\"interrupted\""});
+            raw.checkpoint(json!([step("1", "SUCCEED", done)])).await?;
+        }
+        _ => {}
+    }
+    if raw.status("2").is_empty() {
+        let wait = json!({"Id": "2", "Type": "WAIT", "SubType": "Wait", "Action": "START",
+            "WaitOptions": {"WaitSeconds": input["wait"].as_u64().unwrap_or(1)}});
+        raw.checkpoint(json!([wait])).await?;
+    }
+    if raw.status("2") != "SUCCEEDED" {
+        return Ok(pending());
+    }
+    if input["callback"] == true {
+        if raw.status("3").is_empty() {
+            let start = json!({"Id": "3", "Type": "CALLBACK", "SubType": "Callback",
+                "Action": "START", "Name": "approve"});
+            raw.checkpoint(json!([start])).await?;
+        }
+        if raw.status("3") != "SUCCEEDED" {
+            return Ok(pending());
+        }
+    }
+    if raw.status("4") != "SUCCEEDED" {
+        record(&format!("ship\t{n}"))?;
+        raw.checkpoint(json!([
+            step("4", "START", json!({"Name": "ship"})),
+            step("4", "SUCCEED", json!({"Name": "ship", "Payload": "\"shipped\""})),
+        ]))
+        .await?;
+    }
+    Ok(succeeded(&json!(n)))
+}
+
 /// Answers PENDING although the execution waits on nothing: a broken SDK.
 #[function]
 async fn durable_stuck(_envelope: Value) -> Value {
