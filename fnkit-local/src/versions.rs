@@ -44,6 +44,22 @@ impl Resolved {
     }
 }
 
+/// The function and qualifier a path names: `name`, `name:qualifier`, or a full or partial ARN
+/// with or without its qualifier, URL-decoded.
+pub(crate) fn function_target(raw: &str) -> (String, Option<String>) {
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned();
+    let parts: Vec<&str> = decoded.split(':').collect();
+    let (name, qualifier) = match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", name, rest @ ..] => (*name, rest.first()),
+        [_, "function", name, rest @ ..] => (*name, rest.first()),
+        [name, qualifier] => (*name, Some(qualifier)),
+        _ => return (decoded.clone(), None),
+    };
+    (name.to_owned(), qualifier.map(|q| (*q).to_owned()))
+}
+
 /// What `qualifier` names for a function whose current version is `current`, or `None` when it
 /// names nothing (Lambda: `ResourceNotFoundException`).
 pub(crate) fn resolve(qualifier: Option<&str>, current: u32) -> Option<Resolved> {
@@ -157,5 +173,28 @@ mod tests {
         std::fs::write(&bin, b"a longer build").unwrap();
         assert_eq!(assign(&dir, &functions).unwrap()["f"], 2, "rebuilt");
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn function_names_and_qualifiers_from_arns() {
+        let t = |raw: &str| function_target(raw);
+        assert_eq!(t("hello"), ("hello".to_owned(), None));
+        assert_eq!(
+            t("arn%3Aaws%3Alambda%3Aus-east-1%3A123%3Afunction%3Ahello"),
+            ("hello".to_owned(), None)
+        );
+        assert_eq!(
+            t("arn:aws:lambda:us-east-1:123:function:hello:$LATEST"),
+            ("hello".to_owned(), Some("$LATEST".to_owned()))
+        );
+        assert_eq!(t("123:function:hello"), ("hello".to_owned(), None));
+        assert_eq!(
+            t("123:function:hello:7"),
+            ("hello".to_owned(), Some("7".to_owned()))
+        );
+        assert_eq!(
+            t("hello:live"),
+            ("hello".to_owned(), Some("live".to_owned()))
+        );
     }
 }

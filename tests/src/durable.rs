@@ -9,10 +9,11 @@ use serde_json::{json, Value};
 
 use crate::emulator::{request, Reply, Served, TestEmulator};
 
-/// An emulator serving `bin` (the `durable_raw` fixture) with every function durable.
+/// An emulator serving `bin` (the `durable_raw` fixture) with every function durable but those
+/// named `plain_...`.
 pub async fn emulator(bin: &Path) -> TestEmulator {
     let mut manifest = fnkit_local::build::describe(bin).expect("the fixture describes itself");
-    for f in &mut manifest.functions {
+    for f in manifest.functions.iter_mut().filter(|f| !f.name.starts_with("plain_")) {
         f.durable = Some(DurableConfig {
             execution_timeout_secs: 120,
             retention_days: 1,

@@ -313,3 +313,78 @@ async fn bad_calls_get_the_service_errors() {
         Some("InvalidParameterValueException")
     );
 }
+
+#[tokio::test]
+async fn a_chained_invoke_runs_its_target_and_resumes_with_its_result() {
+    let e = emulator().await;
+    let input = json!({"target": "durable_greet:$LATEST", "payload": "World"});
+    let reply = invoke(&e, "durable_invoker:$LATEST", input, &[]).await;
+    assert_eq!(reply.json(), json!("Hello, World!"), "{}", reply.text());
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let events = history(&e, &arn).await;
+    expect(
+        &events,
+        &[
+            ("ExecutionStarted", ""),
+            ("ChainedInvokeStarted", "1"),
+            ("InvocationCompleted", ""),
+            ("ChainedInvokeSucceeded", "1"),
+            ("InvocationCompleted", ""),
+            ("ExecutionSucceeded", ""),
+        ],
+    );
+    let started = &events[1]["ChainedInvokeStartedDetails"];
+    assert_eq!(started["FunctionName"], "durable_greet:$LATEST");
+    assert_eq!(started["ExecutedVersion"], "$LATEST");
+    assert_eq!(
+        started["Input"],
+        json!({"Payload": "\"World\"", "Truncated": false})
+    );
+    assert_eq!(
+        events[3]["ChainedInvokeSucceededDetails"]["Result"]["Payload"],
+        "\"Hello, World!\""
+    );
+    // The durable target ran as an execution of its own, which names no parent in its ARN.
+    let child = started["DurableExecutionArn"]
+        .as_str()
+        .expect("the target's execution");
+    assert!(
+        child.contains(":function:durable_greet:$LATEST/durable-execution/"),
+        "{child}"
+    );
+    let described = get(&e, &format!("durable-executions/{}", encode(child)))
+        .await
+        .json();
+    assert_eq!(described["Status"], "SUCCEEDED");
+    assert_eq!(described["InputPayload"], "\"World\"");
+
+    // A plain target is one invocation; a failing durable target fails the operation.
+    let input = json!({"target": "plain_echo", "payload": {"a": 1}});
+    let reply = invoke(&e, "durable_invoker:$LATEST", input, &[]).await;
+    assert_eq!(reply.json(), json!({"a": 1}), "{}", reply.text());
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let events = history(&e, &arn).await;
+    assert!(events[1]["ChainedInvokeStartedDetails"]
+        .get("DurableExecutionArn")
+        .is_none());
+    let input = json!({"target": "durable_fail:1", "payload": {}});
+    let reply = invoke(&e, "durable_invoker:$LATEST", input, &[]).await;
+    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    assert_eq!(reply.json()["errorType"], "Refused");
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let events = history(&e, &arn).await;
+    assert_eq!(events[3]["EventType"], "ChainedInvokeFailed");
+    assert_eq!(
+        events[3]["ChainedInvokeFailedDetails"]["Error"]["Payload"]["ErrorType"],
+        "Refused"
+    );
+}

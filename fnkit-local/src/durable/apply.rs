@@ -9,6 +9,7 @@
 //! | WAIT | START, CANCEL |
 //! | CONTEXT | START, SUCCEED, FAIL |
 //! | CALLBACK | START: the service gives it its id; outside systems complete it (`callbacks.rs`) |
+//! | CHAINED_INVOKE | START: the target runs; its end completes the operation (`chained.rs`) |
 
 use fnkit_spec::durable::wire::{
     CallbackDetails, ContextDetails, Millis, Operation, OperationAction as A, OperationStatus as S,
@@ -17,6 +18,7 @@ use fnkit_spec::durable::wire::{
 use fnkit_spec::durable::{self as spec, DELAY_SECS};
 use serde_json::json;
 
+use super::chained::Targets;
 use super::events::{self, event};
 use super::model::{CallbackClock, Loaded};
 
@@ -25,14 +27,15 @@ pub(crate) fn apply(
     l: &mut Loaded,
     updates: &[OperationUpdate],
     now_ms: i64,
+    targets: &Targets,
 ) -> Result<(), String> {
     for (i, u) in updates.iter().enumerate() {
-        one(l, u, now_ms).map_err(|e| format!("update {i} (Id {}): {e}", u.id))?;
+        one(l, u, now_ms, targets).map_err(|e| format!("update {i} (Id {}): {e}", u.id))?;
     }
     Ok(())
 }
 
-fn one(l: &mut Loaded, u: &OperationUpdate, now: i64) -> Result<(), String> {
+fn one(l: &mut Loaded, u: &OperationUpdate, now: i64, targets: &Targets) -> Result<(), String> {
     if u.kind == T::Execution {
         return execution(l, u);
     }
@@ -59,10 +62,10 @@ fn one(l: &mut Loaded, u: &OperationUpdate, now: i64) -> Result<(), String> {
         (T::Wait, _) => wait(l, u, stored, now),
         (T::Context, _) => context(l, u, stored, now),
         (T::Callback, _) => callback(l, u, stored, now),
-        (T::ChainedInvoke, _) => Err(format!(
-            "{} operations are not served by this version of fnkit-local",
-            u.kind
-        )),
+        (T::ChainedInvoke, A::Start) if stored.is_none() => {
+            super::chained::start(l, u, started(u, now), now, targets)
+        }
+        (T::ChainedInvoke, _) => refuse(&stored, u),
         (T::Execution, _) => unreachable!("handled above"),
     }
 }

@@ -78,6 +78,7 @@ pub(crate) fn checkpoint(
     l: &mut Loaded,
     req: &CheckpointRequest,
     now: i64,
+    targets: &super::chained::Targets,
 ) -> Result<Value, String> {
     if let (Some(client), Some((c, t, answer))) = (&req.client_token, &l.exec.last_checkpoint) {
         if client == c && &req.checkpoint_token == t {
@@ -93,7 +94,7 @@ pub(crate) fn checkpoint(
     check_token(l, &req.checkpoint_token, true)?;
     // Waits and retries due now are read back in this answer (the invocation needs no other).
     l.apply_due(now);
-    super::apply::apply(l, &req.updates, now)?;
+    super::apply::apply(l, &req.updates, now, targets)?;
     let request_id = l.exec.invocation.clone().unwrap_or_default();
     l.exec.token_seq += 1;
     let answer = CheckpointResponse {

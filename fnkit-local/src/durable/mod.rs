@@ -10,6 +10,7 @@
 //! | `model.rs` | one execution in memory: its row, operations, events; waits and retries falling due; closing |
 //! | `apply.rs` | a checkpoint's updates: the state machine of each operation type |
 //! | `callbacks.rs` | callback ids, and completing a callback from outside |
+//! | `chained.rs` | chained invokes: starting the target (an execution, or an invocation), ending the operation |
 //! | `invocations.rs` | claiming an invocation (the envelope), tokens, checkpoints, state pages, judging an end |
 //! | `events.rs` | history events' JSON; epoch ms to the REST API's epoch seconds |
 //! | `store.rs` | the SQLite tables, one transaction per change |
@@ -19,6 +20,7 @@
 
 mod apply;
 mod callbacks;
+mod chained;
 mod events;
 mod invocations;
 mod model;
@@ -79,14 +81,29 @@ pub(crate) struct Durable {
     wake: Notify,
     /// Bumped whenever an execution ends; synchronous callers wait on it.
     closed: watch::Sender<u64>,
+    /// What chained invokes can target.
+    targets: Arc<chained::Targets>,
 }
 
 impl Durable {
     /// The service over `store`, invoking through `engine`.
     pub fn new(store: DurableStore, engine: Arc<Engine>) -> Arc<Durable> {
+        let functions = engine.functions.iter().map(|(name, f)| {
+            let target = chained::Target {
+                durable: f.spec.durable,
+                version: f.version,
+            };
+            (name.clone(), target)
+        });
+        let targets = Arc::new(chained::Targets {
+            functions: functions.collect(),
+            region: engine.config.region.clone(),
+            account: service::ACCOUNT.to_owned(),
+        });
         Arc::new(Durable {
             store,
             engine,
+            targets,
             wake: Notify::new(),
             closed: watch::Sender::new(0),
         })

@@ -10,10 +10,12 @@
 
 use std::collections::BTreeMap;
 
+use fnkit_spec::durable::arn::ExecutionArn;
 use fnkit_spec::durable::wire::{
     ErrorObject, ExecutionDetails, ExecutionState, ExecutionStatus, Millis, Operation,
     OperationStatus, OperationType,
 };
+use fnkit_spec::durable::DurableConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -60,9 +62,42 @@ pub(crate) struct Exec {
     pub retry_at_ms: Option<i64>,
     /// The last checkpoint's `(ClientToken, CheckpointToken)` and its answer, for a retried call.
     pub last_checkpoint: Option<(String, String, Value)>,
+    /// For the execution of a chained invoke: the invoking execution and its operation.
+    #[serde(default)]
+    pub parent: Option<(String, String)>,
 }
 
 impl Exec {
+    /// A new running execution `arn` of `input`, started at `now_ms`.
+    pub fn new(arn: &ExecutionArn, input: String, config: DurableConfig, now_ms: i64) -> Exec {
+        Exec {
+            arn: arn.to_string(),
+            function: arn.function.clone(),
+            version: arn.version.clone(),
+            name: arn.name.clone(),
+            id: arn.id.clone(),
+            status: ExecutionStatus::Running,
+            input,
+            result: None,
+            error: None,
+            start_ms: now_ms,
+            end_ms: None,
+            timeout_secs: config.execution_timeout_secs,
+            retention_days: config.retention_days,
+            invocation: None,
+            invocation_start_ms: 0,
+            token_seq: 0,
+            seen_seq: 0,
+            op_seq: 0,
+            event_seq: 0,
+            failed_invocations: 0,
+            kick: true,
+            retry_at_ms: None,
+            last_checkpoint: None,
+            parent: None,
+        }
+    }
+
     /// When the execution runs out of time.
     pub fn timeout_at_ms(&self) -> i64 {
         self.start_ms + i64::from(self.timeout_secs) * 1000
@@ -89,6 +124,9 @@ pub(crate) struct StoredOp {
     /// A running callback's clocks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<CallbackClock>,
+    /// A chained invoke's target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chained: Option<super::chained::Chained>,
 }
 
 /// When a running callback times out: overall, and without a heartbeat.
@@ -144,6 +182,8 @@ pub(crate) struct Loaded {
     pub changed: Vec<String>,
     /// Events this transaction appends, numbered.
     pub new_events: Vec<(u64, String, Value)>,
+    /// Executions this transaction starts (chained invokes of durable functions), saved with it.
+    pub spawned: Vec<Exec>,
 }
 
 impl Loaded {
@@ -154,6 +194,7 @@ impl Loaded {
             ops: BTreeMap::new(),
             changed: Vec::new(),
             new_events: Vec::new(),
+            spawned: Vec::new(),
         };
         let op = Operation {
             id: l.exec.id.clone(),
@@ -186,10 +227,9 @@ impl Loaded {
         self.exec.op_seq += 1;
         let seq = self.exec.op_seq;
         let id = op.id.clone();
-        let (start_seq, callback) = self
-            .ops
-            .get(&id)
-            .map_or((seq, None), |o| (o.start_seq, o.callback));
+        let (start_seq, callback, chained) = self.ops.get(&id).map_or((seq, None, None), |o| {
+            (o.start_seq, o.callback, o.chained.clone())
+        });
         self.ops.insert(
             id.clone(),
             StoredOp {
@@ -197,6 +237,7 @@ impl Loaded {
                 start_seq,
                 touched_seq: seq,
                 callback,
+                chained,
             },
         );
         if !self.changed.contains(&id) {

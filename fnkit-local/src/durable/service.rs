@@ -11,6 +11,7 @@ use fnkit_spec::durable::wire::{CheckpointRequest, ErrorObject, ExecutionStatus}
 use serde_json::{json, Value};
 
 use super::callbacks::{self, Completion, Refusal};
+use super::chained::{self, TargetEnded};
 use super::invocations::{self, Ended};
 use super::model::{Exec, Loaded};
 use super::store::Started;
@@ -21,7 +22,7 @@ use crate::versions::Resolved;
 use crate::work::store::now_ms;
 
 /// The account the emulator's ARNs name.
-const ACCOUNT: &str = "000000000000";
+pub(super) const ACCOUNT: &str = "000000000000";
 
 impl Durable {
     fn not_found(arn: &str) -> ApiError {
@@ -40,40 +41,15 @@ impl Durable {
         let f = &self.engine.functions[function];
         let config = f.spec.durable.unwrap_or_default();
         let id = uuid::Uuid::new_v4().to_string();
-        let name = name.unwrap_or_else(|| id.clone());
         let arn = ExecutionArn {
             region: self.engine.config.region.clone(),
             account: ACCOUNT.to_owned(),
             function: function.to_owned(),
             version: version.executed(),
-            name: name.clone(),
-            id: id.clone(),
-        };
-        let exec = Exec {
-            arn: arn.to_string(),
-            function: function.to_owned(),
-            version: version.executed(),
-            name,
+            name: name.unwrap_or_else(|| id.clone()),
             id,
-            status: ExecutionStatus::Running,
-            input: input.clone(),
-            result: None,
-            error: None,
-            start_ms: now_ms(),
-            end_ms: None,
-            timeout_secs: config.execution_timeout_secs,
-            retention_days: config.retention_days,
-            invocation: None,
-            invocation_start_ms: 0,
-            token_seq: 0,
-            seen_seq: 0,
-            op_seq: 0,
-            event_seq: 0,
-            failed_invocations: 0,
-            kick: true,
-            retry_at_ms: None,
-            last_checkpoint: None,
         };
+        let exec = Exec::new(&arn, input.clone(), config, now_ms());
         match self.store.start(exec).await? {
             Started::New(exec) => {
                 self.wake.notify_one();
@@ -145,13 +121,19 @@ impl Durable {
             .store
             .transact(arn, move |l| {
                 invocations::finish(l, &request_id, ended, now_ms());
-                (l.exec.status, l.exec.kick, l.exec.retry_at_ms.is_some())
+                let parent = chained::parent_of(l);
+                (
+                    l.exec.status,
+                    l.exec.kick,
+                    l.exec.retry_at_ms.is_some(),
+                    parent,
+                )
             })
             .await;
         match after {
-            Ok(Some((status, kick, later))) => {
+            Ok(Some((status, kick, later, parent))) => {
                 if status != ExecutionStatus::Running {
-                    self.closed.send_modify(|n| *n += 1);
+                    self.ended(parent).await;
                 } else if kick && !later {
                     self.kick(arn.to_owned());
                 }
@@ -164,6 +146,14 @@ impl Durable {
         }
     }
 
+    /// An execution ended: tell the callers waiting for it, and the execution that invoked it.
+    async fn ended(self: &Arc<Self>, parent: Option<(String, String, TargetEnded)>) {
+        self.closed.send_modify(|n| *n += 1);
+        if let Some((arn, op, ended)) = parent {
+            self.complete_chained(arn, op, ended).await;
+        }
+    }
+
     fn log(&self, message: &str) {
         self.engine
             .logs
@@ -171,13 +161,23 @@ impl Durable {
     }
 
     /// `CheckpointDurableExecution`.
-    pub async fn checkpoint(&self, arn: &str, req: CheckpointRequest) -> Result<Value, ApiError> {
+    pub async fn checkpoint(
+        self: &Arc<Self>,
+        arn: &str,
+        req: CheckpointRequest,
+    ) -> Result<Value, ApiError> {
+        let targets = self.targets.clone();
         let answer = self
             .store
-            .transact(arn, move |l| invocations::checkpoint(l, &req, now_ms()))
+            .transact(arn, move |l| {
+                let answer = invocations::checkpoint(l, &req, now_ms(), &targets)?;
+                Ok((answer, chained::started_by(l)))
+            })
             .await?
             .ok_or_else(|| Self::not_found(arn))?;
-        answer.map_err(ApiError::Invalid)
+        let (answer, started) = answer.map_err(ApiError::Invalid)?;
+        self.run_started(arn, started);
+        Ok(answer)
     }
 
     /// `GetDurableExecutionState`.
@@ -287,7 +287,11 @@ impl Durable {
 
     /// Stops `arn` (`StopDurableExecution`) with `error`; answers the stop time. An invocation
     /// in flight runs on, but its checkpoints are refused and its answer changes nothing.
-    pub async fn stop(&self, arn: &str, error: Option<ErrorObject>) -> Result<Value, ApiError> {
+    pub async fn stop(
+        self: &Arc<Self>,
+        arn: &str,
+        error: Option<ErrorObject>,
+    ) -> Result<Value, ApiError> {
         let now = now_ms();
         let stopped = self
             .store
@@ -303,12 +307,12 @@ impl Durable {
                 }));
                 l.exec.invocation = None;
                 l.close(ExecutionStatus::Stopped, now);
-                Ok(())
+                Ok(chained::parent_of(l))
             })
             .await?
             .ok_or_else(|| Self::not_found(arn))?;
-        stopped.map_err(ApiError::Invalid)?;
-        self.closed.send_modify(|n| *n += 1);
+        let parent = stopped.map_err(ApiError::Invalid)?;
+        self.ended(parent).await;
         Ok(json!({"StopTimestamp": now as f64 / 1000.0}))
     }
 
@@ -324,7 +328,7 @@ impl Durable {
             .store
             .transact(&arn, move |l: &mut Loaded| {
                 if l.exec.status != ExecutionStatus::Running {
-                    return (false, false);
+                    return (None, false);
                 }
                 if now >= l.exec.timeout_at_ms() {
                     let secs = l.exec.timeout_secs;
@@ -334,19 +338,17 @@ impl Durable {
                     l.exec.error = Some(ErrorObject::new("Execution.TimedOut", m));
                     l.exec.invocation = None;
                     l.close(ExecutionStatus::TimedOut, now);
-                    return (true, false);
+                    return (Some(chained::parent_of(l)), false);
                 }
                 if l.exec.invocation.is_none() && l.apply_due(now) {
                     l.exec.kick = true;
                 }
-                (false, l.exec.kick)
+                (None, l.exec.kick)
             })
             .await;
         match ticked {
-            Ok(Some((true, _))) => {
-                self.closed.send_modify(|n| *n += 1);
-            }
-            Ok(Some((false, true))) => self.kick(arn),
+            Ok(Some((Some(parent), _))) => self.ended(parent).await,
+            Ok(Some((None, true))) => self.kick(arn),
             Ok(_) => {}
             Err(e) => self.log(&format!("cannot fire what is due for {arn}: {e}")),
         }
@@ -399,6 +401,7 @@ impl Durable {
             );
             self.finish(arn, request_id, Ended::Failed(error)).await;
         }
+        self.reconcile_chained().await?;
         for arn in self.store.running(false).await? {
             self.kick(arn);
         }

@@ -86,6 +86,7 @@ fn load(c: &Connection, arn: &str) -> rusqlite::Result<Option<Loaded>> {
         ops,
         changed: Vec::new(),
         new_events: Vec::new(),
+        spawned: Vec::new(),
     }))
 }
 
@@ -120,6 +121,9 @@ fn save(c: &Connection, l: &Loaded) -> rusqlite::Result<()> {
         c.prepare_cached("INSERT INTO durable_events (arn, event_id, body) VALUES (?1, ?2, ?3)")?;
     for (id, _, event) in &l.new_events {
         add.execute(params![e.arn, *id as i64, event.to_string()])?;
+    }
+    for child in &l.spawned {
+        save(c, &Loaded::new(child.clone()))?;
     }
     Ok(())
 }
@@ -282,6 +286,25 @@ impl DurableStore {
                 let mut stmt = c.prepare_cached(sql)?;
                 let rows = stmt.query_map([], |r| r.get(0))?;
                 rows.collect()
+            })
+            .await
+    }
+
+    /// Chained invokes still running in running executions: `(execution, operation)`.
+    pub async fn chained_running(&self) -> Result<Vec<(String, StoredOp)>, DbError> {
+        self.db
+            .call(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT o.arn, o.body FROM durable_operations o JOIN durable_executions e USING (arn)
+                      WHERE e.status = 'RUNNING' AND json_extract(o.body, '$.op.Type') = 'CHAINED_INVOKE'
+                        AND json_extract(o.body, '$.op.Status') = 'STARTED'",
+                )?;
+                let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+                rows.map(|row| {
+                    let (arn, body) = row?;
+                    Ok((arn, serde_json::from_str(&body).map_err(json_err)?))
+                })
+                .collect()
             })
             .await
     }

@@ -8,9 +8,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
-use super::reply::{
-    aws_error, body, empty, invoke_error, percent_decode, query, with_header, Reply,
-};
+use super::reply::{aws_error, body, empty, invoke_error, query, with_header, Reply};
 use super::Front;
 use base64::Engine as _;
 
@@ -21,20 +19,6 @@ use crate::work::store::{Kind, NewMessage};
 
 /// The largest asynchronous invocation payload (Lambda: 1 MiB since January 2026).
 pub const MAX_ASYNC_PAYLOAD_BYTES: usize = fnkit_spec::manifest::MAX_MESSAGE_BYTES;
-
-/// The function and qualifier a path names: `name`, `name:qualifier`, or a full or partial ARN
-/// with or without its qualifier, URL-decoded.
-pub(crate) fn function_target(raw: &str) -> (String, Option<String>) {
-    let decoded = percent_decode(raw);
-    let parts: Vec<&str> = decoded.split(':').collect();
-    let (name, qualifier) = match parts.as_slice() {
-        ["arn", _, "lambda", _, _, "function", name, rest @ ..] => (*name, rest.first()),
-        [_, "function", name, rest @ ..] => (*name, rest.first()),
-        [name, qualifier] => (*name, Some(qualifier)),
-        _ => return (decoded.clone(), None),
-    };
-    (name.to_owned(), qualifier.map(|q| (*q).to_owned()))
-}
 
 /// `ResourceNotFoundException` for `name` (and its qualifier), as Lambda words it.
 fn not_found(front: &Front, name: &str, qualifier: Option<&str>) -> Reply {
@@ -93,7 +77,7 @@ pub(crate) async fn handle(front: &Front, raw_name: &str, req: Request<Incoming>
         return aws_error(StatusCode::METHOD_NOT_ALLOWED, e, "use POST", None);
     }
     let engine = &front.engine;
-    let (name, in_name) = function_target(raw_name);
+    let (name, in_name) = versions::function_target(raw_name);
     let name = name.as_str();
     if !engine.functions.contains_key(name) {
         return not_found(front, name, in_name.as_deref());
@@ -244,32 +228,4 @@ fn answer(invoked: Invoked) -> Reply {
         r = with_header(r, "x-amz-log-result", &encoded);
     }
     r
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn function_names_and_qualifiers_from_arns() {
-        let t = |raw: &str| function_target(raw);
-        assert_eq!(t("hello"), ("hello".to_owned(), None));
-        assert_eq!(
-            t("arn%3Aaws%3Alambda%3Aus-east-1%3A123%3Afunction%3Ahello"),
-            ("hello".to_owned(), None)
-        );
-        assert_eq!(
-            t("arn:aws:lambda:us-east-1:123:function:hello:$LATEST"),
-            ("hello".to_owned(), Some("$LATEST".to_owned()))
-        );
-        assert_eq!(t("123:function:hello"), ("hello".to_owned(), None));
-        assert_eq!(
-            t("123:function:hello:7"),
-            ("hello".to_owned(), Some("7".to_owned()))
-        );
-        assert_eq!(
-            t("hello:live"),
-            ("hello".to_owned(), Some("live".to_owned()))
-        );
-    }
 }

@@ -300,13 +300,42 @@ async fn durable_callback(envelope: Value) -> Result<Value, Error> {
     }
 }
 
+/// 5-1: invokes `target` with `payload` and ends as the target ended.
+#[function]
+async fn durable_invoker(envelope: Value) -> Result<Value, Error> {
+    let mut raw = Raw::new(&envelope).await?;
+    if raw.status("1").is_empty() {
+        let input = raw.input();
+        let start = json!({"Id": "1", "Type": "CHAINED_INVOKE", "SubType": "ChainedInvoke",
+            "Action": "START", "Name": "call", "Payload": input["payload"].to_string(),
+            "ChainedInvokeOptions": {"FunctionName": input["target"]}});
+        raw.checkpoint(json!([start])).await?;
+    }
+    let op = raw.ops.get("1").cloned().unwrap_or_default();
+    let details = &op["ChainedInvokeDetails"];
+    match op["Status"].as_str().unwrap_or_default() {
+        "SUCCEEDED" => Ok(json!({"Status": "SUCCEEDED", "Result": details["Result"]})),
+        "STARTED" => Ok(pending()),
+        _ => Ok(json!({"Status": "FAILED", "Error": details["Error"]})),
+    }
+}
+
+/// Not durable (the tests leave `plain_` functions so): answers its input.
+#[function]
+async fn plain_echo(input: Value) -> Value {
+    input
+}
+
 /// Appends `line` to the file named by `FIXTURE_OUT` (one write, so workers never interleave).
 fn record(line: &str) -> Result<(), Error> {
     use std::io::Write;
     let Ok(path) = std::env::var("FIXTURE_OUT") else {
         return Ok(());
     };
-    let mut out = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     out.write_all(format!("{line}\n").as_bytes())?;
     Ok(())
 }
@@ -321,7 +350,8 @@ async fn durable_saga(envelope: Value) -> Result<Value, Error> {
     let n = input["n"].as_u64().unwrap_or(0);
     match raw.status("1") {
         "" => {
-            raw.checkpoint(json!([step("1", "START", json!({"Name": "reserve"}))])).await?;
+            raw.checkpoint(json!([step("1", "START", json!({"Name": "reserve"}))]))
+                .await?;
             record(&format!("reserve\t{n}"))?;
             let done = json!({"Name": "reserve", "Payload": "\"reserved\""});
             raw.checkpoint(json!([step("1", "SUCCEED", done)])).await?;
@@ -354,7 +384,11 @@ async fn durable_saga(envelope: Value) -> Result<Value, Error> {
         record(&format!("ship\t{n}"))?;
         raw.checkpoint(json!([
             step("4", "START", json!({"Name": "ship"})),
-            step("4", "SUCCEED", json!({"Name": "ship", "Payload": "\"shipped\""})),
+            step(
+                "4",
+                "SUCCEED",
+                json!({"Name": "ship", "Payload": "\"shipped\""})
+            ),
         ]))
         .await?;
     }

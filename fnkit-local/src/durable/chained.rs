@@ -1,0 +1,305 @@
+//! Chained invokes: an execution invoking another function and suspending until it ends. A
+//! durable target becomes an execution of its own, started in the same transaction as the
+//! checkpoint that asked for it (so a crash cannot lose it) and linked back to the operation;
+//! a plain target is one asynchronous invocation. The operation ends with the target's result
+//! or error (`ChainedInvokeSucceeded`, `...Failed`, `...TimedOut`, `...Stopped`), which invokes
+//! the waiting execution again.
+
+use std::collections::HashMap;
+
+use fnkit_spec::durable::arn::ExecutionArn;
+use fnkit_spec::durable::wire::{
+    ChainedInvokeDetails, ErrorObject, ExecutionStatus, Millis, Operation, OperationStatus,
+    OperationUpdate,
+};
+use fnkit_spec::durable::DurableConfig;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::events::{self, event};
+use super::model::{Exec, Loaded};
+use crate::versions::{self, Resolved};
+
+/// What a served function is, as a chained invoke's target.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub durable: Option<DurableConfig>,
+    pub version: u32,
+}
+
+/// The served functions by name, and the ARNs' region and account.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Targets {
+    pub functions: HashMap<String, Target>,
+    pub region: String,
+    pub account: String,
+}
+
+/// A running chained invoke's target, kept with its operation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Chained {
+    pub function: String,
+    /// `$LATEST` or the version number it runs.
+    pub version: String,
+    /// The target's execution, when the target is durable.
+    pub child: Option<String>,
+    /// The input, JSON text.
+    pub payload: String,
+}
+
+/// Starts chained invoke `u` at `now`: the operation, its event, and (for a durable target)
+/// the target's execution, which the transaction saves with it.
+pub(crate) fn start(
+    l: &mut Loaded,
+    u: &OperationUpdate,
+    mut op: Operation,
+    now: i64,
+    targets: &Targets,
+) -> Result<(), String> {
+    let options = u.chained_invoke_options.clone().unwrap_or_default();
+    let Some(raw) = options.function_name.clone() else {
+        return Err("ChainedInvokeOptions.FunctionName is required".into());
+    };
+    let (name, qualifier) = versions::function_target(&raw);
+    let target = targets
+        .functions
+        .get(&name)
+        .ok_or_else(|| format!("the function {raw} is not served by fnkit-local"))?;
+    // An unqualified target runs as $LATEST.
+    let version = versions::resolve(qualifier.as_deref(), target.version)
+        .ok_or_else(|| format!("the function {raw} has no version or alias of that name"))?;
+    let payload = u.payload.clone().unwrap_or_default();
+    let mut details = json!({"FunctionName": raw, "Input": events::payload(&payload),
+        "ExecutedVersion": version.executed()});
+    if let Some(tenant) = &options.tenant_id {
+        details["TenantId"] = json!(tenant);
+    }
+    let child = target.durable.map(|config| {
+        let id = uuid::Uuid::new_v4().to_string();
+        let arn = ExecutionArn {
+            region: targets.region.clone(),
+            account: targets.account.clone(),
+            function: name.clone(),
+            version: version.executed(),
+            name: id.clone(),
+            id,
+        };
+        let mut child = Exec::new(&arn, payload.clone(), config, now);
+        child.parent = Some((l.exec.arn.clone(), u.id.clone()));
+        child
+    });
+    if let Some(child) = &child {
+        details["DurableExecutionArn"] = json!(child.arn);
+    }
+    op.chained_invoke_details = Some(ChainedInvokeDetails::default());
+    let e = event("ChainedInvokeStarted", Some(&op), details);
+    let op_id = op.id.clone();
+    l.put(op);
+    if let Some(stored) = l.ops.get_mut(&op_id) {
+        stored.chained = Some(Chained {
+            function: name,
+            version: version.executed(),
+            child: child.as_ref().map(|c| c.arn.clone()),
+            payload,
+        });
+    }
+    l.spawned.extend(child);
+    l.append(e, now);
+    Ok(())
+}
+
+/// How a chained invoke's target ended.
+#[derive(Debug, Clone)]
+pub(crate) struct TargetEnded {
+    pub status: ExecutionStatus,
+    pub result: Option<String>,
+    pub error: Option<ErrorObject>,
+}
+
+/// Ends chained invoke `op_id` as its target ended, and marks the execution to be invoked;
+/// `false` when the operation is not running any more.
+pub(crate) fn complete(l: &mut Loaded, op_id: &str, ended: &TargetEnded, now: i64) -> bool {
+    let Some(stored) = l.ops.get(op_id) else {
+        return false;
+    };
+    if stored.op.status != OperationStatus::Started || l.exec.status != ExecutionStatus::Running {
+        return false;
+    }
+    let mut op = stored.op.clone();
+    let error = ended.error.clone().unwrap_or_default();
+    let (status, kind) = match ended.status {
+        ExecutionStatus::Succeeded => (OperationStatus::Succeeded, "ChainedInvokeSucceeded"),
+        ExecutionStatus::TimedOut => (OperationStatus::TimedOut, "ChainedInvokeTimedOut"),
+        ExecutionStatus::Stopped => (OperationStatus::Stopped, "ChainedInvokeStopped"),
+        _ => (OperationStatus::Failed, "ChainedInvokeFailed"),
+    };
+    let (details, body) = if status == OperationStatus::Succeeded {
+        let result = ended.result.clone().unwrap_or_default();
+        let body = json!({"Result": events::payload(&result)});
+        let details = ChainedInvokeDetails {
+            result: Some(result),
+            error: None,
+        };
+        (details, body)
+    } else {
+        let body = json!({"Error": events::error(&error)});
+        let details = ChainedInvokeDetails {
+            result: None,
+            error: Some(error),
+        };
+        (details, body)
+    };
+    op.status = status;
+    op.end_timestamp = Some(Millis(now));
+    op.chained_invoke_details = Some(details);
+    let e = event(kind, Some(&op), body);
+    l.put(op);
+    l.append(e, now);
+    l.exec.kick = true;
+    true
+}
+
+impl TargetEnded {
+    /// How execution `exec` ended.
+    pub fn of(exec: &Exec) -> TargetEnded {
+        TargetEnded {
+            status: exec.status,
+            result: exec.result.clone(),
+            error: exec.error.clone(),
+        }
+    }
+}
+
+/// The version a stored `$LATEST` or number resolves to now.
+pub(crate) fn resolved(version: &str, current: u32) -> Resolved {
+    versions::resolve(Some(version), current).unwrap_or_default()
+}
+
+/// The chained invoke a closed execution `l` was started by, and how it ended.
+pub(crate) fn parent_of(l: &Loaded) -> Option<(String, String, TargetEnded)> {
+    if l.exec.status == ExecutionStatus::Running {
+        return None;
+    }
+    let (arn, op) = l.exec.parent.clone()?;
+    Some((arn, op, TargetEnded::of(&l.exec)))
+}
+
+/// What a checkpoint started: the targets' executions to invoke, the plain targets to run.
+pub(crate) fn started_by(l: &Loaded) -> (Vec<String>, Vec<(String, Chained)>) {
+    let children = l.spawned.iter().map(|c| c.arn.clone()).collect();
+    let plain = l
+        .changed
+        .iter()
+        .filter_map(|id| l.ops.get(id))
+        .filter(|o| o.op.status == OperationStatus::Started)
+        .filter_map(|o| Some((o.op.id.clone(), o.chained.clone()?)))
+        .filter(|(_, c)| c.child.is_none())
+        .collect();
+    (children, plain)
+}
+
+impl super::Durable {
+    /// Runs the chained invokes a checkpoint of `arn` started.
+    pub(super) fn run_started(
+        self: &std::sync::Arc<Self>,
+        arn: &str,
+        started: (Vec<String>, Vec<(String, Chained)>),
+    ) {
+        let (children, plain) = started;
+        for child in children {
+            self.kick(child);
+        }
+        for (op, chained) in plain {
+            let me = self.clone();
+            let arn = arn.to_owned();
+            tokio::spawn(async move { me.run_plain(arn, op, chained).await });
+        }
+    }
+
+    /// Invokes a plain (not durable) target once and ends its operation with the answer.
+    async fn run_plain(self: std::sync::Arc<Self>, arn: String, op: String, chained: Chained) {
+        let current = self
+            .engine
+            .functions
+            .get(&chained.function)
+            .map_or(1, |f| f.version);
+        let extras = crate::engine::Extras {
+            version: resolved(&chained.version, current),
+            ..crate::engine::Extras::default()
+        };
+        let payload = bytes::Bytes::from(chained.payload.clone().into_bytes());
+        let mode = crate::engine::Mode::Async;
+        let invoked = self
+            .engine
+            .invoke_with(&chained.function, payload, mode, "durable", extras)
+            .await;
+        let ended = match invoked {
+            Ok(i) if i.outcome == crate::report::Outcome::Ok => TargetEnded {
+                status: ExecutionStatus::Succeeded,
+                result: Some(String::from_utf8_lossy(&i.body).into_owned()),
+                error: None,
+            },
+            Ok(i) => {
+                let body: serde_json::Value = serde_json::from_slice(&i.body).unwrap_or_default();
+                let kind = i.error_type.unwrap_or_else(|| "Unhandled".into());
+                let message = body["errorMessage"].as_str().unwrap_or_default();
+                TargetEnded {
+                    status: ExecutionStatus::Failed,
+                    result: None,
+                    error: Some(ErrorObject::new(kind, message)),
+                }
+            }
+            Err(e) => TargetEnded {
+                status: ExecutionStatus::Failed,
+                result: None,
+                error: Some(ErrorObject::new("ServiceException", e.to_string())),
+            },
+        };
+        self.complete_chained(arn, op, ended).await;
+    }
+
+    /// Ends chained invoke `op` of `arn` as its target ended, and invokes `arn` again.
+    pub(super) async fn complete_chained(
+        self: &std::sync::Arc<Self>,
+        arn: String,
+        op: String,
+        ended: TargetEnded,
+    ) {
+        let now = crate::work::store::now_ms();
+        let done = self
+            .store
+            .transact(&arn, move |l| complete(l, &op, &ended, now))
+            .await;
+        match done {
+            Ok(Some(true)) => self.kick(arn),
+            Ok(_) => {}
+            Err(e) => self.engine.logs.info(&format!(
+                "fnkit-local: durable: cannot end a chained invoke of {arn}: {e}"
+            )),
+        }
+    }
+
+    /// At start-up: chained invokes whose target ended while the emulator was down are ended;
+    /// plain targets that were running are run again (at least once, as an async invocation).
+    pub(super) async fn reconcile_chained(
+        self: &std::sync::Arc<Self>,
+    ) -> Result<(), crate::db::DbError> {
+        for (arn, stored) in self.store.chained_running().await? {
+            let Some(chained) = stored.chained else {
+                continue;
+            };
+            match &chained.child {
+                Some(child) => {
+                    if let Some(exec) = self.store.get(child).await? {
+                        if exec.status != ExecutionStatus::Running {
+                            self.complete_chained(arn, stored.op.id, TargetEnded::of(&exec))
+                                .await;
+                        }
+                    }
+                }
+                None => self.run_started(&arn, (Vec::new(), vec![(stored.op.id, chained)])),
+            }
+        }
+        Ok(())
+    }
+}
