@@ -24,7 +24,7 @@ cargo build -q -p fnkit-local
 work=$(mktemp -d)
 start_emulator "$work/emulator.log" target/debug/fnkit-local --functions conformance/python/functions.json --state-dir "$work/state"
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$work"' EXIT
-if ! "$venv/bin/python" scripts/durable/conformance.py --endpoint "$URL" --map conformance/python/requirements.json; then
+if ! "$venv/bin/python" scripts/durable/conformance.py --endpoint "$URL" --map conformance/python/requirements.json --workers 8; then
   echo "--- fnkit-local's log" >&2
   tail -n 200 "$work/emulator.log" >&2
   exit 1

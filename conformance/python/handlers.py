@@ -10,9 +10,12 @@ import json
 from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution
 from aws_durable_execution_sdk_python.config import (
     CallbackConfig,
+    CompletionConfig,
     Duration,
     InvokeConfig,
     JitterStrategy,
+    MapConfig,
+    ParallelConfig,
     StepConfig,
     WaitForCallbackConfig,
 )
@@ -904,3 +907,101 @@ def wfc_timeout_caught(event, context: DurableContext):
 def wfc_empty(event, context: DurableContext):
     """7-15: completed with no payload."""
     return _wait_callback(context, event)
+
+
+# ---- suites 8 and 9: parallel and map (the service's side: concurrent branches, refresh polls)
+
+
+def _project(batch, *keys):
+    """The projection the requirements return: completionReason, status and the counts."""
+    values = {
+        "completionReason": str(batch.completion_reason.value),
+        "status": str(batch.status.value),
+        "successCount": batch.success_count,
+        "failureCount": batch.failure_count,
+        "totalCount": batch.total_count,
+    }
+    return {k: values[k] for k in keys}
+
+
+def _fail(ctx: DurableContext):
+    raise RuntimeError("branch failed")
+
+
+@durable_execution
+def parallel_basic(event, context: DurableContext):
+    """8-1: two branches of one step each, one at a time."""
+    branches = [lambda ctx: ctx.step(lambda _: "task-1"), lambda ctx: ctx.step(lambda _: "task-2")]
+    return context.parallel(branches, name="parallel", config=ParallelConfig(max_concurrency=1)).get_results()
+
+
+@durable_execution
+def parallel_concurrent(event, context: DurableContext):
+    """8-11: three branches, two at a time."""
+    branches = [lambda ctx: "r0", lambda ctx: "r1", lambda ctx: "r2"]
+    return context.parallel(branches, config=ParallelConfig(max_concurrency=2)).get_results()
+
+
+@durable_execution
+def parallel_wait(event, context: DurableContext):
+    """8-14: the second branch waits 2 s."""
+
+    def second(ctx: DurableContext):
+        ctx.wait(Duration.from_seconds(2))
+        return "b1"
+
+    branches = [lambda ctx: ctx.step(lambda _: "b0"), second]
+    return context.parallel(branches, config=ParallelConfig(max_concurrency=1)).get_results()
+
+
+@durable_execution
+def parallel_tolerated(event, context: DurableContext):
+    """8-9: one failure of three tolerated."""
+    branches = [lambda ctx: "a", _fail, lambda ctx: "c"]
+    config = ParallelConfig(max_concurrency=1, completion_config=CompletionConfig(tolerated_failure_count=1))
+    batch = context.parallel(branches, config=config)
+    return _project(batch, "completionReason", "status", "successCount", "failureCount", "totalCount")
+
+
+@durable_execution
+def map_basic(event, context: DurableContext):
+    """9-1: a greeting step per item, one at a time."""
+
+    def greet(ctx: DurableContext, item, index, items):
+        return ctx.step(lambda _: f"Hello, {item}!")
+
+    return context.map(event, greet, name="map", config=MapConfig(max_concurrency=1)).get_results()
+
+
+@durable_execution
+def map_concurrent(event, context: DurableContext):
+    """9-11: three items, two at a time."""
+    results = context.map(["r0", "r1", "r2"], lambda ctx, item, i, items: item, config=MapConfig(max_concurrency=2))
+    return results.get_results()
+
+
+@durable_execution
+def map_wait(event, context: DurableContext):
+    """9-15: the second item waits 1 s before its step."""
+
+    def run(ctx: DurableContext, item, index, items):
+        if index == 1:
+            ctx.wait(Duration.from_seconds(1))
+        return ctx.step(lambda _: item)
+
+    return context.map(["r0", "r1"], run, config=MapConfig(max_concurrency=1)).get_results()
+
+
+@durable_execution
+def map_large(event, context: DurableContext):
+    """9-16: four results of ~70 KB: the map's result is replayed from its children."""
+    batch = context.map([0, 1, 2, 3], lambda ctx, item, i, items: "x" * 70_000, config=MapConfig(max_concurrency=1))
+    return _project(batch, "successCount", "totalCount")
+
+
+@durable_execution
+def map_then_wait(event, context: DurableContext):
+    """9-17: a map, then a 1 s wait."""
+    batch = context.map(["a", "b"], lambda ctx, item, i, items: item.upper(), config=MapConfig(max_concurrency=1))
+    context.wait(Duration.from_seconds(1))
+    return batch.get_results()

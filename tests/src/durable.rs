@@ -13,7 +13,11 @@ use crate::emulator::{request, Reply, Served, TestEmulator};
 /// named `plain_...`.
 pub async fn emulator(bin: &Path) -> TestEmulator {
     let mut manifest = fnkit_local::build::describe(bin).expect("the fixture describes itself");
-    for f in manifest.functions.iter_mut().filter(|f| !f.name.starts_with("plain_")) {
+    for f in manifest
+        .functions
+        .iter_mut()
+        .filter(|f| !f.name.starts_with("plain_"))
+    {
         f.durable = Some(DurableConfig {
             execution_timeout_secs: 120,
             retention_days: 1,

@@ -388,3 +388,53 @@ async fn a_chained_invoke_runs_its_target_and_resumes_with_its_result() {
         "Refused"
     );
 }
+
+#[tokio::test]
+async fn a_target_that_ends_during_the_invocation_is_told_after_it_or_at_its_next_checkpoint() {
+    let e = emulator().await;
+    // The handler stays until its target has ended, then answers PENDING: the end is recorded
+    // after the invocation's InvocationCompleted, never between its checkpoint and its end.
+    let input = json!({"target": "durable_greet:$LATEST", "payload": "A", "linger": "pending"});
+    let reply = invoke(&e, "durable_invoker:$LATEST", input, &[]).await;
+    assert_eq!(reply.json(), json!("Hello, A!"), "{}", reply.text());
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let events = history(&e, &arn).await;
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["EventType"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds[1..4],
+        [
+            "ChainedInvokeStarted",
+            "InvocationCompleted",
+            "ChainedInvokeSucceeded"
+        ]
+    );
+    // With a checkpoint after the target's end, the invocation reads it there and goes on.
+    let input = json!({"target": "durable_greet:$LATEST", "payload": "B", "linger": "checkpoint"});
+    let reply = invoke(&e, "durable_invoker:$LATEST", input, &[]).await;
+    assert_eq!(reply.json(), json!("Hello, B!"), "{}", reply.text());
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let events = history(&e, &arn).await;
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["EventType"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ExecutionStarted",
+            "ChainedInvokeStarted",
+            "ChainedInvokeSucceeded",
+            "InvocationCompleted",
+            "ExecutionSucceeded"
+        ]
+    );
+}

@@ -4,22 +4,11 @@
 //! the service finds it without an index, and no two callbacks share one.
 
 use base64::Engine as _;
-use fnkit_spec::durable::wire::{ErrorObject, Millis, OperationStatus, OperationType};
+use fnkit_spec::durable::wire::{Millis, OperationStatus, OperationType};
 use serde_json::json;
 
 use super::events::{self, event};
-use super::model::Loaded;
-
-/// How an outside system completes a callback.
-#[derive(Debug)]
-pub(crate) enum Completion {
-    /// With a result (the request body, kept as text).
-    Success(String),
-    /// With an error.
-    Failure(ErrorObject),
-    /// Still working: the heartbeat timeout starts again.
-    Heartbeat,
-}
+use super::model::{Completion, Deferred, Loaded};
 
 /// Why a callback call is refused.
 #[derive(Debug)]
@@ -79,6 +68,32 @@ pub(crate) fn complete(
             )))
         }
     }
+    if !matches!(completion, Completion::Heartbeat) && l.exec.invocation.is_some() {
+        // Told to the execution at its invocation's next checkpoint, or after it ends (as a
+        // wait falling due is): never between its last checkpoint and `InvocationCompleted`.
+        if l.exec.deferred.iter().any(|d| d.op() == op_id) {
+            return Err(Refusal::NotRunning(format!(
+                "Callback {id} is already completed"
+            )));
+        }
+        l.exec.deferred.push(Deferred::Callback {
+            op: op_id.to_owned(),
+            completion,
+        });
+        return Ok(());
+    }
+    apply(l, op_id, completion, now);
+    Ok(())
+}
+
+/// Applies `completion` to running callback `op_id` (nothing if it is not running any more).
+pub(crate) fn apply(l: &mut Loaded, op_id: &str, completion: Completion, now: i64) {
+    let Some(stored) = l.ops.get(op_id) else {
+        return;
+    };
+    if stored.op.status != OperationStatus::Started {
+        return;
+    }
     let mut op = stored.op.clone();
     let mut details = op.callback_details.take().unwrap_or_default();
     let (kind, body) = match completion {
@@ -90,7 +105,7 @@ pub(crate) fn complete(
             }
             // The clock changed: saved, though the operation as the handler sees it did not.
             l.changed.push(op_id.to_owned());
-            return Ok(());
+            return;
         }
         Completion::Success(result) => {
             op.status = OperationStatus::Succeeded;
@@ -111,5 +126,4 @@ pub(crate) fn complete(
     l.put(op);
     l.append(e, now);
     l.exec.kick = true;
-    Ok(())
 }

@@ -17,7 +17,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::events::{self, event};
-use super::model::{Exec, Loaded};
+pub(crate) use super::model::TargetEnded;
+use super::model::{Deferred, Exec, Loaded};
 use crate::versions::{self, Resolved};
 
 /// What a served function is, as a chained invoke's target.
@@ -108,22 +109,35 @@ pub(crate) fn start(
     Ok(())
 }
 
-/// How a chained invoke's target ended.
-#[derive(Debug, Clone)]
-pub(crate) struct TargetEnded {
-    pub status: ExecutionStatus,
-    pub result: Option<String>,
-    pub error: Option<ErrorObject>,
-}
-
 /// Ends chained invoke `op_id` as its target ended, and marks the execution to be invoked;
-/// `false` when the operation is not running any more.
+/// `false` when that waits (an invocation is in flight: it is told at its next checkpoint or
+/// after it ends, never between its last checkpoint and `InvocationCompleted`) or the operation
+/// is not running any more.
 pub(crate) fn complete(l: &mut Loaded, op_id: &str, ended: &TargetEnded, now: i64) -> bool {
     let Some(stored) = l.ops.get(op_id) else {
         return false;
     };
     if stored.op.status != OperationStatus::Started || l.exec.status != ExecutionStatus::Running {
         return false;
+    }
+    if l.exec.invocation.is_some() {
+        l.exec.deferred.push(Deferred::Chained {
+            op: op_id.to_owned(),
+            ended: ended.clone(),
+        });
+        return false;
+    }
+    apply(l, op_id, ended, now);
+    true
+}
+
+/// Ends running chained invoke `op_id` as its target ended.
+pub(crate) fn apply(l: &mut Loaded, op_id: &str, ended: &TargetEnded, now: i64) {
+    let Some(stored) = l.ops.get(op_id) else {
+        return;
+    };
+    if stored.op.status != OperationStatus::Started {
+        return;
     }
     let mut op = stored.op.clone();
     let error = ended.error.clone().unwrap_or_default();
@@ -156,18 +170,6 @@ pub(crate) fn complete(l: &mut Loaded, op_id: &str, ended: &TargetEnded, now: i6
     l.put(op);
     l.append(e, now);
     l.exec.kick = true;
-    true
-}
-
-impl TargetEnded {
-    /// How execution `exec` ended.
-    pub fn of(exec: &Exec) -> TargetEnded {
-        TargetEnded {
-            status: exec.status,
-            result: exec.result.clone(),
-            error: exec.error.clone(),
-        }
-    }
 }
 
 /// The version a stored `$LATEST` or number resolves to now.

@@ -12,7 +12,7 @@ use fnkit_spec::durable::MAX_STATE_PAGE;
 use serde_json::{json, Value};
 
 use super::events::{self, event};
-use super::model::{Loaded, MAX_FAILED_INVOCATIONS};
+use super::model::{Deferred, Loaded, MAX_FAILED_INVOCATIONS};
 
 /// How an invocation ended, as the engine saw it.
 #[derive(Debug)]
@@ -21,6 +21,18 @@ pub(crate) enum Ended {
     Answered(bytes::Bytes),
     /// A Lambda-level failure: a crash, a timeout, an error posted to the Runtime API.
     Failed(ErrorObject),
+}
+
+/// Applies the completions that arrived while the invocation was in flight.
+fn apply_deferred(l: &mut Loaded, now: i64) {
+    for d in std::mem::take(&mut l.exec.deferred) {
+        match d {
+            Deferred::Callback { op, completion } => {
+                super::callbacks::apply(l, &op, completion, now)
+            }
+            Deferred::Chained { op, ended } => super::chained::apply(l, &op, &ended, now),
+        }
+    }
 }
 
 /// The token of checkpoint `seq` of invocation `request_id`.
@@ -92,7 +104,9 @@ pub(crate) fn checkpoint(
         ));
     }
     check_token(l, &req.checkpoint_token, true)?;
-    // Waits and retries due now are read back in this answer (the invocation needs no other).
+    // Completions from outside and waits and retries due now are read back in this answer
+    // (the invocation needs no other).
+    apply_deferred(l, now);
     l.apply_due(now);
     super::apply::apply(l, &req.updates, now, targets)?;
     let request_id = l.exec.invocation.clone().unwrap_or_default();
@@ -175,6 +189,7 @@ pub(crate) fn finish(l: &mut Loaded, request_id: &str, ended: Ended, now: i64) {
                     l.close(ExecutionStatus::Failed, now);
                 }
                 InvocationStatus::Pending => {
+                    apply_deferred(l, now);
                     if l.apply_due(now) {
                         l.exec.kick = true;
                     }
@@ -192,6 +207,7 @@ pub(crate) fn finish(l: &mut Loaded, request_id: &str, ended: Ended, now: i64) {
                 l.exec.error = Some(error);
                 l.close(ExecutionStatus::Failed, now);
             } else {
+                apply_deferred(l, now);
                 l.apply_due(now);
                 l.exec.kick = true;
                 l.exec.retry_at_ms = Some(now + 1000 * (1 << (n - 1)));

@@ -33,7 +33,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::db::DbError;
 use crate::engine::Engine;
-pub(crate) use callbacks::Completion;
+pub(crate) use model::Completion;
 pub(crate) use model::Exec;
 pub(crate) use service::describe;
 pub(crate) use store::DurableStore;

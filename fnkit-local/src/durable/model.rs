@@ -65,6 +65,57 @@ pub(crate) struct Exec {
     /// For the execution of a chained invoke: the invoking execution and its operation.
     #[serde(default)]
     pub parent: Option<(String, String)>,
+    /// Completions from outside that arrived while an invocation was in flight, in order.
+    #[serde(default)]
+    pub deferred: Vec<Deferred>,
+}
+
+/// How a chained invoke's target ended.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TargetEnded {
+    pub status: ExecutionStatus,
+    pub result: Option<String>,
+    pub error: Option<ErrorObject>,
+}
+
+impl TargetEnded {
+    /// How execution `exec` ended.
+    pub fn of(exec: &Exec) -> TargetEnded {
+        TargetEnded {
+            status: exec.status,
+            result: exec.result.clone(),
+            error: exec.error.clone(),
+        }
+    }
+}
+
+/// How an outside system completes a callback.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) enum Completion {
+    /// With a result (the request body, kept as text).
+    Success(String),
+    /// With an error.
+    Failure(ErrorObject),
+    /// Still working: the heartbeat timeout starts again.
+    Heartbeat,
+}
+
+/// A completion from outside, kept for the invocation's next checkpoint or its end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum Deferred {
+    /// A callback's success or failure.
+    Callback { op: String, completion: Completion },
+    /// A chained invoke's target ended.
+    Chained { op: String, ended: TargetEnded },
+}
+
+impl Deferred {
+    /// The operation it completes.
+    pub fn op(&self) -> &str {
+        match self {
+            Deferred::Callback { op, .. } | Deferred::Chained { op, .. } => op,
+        }
+    }
 }
 
 impl Exec {
@@ -95,6 +146,7 @@ impl Exec {
             retry_at_ms: None,
             last_checkpoint: None,
             parent: None,
+            deferred: Vec::new(),
         }
     }
 
@@ -338,6 +390,7 @@ impl Loaded {
         exec.end_ms = Some(now_ms);
         exec.kick = false;
         exec.retry_at_ms = None;
+        exec.deferred.clear();
         let error = exec.error.clone().unwrap_or_default();
         let (kind, details, op_status) = match status {
             ExecutionStatus::Succeeded => {

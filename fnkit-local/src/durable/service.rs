@@ -10,9 +10,10 @@ use fnkit_spec::durable::arn::ExecutionArn;
 use fnkit_spec::durable::wire::{CheckpointRequest, ErrorObject, ExecutionStatus};
 use serde_json::{json, Value};
 
-use super::callbacks::{self, Completion, Refusal};
+use super::callbacks::{self, Refusal};
 use super::chained::{self, TargetEnded};
 use super::invocations::{self, Ended};
+use super::model::Completion;
 use super::model::{Exec, Loaded};
 use super::store::Started;
 use super::{events, ApiError, Durable};

@@ -310,6 +310,9 @@ async fn durable_invoker(envelope: Value) -> Result<Value, Error> {
             "Action": "START", "Name": "call", "Payload": input["payload"].to_string(),
             "ChainedInvokeOptions": {"FunctionName": input["target"]}});
         raw.checkpoint(json!([start])).await?;
+        if let Some(after) = input["linger"].as_str() {
+            linger(&mut raw, after).await?;
+        }
     }
     let op = raw.ops.get("1").cloned().unwrap_or_default();
     let details = &op["ChainedInvokeDetails"];
@@ -318,6 +321,43 @@ async fn durable_invoker(envelope: Value) -> Result<Value, Error> {
         "STARTED" => Ok(pending()),
         _ => Ok(json!({"Status": "FAILED", "Error": details["Error"]})),
     }
+}
+
+/// Stays in the invocation until the chained target's execution has ended, then either
+/// checkpoints nothing (`"checkpoint"`: the answer tells the end) or answers PENDING at once.
+async fn linger(raw: &mut Raw, after: &str) -> Result<(), Error> {
+    let history = format!(
+        "{}/2025-12-01/durable-executions/{}/history",
+        raw.base,
+        encode(&raw.arn)
+    );
+    let events = request("GET", &history, &[], Vec::new()).await.json();
+    let started = events["Events"].as_array().and_then(|e| {
+        e.iter()
+            .find(|e| e["EventType"] == "ChainedInvokeStarted")
+            .cloned()
+    });
+    let target = started.map(|e| {
+        e["ChainedInvokeStartedDetails"]["DurableExecutionArn"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    });
+    let url = format!(
+        "{}/2025-12-01/durable-executions/{}",
+        raw.base,
+        encode(&target.unwrap_or_default())
+    );
+    for _ in 0..1000 {
+        if request("GET", &url, &[], Vec::new()).await.json()["Status"] != "RUNNING" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    if after == "checkpoint" {
+        raw.checkpoint(json!([])).await?;
+    }
+    Ok(())
 }
 
 /// Not durable (the tests leave `plain_` functions so): answers its input.
