@@ -3,7 +3,8 @@
 # written with AWS's official Python SDK (conformance/python, served as foreign functions from
 # conformance/python/functions.json) run on fnkit-local, and AWS's durable conformance suite
 # checks each execution's history and result with its own validator, through boto3
-# (scripts/durable/conformance.py). Called by .ci/run.
+# (scripts/durable/conformance.py); then boto3 makes the calls the suite does not
+# (scripts/durable/api_boto3.py). Called by .ci/run.
 #
 # The packages go into a venv at .fnkit/python. The conformance package declares Python >= 3.14
 # but its modules run on 3.11 (match statements and `X | Y` annotations under
@@ -24,7 +25,8 @@ cargo build -q -p fnkit-local
 work=$(mktemp -d)
 start_emulator "$work/emulator.log" target/debug/fnkit-local --functions conformance/python/functions.json --state-dir "$work/state"
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$work"' EXIT
-if ! "$venv/bin/python" scripts/durable/conformance.py --endpoint "$URL" --map conformance/python/requirements.json --workers 8; then
+if ! "$venv/bin/python" scripts/durable/conformance.py --endpoint "$URL" --map conformance/python/requirements.json --workers 8 \
+  || ! "$venv/bin/python" scripts/durable/api_boto3.py "$URL"; then
   echo "--- fnkit-local's log" >&2
   tail -n 200 "$work/emulator.log" >&2
   exit 1
