@@ -113,3 +113,17 @@ for w in $workers; do total=$((total + $(rss_kb "$w"))); n=$((n + 1)); done
 after=$(rss_kb "$PID")
 echo "== idle environments: $warm warm, $n worker processes, $((total / n)) kB RSS each on average ($((total / 1024)) MB in all)"
 echo "   emulator RSS: $before kB before, $after kB with them ($(((after - before) / n)) kB per environment)"
+
+# 8. Durable checkpoints: one execution of `durable_steps` (tests/src/bin/durable_raw.rs) makes
+#    1,000 step checkpoints in a row (START and SUCCEED in one batch, the answer read before the
+#    next), over one kept-alive connection as an SDK would; the handler times them itself.
+cat > "$work/durable.json" <<JSON
+{"functions": [{"name": "durable_steps", "command": ["$PWD/$T/durable_raw"], "timeout_secs": 900,
+  "durable": {"execution_timeout_secs": 3600, "retention_days": 1}}]}
+JSON
+emulator --functions "$work/durable.json"
+for n in 100 1000; do
+  us=$(curl -s -X POST "$URL/2015-03-31/functions/durable_steps:\$LATEST/invocations" -d "{\"n\": $n}" \
+    | python3 -c "import json,sys; print(json.load(sys.stdin)['checkpoint_us'])")
+  echo "== durable: $n step checkpoints in one execution, $us µs each (round trip, from the handler)"
+done

@@ -438,3 +438,45 @@ async fn a_target_that_ends_during_the_invocation_is_told_after_it_or_at_its_nex
         ]
     );
 }
+
+#[tokio::test]
+async fn executions_are_listed_and_shown_with_their_operations_and_history() {
+    let e = emulator().await;
+    let reply = invoke(&e, "durable_greet:$LATEST", json!("you"), &[]).await;
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    invoke(&e, "durable_fail:$LATEST", json!({}), &[]).await;
+    let list = e.admin("/_fnkit/executions").await;
+    let items = list["executions"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let mut functions: Vec<&str> = items
+        .iter()
+        .map(|i| i["FunctionArn"].as_str().unwrap())
+        .collect();
+    functions.sort();
+    assert!(functions[0].contains(":durable_fail:") && functions[1].contains(":durable_greet:"));
+    let failed = e.admin("/_fnkit/executions?status=FAILED").await;
+    assert_eq!(failed["executions"].as_array().unwrap().len(), 1);
+    let one = e
+        .admin(&format!("/_fnkit/executions/{}", encode(&arn)))
+        .await;
+    assert_eq!(one["Status"], "SUCCEEDED");
+    let ops: Vec<&str> = one["Operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["Type"].as_str().unwrap())
+        .collect();
+    assert_eq!(ops, ["EXECUTION", "STEP"]);
+    assert_eq!(one["Events"].as_array().unwrap().len(), 5);
+    let missing = request(
+        "GET",
+        &format!("{}/_fnkit/executions/nope", e.base),
+        &[],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+}

@@ -317,6 +317,30 @@ impl Durable {
         Ok(json!({"StopTimestamp": now as f64 / 1000.0}))
     }
 
+    /// The newest `limit` executions, of `function` and in `status` when given.
+    pub async fn recent(
+        &self,
+        function: Option<String>,
+        status: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<Exec>, ApiError> {
+        Ok(self.store.recent(function, status, limit).await?)
+    }
+
+    /// Execution `arn` and its operations in state order, times in epoch seconds.
+    pub async fn inspect(&self, arn: &str) -> Result<(Exec, Value), ApiError> {
+        let found = self
+            .store
+            .read(arn, |l| {
+                let ops: Vec<_> = l.ordered().iter().map(|o| o.op.clone()).collect();
+                let mut ops = serde_json::to_value(ops).unwrap_or_default();
+                events::rest_times(&mut ops);
+                (l.exec.clone(), ops)
+            })
+            .await?;
+        found.ok_or_else(|| Self::not_found(arn))
+    }
+
     /// The executions of `function`.
     pub async fn list(&self, function: &str) -> Result<Vec<Exec>, ApiError> {
         Ok(self.store.list(function).await?)

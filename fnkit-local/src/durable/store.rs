@@ -309,6 +309,29 @@ impl DurableStore {
             .await
     }
 
+    /// The newest `limit` executions, of `function` and in `status` when given.
+    pub async fn recent(
+        &self,
+        function: Option<String>,
+        status: Option<String>,
+        limit: usize,
+    ) -> Result<Vec<Exec>, DbError> {
+        self.db
+            .call(move |c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT body FROM durable_executions
+                      WHERE (?1 IS NULL OR function = ?1) AND (?2 IS NULL OR status = ?2)
+                      ORDER BY start_ms DESC, arn LIMIT ?3",
+                )?;
+                let rows = stmt.query_map(params![function, status, limit as i64], |r| {
+                    r.get::<_, String>(0)
+                })?;
+                rows.map(|b| serde_json::from_str(&b?).map_err(json_err))
+                    .collect()
+            })
+            .await
+    }
+
     /// The executions of `function`, oldest first.
     pub async fn list(&self, function: &str) -> Result<Vec<Exec>, DbError> {
         let function = function.to_owned();

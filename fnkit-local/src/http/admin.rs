@@ -48,6 +48,7 @@ const ENDPOINTS: &[&str] = &[
     "/_fnkit/queues/{queue}[/messages|/dlq|/dlq/redrive]",
     "/_fnkit/async/{function}/dead|redrive",
     "/_fnkit/schedules/{function}",
+    "/_fnkit/executions[/{arn}]?function=&status=&limit=",
 ];
 
 /// `rest`: the path after `/_fnkit/`.

@@ -9,6 +9,7 @@
 //! | `/_fnkit/buckets/...` | `buckets.rs` |
 //! | `/_fnkit/queues/...`, `/_fnkit/async/...` | `queues.rs` |
 //! | `/_fnkit/schedules/{function}` | `schedules.rs` |
+//! | `/_fnkit/executions[/{arn}]` (durable executions) | `executions.rs` |
 //! | `/_fnkit/functions`, `invocations`, `stats`, `metrics` | `admin.rs` |
 //! | signed for `s3` (SigV4 credential scope) | `crate::s3` |
 //! | signed for `sqs`, or `X-Amz-Target: AmazonSQS.*` | `crate::sqs` |
@@ -18,6 +19,7 @@
 mod admin;
 mod buckets;
 mod durable_api;
+mod executions;
 mod gateway;
 pub(crate) mod invoke_api;
 mod queues;
@@ -138,6 +140,10 @@ pub(crate) async fn handle(front: Arc<Front>, req: Request<Incoming>) -> Reply {
         Some("buckets") => buckets::handle(&front, &segments[1..], req).await,
         Some("queues" | "async") => queues::handle(&front, &segments, req).await,
         Some("schedules") => schedules::handle(&front, &segments[1..], req).await,
+        Some("executions") => {
+            let after = rest.strip_prefix("executions").unwrap_or_default();
+            executions::handle(&front, after, &req).await
+        }
         _ => admin::handle(&front, rest, req).await,
     }
 }

@@ -366,6 +366,56 @@ async fn plain_echo(input: Value) -> Value {
     input
 }
 
+/// For scripts/bench.sh: `n` steps, one checkpoint each (START and SUCCEED in one batch), over
+/// one kept-alive connection as an SDK's client would; answers the mean checkpoint round trip.
+#[function(timeout = "900s")]
+async fn durable_steps(envelope: Value) -> Result<Value, Error> {
+    use http_body_util::BodyExt;
+    let mut raw = Raw::new(&envelope).await?;
+    let n = raw.input()["n"].as_u64().unwrap_or(100);
+    let authority = raw.base.trim_start_matches("http://").to_owned();
+    let stream = tokio::net::TcpStream::connect(&authority).await?;
+    let io = hyper_util::rt::TokioIo::new(stream);
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(|e| Error::new("Bench", e.to_string()))?;
+    tokio::spawn(conn);
+    let path = format!(
+        "/2025-12-01/durable-executions/{}/checkpoint",
+        encode(&raw.arn)
+    );
+    let started = std::time::Instant::now();
+    for i in 1..=n {
+        let id = i.to_string();
+        let updates = json!([
+            step(&id, "START", json!({})),
+            step(&id, "SUCCEED", json!({"Payload": "1"}))
+        ]);
+        let body = json!({"CheckpointToken": raw.token, "Updates": updates}).to_string();
+        let req = http::Request::post(&path)
+            .header(http::header::HOST, &authority)
+            .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+            .map_err(|e| Error::new("Bench", e.to_string()))?;
+        let reply = sender
+            .send_request(req)
+            .await
+            .map_err(|e| Error::new("Bench", e.to_string()))?;
+        let bytes = reply
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| Error::new("Bench", e.to_string()))?
+            .to_bytes();
+        let answer: Value = serde_json::from_slice(&bytes)?;
+        raw.token = answer["CheckpointToken"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+    }
+    let us = started.elapsed().as_micros() as u64 / n.max(1);
+    Ok(succeeded(&json!({"n": n, "checkpoint_us": us})))
+}
+
 /// Appends `line` to the file named by `FIXTURE_OUT` (one write, so workers never interleave).
 fn record(line: &str) -> Result<(), Error> {
     use std::io::Write;

@@ -1,0 +1,53 @@
+//! `/_fnkit/executions`: the durable executions, for people (and, next, the dashboard). The list
+//! (newest first, `?function=&status=&limit=`), and one execution (`/_fnkit/executions/{arn}`,
+//! the ARN percent-encoded or not) with its operations and its history.
+
+use http::StatusCode;
+use serde_json::json;
+
+use super::reply::{json, percent_decode, query, Reply};
+use super::Front;
+
+/// `rest`: the path after `/_fnkit/executions`.
+pub(crate) async fn handle(
+    front: &Front,
+    rest: &str,
+    req: &hyper::Request<hyper::body::Incoming>,
+) -> Reply {
+    let region = &front.engine.config.region;
+    let failed = |e: crate::durable::ApiError| {
+        let (status, _) = e.status_and_type();
+        json(status, &json!({"message": e.to_string()}))
+    };
+    let arn = percent_decode(rest.trim_start_matches('/'));
+    if arn.is_empty() {
+        let limit = query(req, "limit")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(100);
+        let function = query(req, "function");
+        let status = query(req, "status");
+        return match front.durable.recent(function, status, limit).await {
+            Ok(list) => {
+                let items: Vec<serde_json::Value> = list
+                    .iter()
+                    .map(|e| crate::durable::describe(e, region))
+                    .collect();
+                json(StatusCode::OK, &json!({"executions": items}))
+            }
+            Err(e) => failed(e),
+        };
+    }
+    match front.durable.inspect(&arn).await {
+        Ok((exec, operations)) => {
+            let history = match front.durable.history(&arn, 0, 1000, false, true).await {
+                Ok((events, _)) => events,
+                Err(e) => return failed(e),
+            };
+            let mut body = crate::durable::describe(&exec, region);
+            body["Operations"] = json!(operations);
+            body["Events"] = json!(history);
+            json(StatusCode::OK, &body)
+        }
+        Err(e) => failed(e),
+    }
+}
