@@ -87,6 +87,10 @@ pub struct Config {
     pub queue_retry_delay: Duration,
     /// The first retry delay of a failed asynchronous invocation; each retry doubles it.
     pub async_retry_base: Duration,
+    /// Durable executions skip their waits and step retry delays (a virtual clock, as AWS's
+    /// Python testing runner has): history still records the modelled durations. Callback
+    /// timeouts and execution timeouts keep real time.
+    pub durable_skip_time: bool,
 }
 
 impl Config {
@@ -119,6 +123,7 @@ impl Default for Config {
             schedules: true,
             queue_retry_delay: Duration::from_secs(1),
             async_retry_base: Duration::from_secs(1),
+            durable_skip_time: false,
         }
     }
 }

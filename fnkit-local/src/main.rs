@@ -131,6 +131,10 @@ struct ServeArgs {
     /// Milliseconds before the first retry of a failed asynchronous invocation (doubling after).
     #[arg(long, value_name = "MS", default_value_t = 1000)]
     async_retry_base: u64,
+    /// Durable executions skip their waits and step retry delays (history keeps the modelled
+    /// durations); callbacks and execution timeouts keep real time.
+    #[arg(long)]
+    durable_skip_time: bool,
     #[command(flatten)]
     env: EnvArgs,
     /// Dollars per request.
@@ -296,6 +300,7 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
         schedules: !cli.no_schedules,
         queue_retry_delay: Duration::from_millis(cli.queue_retry_delay),
         async_retry_base: Duration::from_millis(cli.async_retry_base),
+        durable_skip_time: cli.durable_skip_time,
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -87,6 +87,7 @@ pub(crate) fn start(
         };
         let mut child = Exec::new(&arn, payload.clone(), config, now);
         child.parent = Some((l.exec.arn.clone(), u.id.clone()));
+        child.skip_time = l.exec.skip_time;
         child
     });
     if let Some(child) = &child {

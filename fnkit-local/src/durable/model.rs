@@ -68,6 +68,9 @@ pub(crate) struct Exec {
     /// Completions from outside that arrived while an invocation was in flight, in order.
     #[serde(default)]
     pub deferred: Vec<Deferred>,
+    /// Waits and step retries fall due as soon as no invocation runs (`--durable-skip-time`).
+    #[serde(default)]
+    pub skip_time: bool,
 }
 
 /// How a chained invoke's target ended.
@@ -147,6 +150,7 @@ impl Exec {
             last_checkpoint: None,
             parent: None,
             deferred: Vec::new(),
+            skip_time: false,
         }
     }
 
@@ -204,19 +208,33 @@ impl CallbackClock {
 impl StoredOp {
     /// When the scheduler must look at it: a running wait's end, a pending retry's next attempt.
     pub fn due_ms(&self) -> Option<i64> {
+        self.due_at(false)
+    }
+
+    /// [`StoredOp::due_ms`], with waits and retries due at once when time is skipped.
+    pub fn due_at(&self, skip_time: bool) -> Option<i64> {
+        let skipped = |due: Option<i64>| {
+            if skip_time {
+                due.map(|_| i64::MIN)
+            } else {
+                due
+            }
+        };
         match (self.op.kind, self.op.status) {
-            (OperationType::Wait, OperationStatus::Started) => self
-                .op
-                .wait_details
-                .as_ref()
-                .and_then(|w| w.scheduled_end_timestamp)
-                .map(|m| m.0),
-            (OperationType::Step, OperationStatus::Pending) => self
-                .op
-                .step_details
-                .as_ref()
-                .and_then(|s| s.next_attempt_timestamp)
-                .map(|m| m.0),
+            (OperationType::Wait, OperationStatus::Started) => skipped(
+                self.op
+                    .wait_details
+                    .as_ref()
+                    .and_then(|w| w.scheduled_end_timestamp)
+                    .map(|m| m.0),
+            ),
+            (OperationType::Step, OperationStatus::Pending) => skipped(
+                self.op
+                    .step_details
+                    .as_ref()
+                    .and_then(|s| s.next_attempt_timestamp)
+                    .map(|m| m.0),
+            ),
             (OperationType::Callback, OperationStatus::Started) => {
                 self.callback.and_then(|c| c.due()).map(|(at, _)| at)
             }
@@ -313,7 +331,7 @@ impl Loaded {
         let due: Vec<String> = self
             .ops
             .values()
-            .filter(|o| o.due_ms().is_some_and(|d| d <= now_ms))
+            .filter(|o| o.due_at(self.exec.skip_time).is_some_and(|d| d <= now_ms))
             .map(|o| o.op.id.clone())
             .collect();
         for id in &due {

@@ -50,7 +50,8 @@ impl Durable {
             name: name.unwrap_or_else(|| id.clone()),
             id,
         };
-        let exec = Exec::new(&arn, input.clone(), config, now_ms());
+        let mut exec = Exec::new(&arn, input.clone(), config, now_ms());
+        exec.skip_time = self.engine.config.durable_skip_time;
         match self.store.start(exec).await? {
             Started::New(exec) => {
                 self.wake.notify_one();
