@@ -18,6 +18,9 @@ functions = [
         "timeout_secs": 60,
         "memory_mb": 256,
         "durable": {"execution_timeout_secs": 900, "retention_days": 1},
+        # Lambda's JSON log format at level INFO (Lambda's default for it): the SDK's logger fields
+        # (executionArn) are top-level keys.
+        "env": {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": "INFO"},
     }
     for name in names
 ]

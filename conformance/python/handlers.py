@@ -6,6 +6,7 @@ its YAML; scripts/check-durable-sdk.sh runs them through the suite's own validat
 """
 
 import json
+import os
 
 from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution
 from aws_durable_execution_sdk_python.config import (
@@ -17,6 +18,7 @@ from aws_durable_execution_sdk_python.config import (
     MapConfig,
     ParallelConfig,
     StepConfig,
+    StepSemantics,
     WaitForCallbackConfig,
 )
 from aws_durable_execution_sdk_python.serdes import SerDes, SerDesContext
@@ -1005,3 +1007,77 @@ def map_then_wait(event, context: DurableContext):
     batch = context.map(["a", "b"], lambda ctx, item, i, items: item.upper(), config=MapConfig(max_concurrency=1))
     context.wait(Duration.from_seconds(1))
     return batch.get_results()
+
+
+# ---- logs (the suite reads them through the emulator's /_fnkit/logs; JSON lines carry executionArn)
+
+AT_MOST_ONCE = StepSemantics.AT_MOST_ONCE_PER_RETRY
+
+
+@durable_execution
+def step_logs(event, context: DurableContext):
+    """1-7: a step logs through its context's logger."""
+
+    def greet(step: StepContext):
+        step.logger.info(f"Greeting step started for: {event}")
+        greeting = f"Hello, {event}!"
+        step.logger.info(f"Greeting step completed with: {greeting}")
+        return greeting
+
+    return context.step(greet)
+
+
+@durable_execution
+def step_crash(event, context: DurableContext):
+    """1-17: an at-most-once step logs, then the process dies; no retry."""
+
+    def crash(step: StepContext):
+        step.logger.info(f"about to crash: {event}")
+        os._exit(1)
+
+    config = StepConfig(step_semantics=AT_MOST_ONCE, retry_strategy=NO_RETRY.retry_strategy)
+    return context.step(crash, name="at_most_once_flaky_step", config=config)
+
+
+@durable_execution
+def step_crash_retried(event, context: DurableContext):
+    """1-18: an at-most-once step crashes on its first attempt, succeeds on its second."""
+
+    def crash_once(step: StepContext):
+        step.logger.info(f"attempt {step.attempt}: {event}")
+        if step.attempt == 1:
+            os._exit(1)
+        return "succeeded on second attempt"
+
+    config = retries(3)
+    config = StepConfig(step_semantics=AT_MOST_ONCE, retry_strategy=config.retry_strategy)
+    return context.step(crash_once, name="crash_once", config=config)
+
+
+@durable_execution
+def child_large(event, context: DurableContext):
+    """3-11: the child's result is over 256 KB: replayed from its children."""
+
+    def child(ctx: DurableContext):
+        # Replay logging on, so the re-run on replay is seen.
+        ctx.logger.with_is_replaying(lambda: False).info(f"child running for {event}")
+        small = ctx.step(lambda _: "x")
+        return small * 300_000
+
+    result = context.run_in_child_context(child, name="large")
+    context.wait(Duration.from_seconds(1))
+    return len(result)
+
+
+@durable_execution
+def child_logs_once(event, context: DurableContext):
+    """3-17: a child that only logs, then a wait; the child does not run again on replay."""
+
+    def child(ctx: DurableContext):
+        # Replay logging on, so a wrong re-run on replay would be seen.
+        ctx.logger.with_is_replaying(lambda: False).info(f"child logging {event}")
+        return event
+
+    result = context.run_in_child_context(child, name="logger")
+    context.wait(Duration.from_seconds(1))
+    return result

@@ -3,7 +3,8 @@
 requirement's function through boto3, completes its callbacks, reads its history and checks
 every event, with fnkit-local in place of AWS. What the suite reaches through CloudFormation
 (a logical id to a function name) is the identity here: functions are served under the names
-the mapping gives.
+the mapping gives; what it reads from CloudWatch Logs comes from the emulator's
+/_fnkit/logs/{function}.
 
 usage: conformance.py --endpoint http://127.0.0.1:PORT --map FILE [--workers N] [--only ID,...]
 
@@ -16,8 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
+import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
@@ -26,6 +30,7 @@ import boto3
 from botocore.config import Config
 
 from aws_durable_execution_conformance_tests import validate
+from aws_durable_execution_conformance_tests.cloudwatch import CloudWatchLogRetriever
 from aws_durable_execution_conformance_tests.clients import AwsClients
 from aws_durable_execution_conformance_tests.config import TESTS_DIR
 from aws_durable_execution_conformance_tests.sam import Invoker
@@ -36,6 +41,51 @@ class LocalInvoker(Invoker):
 
     def _resolve_function(self, logical_id: str) -> str:
         return logical_id
+
+
+class LocalLogs:
+    """CloudWatch Logs' FilterLogEvents over the emulator's /_fnkit/logs/{function}: the
+    function's recent lines, kept to those of one execution as the suite's filter pattern asks
+    (a JSON line whose durableExecutionArn or executionArn is the execution's ARN)."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def filter_log_events(self, logGroupName, startTime, endTime, filterPattern=None, nextToken=None):
+        function = logGroupName.rsplit("/", 1)[-1]
+        url = f"{self.endpoint}/_fnkit/logs/{function}?start_ms={startTime}&end_ms={endTime}"
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            lines = json.load(reply)["events"]
+        wanted = re.search(r'= "((?:[^"\\]|\\.)*)"', filterPattern or "")
+        arn = wanted.group(1).replace('\\"', '"').replace("\\\\", "\\") if wanted else None
+        events = []
+        for line in lines:
+            if arn is not None:
+                try:
+                    fields = json.loads(line["message"])
+                except ValueError:
+                    continue
+                if not isinstance(fields, dict) or arn not in (fields.get("durableExecutionArn"), fields.get("executionArn")):
+                    continue
+            events.append({"timestamp": line["timestamp"], "ingestionTime": line["timestamp"], "message": line["message"]})
+        return {"events": events}
+
+
+class LocalLogRetriever(CloudWatchLogRetriever):
+    """The suite's log reader without CloudWatch's ingestion waits (10 s, then 10 s of polls):
+    the emulator has a line once the worker printed it, so reads repeat only until two agree."""
+
+    EVENT_POLL_TIMEOUT_SECONDS = 0.0
+
+    def get_execution_log_events(self, log_group_name, execution_arn, start_time_ms, end_time_ms=None, wait_seconds=None):
+        last = None
+        for _ in range(20):
+            events = super().get_execution_log_events(log_group_name, execution_arn, start_time_ms, end_time_ms, wait_seconds=0)
+            if events == last:
+                return events
+            last = events
+            time.sleep(0.25)
+        return last
 
 
 class NoStack:
@@ -71,7 +121,10 @@ def main() -> int:
         region_name="us-east-1", aws_access_key_id="fnkit", aws_secret_access_key="fnkit"
     )
     client = session.client("lambda", endpoint_url=args.endpoint, config=config)
-    clients = AwsClients(MappingProxyType({"lambda": client, "cloudformation": NoStack(), "logs": None}))
+    clients = AwsClients(
+        MappingProxyType({"lambda": client, "cloudformation": NoStack(), "logs": LocalLogs(args.endpoint)})
+    )
+    validate.CloudWatchLogRetriever = LocalLogRetriever
     invoker = LocalInvoker("fnkit-local", region="us-east-1", lambda_client=client, cfn_client=NoStack())
 
     def run(item: tuple[str, str]):

@@ -1,5 +1,5 @@
 //! The admin API under `/_fnkit/`: the functions and their URLs, the ledger's invocations and
-//! aggregates, and Prometheus metrics.
+//! aggregates, Prometheus metrics, and each function's recent log lines.
 
 use fnkit::manifest::Trigger;
 use http::{HeaderValue, Method, StatusCode};
@@ -49,6 +49,7 @@ const ENDPOINTS: &[&str] = &[
     "/_fnkit/async/{function}/dead|redrive",
     "/_fnkit/schedules/{function}",
     "/_fnkit/executions[/{arn}]?function=&status=&limit=",
+    "/_fnkit/logs/{function}?start_ms=&end_ms=",
 ];
 
 /// `rest`: the path after `/_fnkit/`.
@@ -88,8 +89,33 @@ pub(crate) async fn handle(front: &Front, rest: &str, req: Request<Incoming>) ->
             );
             r
         }
-        _ => not_found(),
+        _ => match rest.strip_prefix("logs/") {
+            Some(function) => logs(front, function, &req),
+            None => not_found(),
+        },
     }
+}
+
+/// `/_fnkit/logs/{function}?start_ms=&end_ms=`: the function's recent log lines (its workers'
+/// output and its platform lines, unprefixed), as CloudWatch's `FilterLogEvents` gives them.
+fn logs(front: &Front, function: &str, req: &Request<Incoming>) -> Reply {
+    if !front.engine.functions.contains_key(function) {
+        return not_found();
+    }
+    let bound = |key: &str, default: i64| {
+        query(req, key)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let lines = front
+        .engine
+        .logs
+        .recent(function, bound("start_ms", 0), bound("end_ms", i64::MAX));
+    let events: Vec<serde_json::Value> = lines
+        .into_iter()
+        .map(|(timestamp, message)| serde_json::json!({"timestamp": timestamp, "message": message}))
+        .collect();
+    json(StatusCode::OK, &serde_json::json!({"events": events}))
 }
 
 /// The served functions with their URLs, limits and live state.

@@ -1,16 +1,32 @@
 //! The emulator's log: worker output prefixed with function and request id, START / END /
 //! REPORT lines as Lambda writes them, and the emulator's own notices. Goes to stdout by
-//! default; embedders and tests can capture it.
+//! default; embedders and tests can capture it. Each function's recent lines (what its worker
+//! printed and its platform lines, unprefixed, as CloudWatch keeps them in the function's log
+//! group) are also kept in memory, up to [`RECENT_BYTES`] per function, for `/_fnkit/logs`.
 
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 type Sink = dyn Fn(&[&str]) + Send + Sync;
 
+/// How much of each function's recent log is kept (the oldest lines go first).
+pub const RECENT_BYTES: usize = 4 * 1024 * 1024;
+
+/// A function's recent lines: `(epoch ms, line)`, and their size.
+#[derive(Default)]
+struct Recent {
+    lines: VecDeque<(i64, String)>,
+    bytes: usize,
+}
+
 /// Where log lines go.
 #[derive(Clone)]
-pub struct Logs(Arc<Sink>);
+pub struct Logs {
+    sink: Arc<Sink>,
+    recent: Arc<Mutex<HashMap<String, Recent>>>,
+}
 
 impl fmt::Debug for Logs {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -25,9 +41,16 @@ impl Default for Logs {
 }
 
 impl Logs {
+    fn new(sink: Arc<Sink>) -> Logs {
+        Logs {
+            sink,
+            recent: Arc::default(),
+        }
+    }
+
     /// Lines to stdout.
     pub fn stdout() -> Logs {
-        Logs(Arc::new(|lines: &[&str]| {
+        Logs::new(Arc::new(|lines: &[&str]| {
             // One write for all the lines of an invocation's end.
             let mut buffer = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
             for line in lines {
@@ -40,7 +63,7 @@ impl Logs {
 
     /// Lines to a function of yours.
     pub fn to_fn(f: impl Fn(&str) + Send + Sync + 'static) -> Logs {
-        Logs(Arc::new(move |lines: &[&str]| {
+        Logs::new(Arc::new(move |lines: &[&str]| {
             lines.iter().for_each(|l| f(l))
         }))
     }
@@ -49,7 +72,7 @@ impl Logs {
     pub fn capture(echo: bool) -> (Logs, Arc<Mutex<Vec<String>>>) {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let kept = lines.clone();
-        let logs = Logs(Arc::new(move |lines: &[&str]| {
+        let logs = Logs::new(Arc::new(move |lines: &[&str]| {
             for line in lines {
                 if echo {
                     eprintln!("{line}");
@@ -62,26 +85,84 @@ impl Logs {
 
     /// A line of the emulator's own.
     pub fn info(&self, line: &str) {
-        (self.0)(&[line]);
+        (self.sink)(&[line]);
     }
 
     /// A line a function's worker printed.
     pub fn worker(&self, function: &str, request_id: Option<&str>, line: &str) {
+        self.keep(function, [line]);
         match request_id {
-            Some(id) => (self.0)(&[&format!("[{function} {id}] {line}")]),
-            None => (self.0)(&[&format!("[{function}] {line}")]),
+            Some(id) => (self.sink)(&[&format!("[{function} {id}] {line}")]),
+            None => (self.sink)(&[&format!("[{function}] {line}")]),
         }
     }
 
     /// A platform line about a function (START, END, REPORT), prefixed with its name.
     pub fn platform(&self, function: &str, line: &str) {
-        (self.0)(&[&format!("[{function}] {line}")]);
+        self.keep(function, [line]);
+        (self.sink)(&[&format!("[{function}] {line}")]);
     }
 
     /// Several platform lines about a function, written together.
     pub fn platform_lines(&self, function: &str, lines: &[String]) {
+        self.keep(function, lines.iter().map(String::as_str));
         let prefixed: Vec<String> = lines.iter().map(|l| format!("[{function}] {l}")).collect();
         let refs: Vec<&str> = prefixed.iter().map(String::as_str).collect();
-        (self.0)(&refs);
+        (self.sink)(&refs);
+    }
+
+    fn keep<'a>(&self, function: &str, lines: impl IntoIterator<Item = &'a str>) {
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        let kept = recent.entry(function.to_owned()).or_default();
+        for line in lines {
+            kept.bytes += line.len();
+            kept.lines.push_back((now, line.to_owned()));
+        }
+        while kept.bytes > RECENT_BYTES {
+            let Some((_, old)) = kept.lines.pop_front() else {
+                break;
+            };
+            kept.bytes -= old.len();
+        }
+    }
+
+    /// The recent lines of `function` logged from `start_ms` to `end_ms` (epoch ms), oldest first.
+    pub fn recent(&self, function: &str, start_ms: i64, end_ms: i64) -> Vec<(i64, String)> {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        recent.get(function).map_or_else(Vec::new, |r| {
+            r.lines
+                .iter()
+                .filter(|(t, _)| (start_ms..=end_ms).contains(t))
+                .cloned()
+                .collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_lines_are_kept_per_function_within_their_bound() {
+        let (logs, _) = Logs::capture(false);
+        logs.worker("a", Some("req"), "{\"executionArn\": \"x\"}");
+        logs.platform("a", "REPORT RequestId: req");
+        logs.worker("b", None, "other");
+        let a = logs.recent("a", 0, i64::MAX);
+        let lines: Vec<&str> = a.iter().map(|(_, l)| l.as_str()).collect();
+        assert_eq!(
+            lines,
+            ["{\"executionArn\": \"x\"}", "REPORT RequestId: req"]
+        );
+        assert!(logs.recent("a", a[0].0 + 60_000, i64::MAX).is_empty());
+        // Past the bound, the oldest lines go first.
+        let big = "x".repeat(RECENT_BYTES / 2 + 1);
+        logs.worker("a", None, &big);
+        logs.worker("a", None, &big);
+        let kept = logs.recent("a", 0, i64::MAX);
+        assert_eq!(kept.len(), 1, "only the newest of the two large lines fits");
+        assert_eq!(logs.recent("b", 0, i64::MAX).len(), 1);
     }
 }
