@@ -119,17 +119,32 @@ impl Ledger {
 
     /// The latest invocations, newest first, of one function or all.
     pub fn invocations(&self, function: Option<&str>, limit: u32) -> Result<Vec<Row>, LedgerError> {
+        self.select(
+            "WHERE (?1 IS NULL OR function = ?1) ORDER BY id DESC LIMIT ?2",
+            params![function, limit],
+        )
+    }
+
+    /// The invocations of `request_ids` (a durable execution's), oldest first.
+    pub fn by_request_ids(&self, request_ids: &[String]) -> Result<Vec<Row>, LedgerError> {
+        let ids = serde_json::to_string(request_ids).unwrap_or_default();
+        self.select(
+            "WHERE request_id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+            params![ids],
+        )
+    }
+
+    fn select(&self, filter: &str, params: impl rusqlite::Params) -> Result<Vec<Row>, LedgerError> {
         self.flush()?;
         let conn = self.reader.lock().unwrap();
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT request_id, function, trigger, start_ms, duration_ms, billed_ms, init_ms, memory_mb,
-                        max_memory_mb, outcome, error_type, gb_seconds, cost_x86, cost_arm
-                 FROM invocations WHERE (?1 IS NULL OR function = ?1) ORDER BY id DESC LIMIT ?2",
-            )
-            .map_err(|e| self.err(e))?;
+        let sql = format!(
+            "SELECT request_id, function, trigger, start_ms, duration_ms, billed_ms, init_ms, memory_mb,
+                    max_memory_mb, outcome, error_type, gb_seconds, cost_x86, cost_arm
+             FROM invocations {filter}"
+        );
+        let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![function, limit], |r| {
+            .query_map(params, |r| {
                 Ok(Row {
                     request_id: r.get(0)?,
                     function: r.get(1)?,

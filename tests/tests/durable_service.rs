@@ -471,6 +471,17 @@ async fn executions_are_listed_and_shown_with_their_operations_and_history() {
         .collect();
     assert_eq!(ops, ["EXECUTION", "STEP"]);
     assert_eq!(one["Events"].as_array().unwrap().len(), 5);
+    let invocations = one["Invocations"].as_array().unwrap();
+    assert_eq!(
+        invocations.len(),
+        1,
+        "one invocation, from the ledger: {one}"
+    );
+    assert_eq!(invocations[0]["trigger"], "durable");
+    assert_eq!(
+        invocations[0]["request_id"],
+        one["Events"][3]["InvocationCompletedDetails"]["RequestId"]
+    );
     let missing = request(
         "GET",
         &format!("{}/_fnkit/executions/nope", e.base),

@@ -1,6 +1,7 @@
 //! `/_fnkit/executions`: the durable executions, for people (and, next, the dashboard). The list
 //! (newest first, `?function=&status=&limit=`), and one execution (`/_fnkit/executions/{arn}`,
-//! the ARN percent-encoded or not) with its operations and its history.
+//! the ARN percent-encoded or not) with its operations, its history and its invocations (the
+//! ledger's rows: duration, billing, cost, outcome).
 
 use http::StatusCode;
 use serde_json::json;
@@ -43,9 +44,21 @@ pub(crate) async fn handle(
                 Ok((events, _)) => events,
                 Err(e) => return failed(e),
             };
+            // Its invocations: the ledger's rows of the requests its history names.
+            let ids: Vec<String> = history
+                .iter()
+                .filter_map(|e| e["InvocationCompletedDetails"]["RequestId"].as_str())
+                .map(str::to_owned)
+                .collect();
+            let ledger = front.engine.ledger.clone();
+            let rows = tokio::task::spawn_blocking(move || ledger.by_request_ids(&ids)).await;
             let mut body = crate::durable::describe(&exec, region);
             body["Operations"] = json!(operations);
             body["Events"] = json!(history);
+            body["Invocations"] = match rows {
+                Ok(Ok(rows)) => json!(rows),
+                _ => json!([]),
+            };
             json(StatusCode::OK, &body)
         }
         Err(e) => failed(e),
