@@ -385,7 +385,15 @@ impl Durable {
     pub fn start_scheduler(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let me = self.clone();
         tokio::spawn(async move {
+            let mut purged_at = 0;
             loop {
+                // Ended executions are kept for their retention, then deleted (daily).
+                if now_ms() - purged_at > 86_400_000 {
+                    purged_at = now_ms();
+                    if let Err(e) = me.store.purge(purged_at).await {
+                        me.log(&format!("cannot delete expired executions: {e}"));
+                    }
+                }
                 let next = match me.store.next_due().await {
                     Ok(next) => next,
                     Err(e) => {

@@ -338,6 +338,39 @@ impl DurableStore {
             .await
     }
 
+    /// Deletes the executions that ended more than their retention ago (`RetentionPeriodInDays`),
+    /// with their operations and history; returns how many.
+    pub async fn purge(&self, now: i64) -> Result<usize, DbError> {
+        let cache = self.cache.clone();
+        self.db
+            .call(move |c| {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                tx.execute_batch(&format!(
+                    "CREATE TEMP TABLE IF NOT EXISTS expired (arn TEXT PRIMARY KEY);
+                     DELETE FROM expired;
+                     INSERT INTO expired SELECT arn FROM durable_executions
+                      WHERE end_ms IS NOT NULL
+                        AND end_ms + json_extract(body, '$.retention_days') * 86400000 < {now};
+                     DELETE FROM durable_operations WHERE arn IN (SELECT arn FROM expired);
+                     DELETE FROM durable_events WHERE arn IN (SELECT arn FROM expired);"
+                ))?;
+                let n = tx.execute(
+                    "DELETE FROM durable_executions WHERE arn IN (SELECT arn FROM expired)",
+                    [],
+                )?;
+                tx.commit()?;
+                if n > 0 {
+                    cache
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .executions
+                        .clear();
+                }
+                Ok(n)
+            })
+            .await
+    }
+
     /// Chained invokes still running in running executions: `(execution, operation)`.
     pub async fn chained_running(&self) -> Result<Vec<(String, StoredOp)>, DbError> {
         self.db
@@ -393,5 +426,61 @@ impl DurableStore {
                     .collect()
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fnkit_spec::durable::arn::ExecutionArn;
+    use fnkit_spec::durable::wire::ExecutionStatus;
+    use fnkit_spec::durable::DurableConfig;
+
+    fn ended(id: &str, end_ms: i64, retention_days: u32) -> Exec {
+        let arn = ExecutionArn {
+            region: "us-east-1".into(),
+            account: "000000000000".into(),
+            function: "f".into(),
+            version: "$LATEST".into(),
+            name: id.into(),
+            id: id.into(),
+        };
+        let config = DurableConfig {
+            execution_timeout_secs: 60,
+            retention_days,
+        };
+        let mut exec = Exec::new(&arn, "{}".into(), config, end_ms - 1000);
+        exec.status = ExecutionStatus::Succeeded;
+        exec.end_ms = Some(end_ms);
+        exec
+    }
+
+    #[tokio::test]
+    async fn ended_executions_are_deleted_after_their_retention_and_not_before() {
+        let dir = std::env::temp_dir().join(format!("fnkit-durable-{}", uuid::Uuid::new_v4()));
+        let store = DurableStore::open(&dir).unwrap();
+        let day = 86_400_000;
+        let now = 100 * day;
+        let old = ended("old", now - 2 * day, 1);
+        let kept = ended("kept", now - 2 * day, 14);
+        let (old_arn, kept_arn) = (old.arn.clone(), kept.arn.clone());
+        for exec in [old, kept] {
+            assert!(matches!(store.start(exec).await.unwrap(), Started::New(_)));
+        }
+        // Loaded once, so the cache holds it too.
+        assert!(store.read(&old_arn, |_| ()).await.unwrap().is_some());
+        assert_eq!(store.purge(now).await.unwrap(), 1);
+        assert!(store.get(&old_arn).await.unwrap().is_none());
+        assert!(
+            store.read(&old_arn, |_| ()).await.unwrap().is_none(),
+            "not served from the cache"
+        );
+        assert!(store
+            .events(&old_arn, 0, 10, false)
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(store.get(&kept_arn).await.unwrap().is_some());
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
