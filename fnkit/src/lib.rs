@@ -41,6 +41,8 @@
 #![allow(clippy::needless_doctest_main)]
 
 mod context;
+#[cfg(feature = "durable")]
+pub mod durable;
 mod error;
 pub mod event;
 mod invocation;
