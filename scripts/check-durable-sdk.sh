@@ -3,7 +3,8 @@
 # written with AWS's official Python SDK (conformance/python, served as foreign functions from
 # conformance/python/functions.json) run on fnkit-local, and AWS's durable conformance suite
 # checks each execution's history and result with its own validator, through boto3
-# (scripts/durable/conformance.py); then boto3 makes the calls the suite does not
+# (scripts/durable/conformance.py); the same for the handlers written with fnkit::durable
+# (conformance/rust); then boto3 makes the calls the suite does not
 # (scripts/durable/api_boto3.py). Called by .ci/run.
 #
 # The packages go into a venv at .fnkit/python. The conformance package declares Python >= 3.14
@@ -21,12 +22,17 @@ if ! "$venv/bin/python" -c "import aws_durable_execution_sdk_python, awslambdari
 fi
 
 source scripts/lib.sh
-cargo build -q -p fnkit-local
+cargo build -q -p fnkit-local -p fnkit-conformance
 work=$(mktemp -d)
-start_emulator "$work/emulator.log" target/debug/fnkit-local --functions conformance/python/functions.json --state-dir "$work/state"
+start_emulator "$work/emulator.log" target/debug/fnkit-local --state-dir "$work/state" \
+  --functions conformance/python/functions.json --functions conformance/rust/functions.json
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$work"' EXIT
-if ! "$venv/bin/python" scripts/durable/conformance.py --endpoint "$URL" --map conformance/python/requirements.json --workers 8 \
-  || ! "$venv/bin/python" scripts/durable/api_boto3.py "$URL"; then
+conformance() { "$venv/bin/python" scripts/durable/conformance.py --endpoint "$URL" --workers 8 --map "$1"; }
+echo "-- AWS's Python SDK (conformance/python)"
+python_ok=0; conformance conformance/python/requirements.json || python_ok=$?
+echo "-- fnkit::durable (conformance/rust)"
+rust_ok=0; conformance conformance/rust/requirements.json || rust_ok=$?
+if [ "$python_ok" != 0 ] || [ "$rust_ok" != 0 ] || ! "$venv/bin/python" scripts/durable/api_boto3.py "$URL"; then
   echo "--- fnkit-local's log" >&2
   tail -n 200 "$work/emulator.log" >&2
   exit 1

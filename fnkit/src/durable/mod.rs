@@ -7,5 +7,80 @@
 //! | [`ids`] | deterministic operation ids: a positional path per context, hashed |
 //! | [`retry`] | step retry strategies: exponential backoff with jitter, and the presets |
 
+mod client;
+mod context;
 pub mod ids;
 pub mod retry;
+
+pub use context::{execute, DurableContext, StepConfig, StepContext};
+pub use retry::Retry;
+
+use fnkit_spec::durable::wire::ErrorObject;
+
+/// The error type of a failure to reach the durable execution service: the invocation fails
+/// (and the service invokes it again) instead of the execution.
+const SERVICE_ERROR: &str = "DurableExecution.Service";
+
+/// Why a durable operation did not give its result.
+///
+/// It converts into [`crate::Error`] with `?`, keeping a failed step's own error type (it is not
+/// a `std::error::Error`, which would make it a generic one).
+#[derive(Debug, Clone)]
+pub enum DurableError {
+    /// The step failed for good (its retries are used up); its last error.
+    Step(ErrorObject),
+    /// The code asked for a different operation than the one recorded at this point of a
+    /// replay: the handler is not deterministic (it branched on time, randomness or outside
+    /// state without a step).
+    NonDeterministic {
+        /// The operation's place in the code path (`2-1`).
+        position: String,
+        /// What the execution recorded there.
+        recorded: String,
+        /// What the code asked for.
+        asked: String,
+    },
+    /// A result could not be turned into JSON or back.
+    Serde(String),
+    /// The durable execution service could not be reached or refused the call.
+    Service(String),
+}
+
+impl std::fmt::Display for DurableError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DurableError::Step(e) => {
+                write!(f, "the step failed: {}", e.error_message.as_deref().unwrap_or_default())
+            }
+            DurableError::NonDeterministic {
+                position,
+                recorded,
+                asked,
+            } => write!(
+                f,
+                "non-deterministic replay at operation {position}: the execution recorded {recorded}, the code now asks for {asked}"
+            ),
+            DurableError::Serde(m) => write!(f, "serialization: {m}"),
+            DurableError::Service(m) => write!(f, "durable execution service: {m}"),
+        }
+    }
+}
+
+impl From<DurableError> for crate::Error {
+    fn from(e: DurableError) -> Self {
+        let kind: String = match &e {
+            DurableError::Step(error) => error
+                .error_type
+                .clone()
+                .unwrap_or_else(|| "StepError".into()),
+            DurableError::NonDeterministic { .. } => "DurableExecution.NonDeterministic".into(),
+            DurableError::Serde(_) => "DurableExecution.Serialization".into(),
+            DurableError::Service(_) => SERVICE_ERROR.into(),
+        };
+        let message = match &e {
+            DurableError::Step(error) => error.error_message.clone().unwrap_or_default(),
+            other => other.to_string(),
+        };
+        crate::Error::new(kind, message)
+    }
+}

@@ -1,0 +1,354 @@
+//! The handler's side of a durable execution: the context its operations go through, replay of
+//! what is recorded, and suspension. An operation first looks for its record (by its id, checked
+//! against what the code asks for: a different operation there is a non-determinism error); a
+//! finished one returns its recorded result without running again; a new one runs and is
+//! checkpointed. An operation that has to wait (a wait, a step's next attempt) suspends the
+//! handler: its future never completes, and [`execute`] answers PENDING so the service invokes
+//! the handler again when the wait is over.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use fnkit_spec::durable::wire::{
+    CheckpointRequest, ErrorObject, InvocationInput, InvocationOutput, InvocationStatus, Operation,
+    OperationAction, OperationStatus, OperationType, OperationUpdate, StepOptions, WaitOptions,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::sync::Notify;
+
+use super::client::Client;
+use super::ids::{OperationId, OperationIds};
+use super::retry::Retry;
+use super::DurableError;
+use crate::Error;
+
+/// What every context of one invocation shares.
+#[derive(Debug)]
+struct Shared {
+    arn: String,
+    client: Client,
+    /// The token of the next checkpoint.
+    token: tokio::sync::Mutex<String>,
+    /// The execution's operations by id, as last read.
+    ops: Mutex<HashMap<String, Operation>>,
+    /// Told when an operation suspends the handler.
+    suspended: Notify,
+}
+
+/// The handle a durable handler runs its operations through (`step`, `wait`).
+#[derive(Debug, Clone)]
+pub struct DurableContext {
+    shared: Arc<Shared>,
+    ids: Arc<Mutex<OperationIds>>,
+    parent: Option<String>,
+}
+
+/// What a step's body is told.
+#[derive(Debug, Clone, Copy)]
+pub struct StepContext {
+    /// The attempt running: 1 for the first.
+    pub attempt: u32,
+}
+
+/// How a step runs.
+#[derive(Debug, Clone, Default)]
+pub struct StepConfig {
+    /// When a failed attempt is tried again ([`Retry::default`] when unset).
+    pub retry: Option<Retry>,
+}
+
+impl StepConfig {
+    /// The same, retried as `retry` says.
+    pub fn retry(mut self, retry: Retry) -> StepConfig {
+        self.retry = Some(retry);
+        self
+    }
+}
+
+fn update(id: &OperationId, kind: OperationType, action: OperationAction) -> OperationUpdate {
+    OperationUpdate {
+        id: id.wire.clone(),
+        parent_id: None,
+        name: None,
+        kind,
+        action,
+        sub_type: None,
+        payload: None,
+        error: None,
+        context_options: None,
+        step_options: None,
+        wait_options: None,
+        callback_options: None,
+        chained_invoke_options: None,
+    }
+}
+
+impl DurableContext {
+    fn next(&self) -> OperationId {
+        self.ids.lock().unwrap_or_else(|e| e.into_inner()).next_id()
+    }
+
+    /// The record of `id`, checked against the operation the code asks for there.
+    fn record(
+        &self,
+        id: &OperationId,
+        kind: OperationType,
+        sub_type: &str,
+        name: &str,
+    ) -> Result<Option<Operation>, DurableError> {
+        let ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(op) = ops.get(&id.wire).cloned() else {
+            return Ok(None);
+        };
+        let same = op.kind == kind
+            && op.sub_type.as_deref() == Some(sub_type)
+            && op.name.as_deref() == Some(name)
+            && op.parent_id == self.parent;
+        if same {
+            Ok(Some(op))
+        } else {
+            Err(DurableError::NonDeterministic {
+                position: id.path.clone(),
+                recorded: format!("{} {:?} named {:?}", op.kind, op.sub_type, op.name),
+                asked: format!("{kind} {sub_type:?} named {name:?}"),
+            })
+        }
+    }
+
+    /// The status of `id` as last read.
+    fn status(&self, id: &OperationId) -> Option<OperationStatus> {
+        let ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
+        ops.get(&id.wire).map(|op| op.status)
+    }
+
+    /// Sends `updates` and reads back what changed.
+    async fn checkpoint(&self, mut updates: Vec<OperationUpdate>) -> Result<(), DurableError> {
+        for u in &mut updates {
+            u.parent_id = self.parent.clone();
+        }
+        let mut token = self.shared.token.lock().await;
+        let request = CheckpointRequest {
+            checkpoint_token: token.clone(),
+            updates,
+            client_token: Some(uuid::Uuid::new_v4().to_string()),
+        };
+        let answer = self
+            .shared
+            .client
+            .checkpoint(&self.shared.arn, &request)
+            .await?;
+        if let Some(next) = answer.checkpoint_token {
+            *token = next;
+        }
+        let mut ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
+        for op in answer.new_execution_state.operations {
+            ops.insert(op.id.clone(), op);
+        }
+        Ok(())
+    }
+
+    /// Suspends the handler: the invocation answers PENDING and this future never completes.
+    async fn suspend<T>(&self) -> T {
+        self.shared.suspended.notify_one();
+        std::future::pending().await
+    }
+
+    /// Runs `body` as the step `name` (retried as [`Retry::default`] says), or returns its
+    /// recorded result on a replay.
+    pub async fn step<T, F, Fut>(&self, name: &str, body: F) -> Result<T, DurableError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(StepContext) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        self.step_with(name, StepConfig::default(), body).await
+    }
+
+    /// [`DurableContext::step`] with its configuration.
+    // long: one operation's whole life (replay, attempt, retry or failure), read top to bottom.
+    pub async fn step_with<T, F, Fut>(
+        &self,
+        name: &str,
+        config: StepConfig,
+        body: F,
+    ) -> Result<T, DurableError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(StepContext) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let id = self.next();
+        let record = self.record(&id, OperationType::Step, "Step", name)?;
+        let details = record
+            .as_ref()
+            .and_then(|op| op.step_details.clone())
+            .unwrap_or_default();
+        match record.as_ref().map(|op| op.status) {
+            Some(OperationStatus::Succeeded) => {
+                let text = details.result.unwrap_or_else(|| "null".into());
+                return serde_json::from_str(&text).map_err(|e| DurableError::Serde(e.to_string()));
+            }
+            Some(OperationStatus::Failed) => {
+                return Err(DurableError::Step(details.error.unwrap_or_default()));
+            }
+            Some(OperationStatus::Pending) => return self.suspend().await,
+            _ => {}
+        }
+        let attempt = details.attempt.unwrap_or(0) + 1;
+        let named = |action| OperationUpdate {
+            name: Some(name.to_owned()),
+            sub_type: Some("Step".into()),
+            ..update(&id, OperationType::Step, action)
+        };
+        // At least once per retry: START goes with the attempt's end (an interrupted attempt
+        // runs again); a STARTED record means START was sent already.
+        let mut updates = Vec::new();
+        if record.as_ref().map(|op| op.status) != Some(OperationStatus::Started) {
+            updates.push(named(OperationAction::Start));
+        }
+        match body(StepContext { attempt }).await {
+            Ok(value) => {
+                let payload = serde_json::to_string(&value)
+                    .map_err(|e| DurableError::Serde(e.to_string()))?;
+                updates.push(OperationUpdate {
+                    payload: Some(payload),
+                    ..named(OperationAction::Succeed)
+                });
+                self.checkpoint(updates).await?;
+                Ok(value)
+            }
+            Err(error) => {
+                let error = ErrorObject::new(error.error_type(), error.message());
+                let retry = config.retry.unwrap_or_default();
+                let random = f64::from(uuid::Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX);
+                match retry.next_delay(attempt, random.min(0.999_999)) {
+                    Some(delay) => {
+                        updates.push(OperationUpdate {
+                            error: Some(error),
+                            step_options: Some(StepOptions {
+                                next_attempt_delay_seconds: Some(delay),
+                            }),
+                            ..named(OperationAction::Retry)
+                        });
+                        self.checkpoint(updates).await?;
+                        self.suspend().await
+                    }
+                    None => {
+                        updates.push(OperationUpdate {
+                            error: Some(error.clone()),
+                            ..named(OperationAction::Fail)
+                        });
+                        self.checkpoint(updates).await?;
+                        Err(DurableError::Step(error))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits `duration` (whole seconds, at least 1) as the operation `name`: the invocation
+    /// ends, and the service invokes the handler again when the time is up.
+    pub async fn wait(&self, name: &str, duration: Duration) -> Result<(), DurableError> {
+        let id = self.next();
+        let record = self.record(&id, OperationType::Wait, "Wait", name)?;
+        match record.map(|op| op.status) {
+            Some(OperationStatus::Succeeded) => return Ok(()),
+            Some(_) => return self.suspend().await,
+            None => {}
+        }
+        let seconds = duration.as_secs_f64().ceil().max(1.0) as u64;
+        let start = OperationUpdate {
+            name: Some(name.to_owned()),
+            sub_type: Some("Wait".into()),
+            wait_options: Some(WaitOptions {
+                wait_seconds: Some(seconds),
+            }),
+            ..update(&id, OperationType::Wait, OperationAction::Start)
+        };
+        self.checkpoint(vec![start]).await?;
+        if self.status(&id) == Some(OperationStatus::Succeeded) {
+            return Ok(());
+        }
+        self.suspend().await
+    }
+}
+
+/// Runs a durable handler for one invocation: reads the envelope (paging through the state),
+/// gives the handler the execution's input and a context, and answers the service: SUCCEEDED
+/// with the handler's result, FAILED with its error, or PENDING when it suspended. A failure to
+/// reach the service is the invocation's own error, so the service invokes it again.
+pub async fn execute<T, R, F, Fut>(
+    envelope: serde_json::Value,
+    handler: F,
+) -> Result<serde_json::Value, Error>
+where
+    T: DeserializeOwned,
+    R: Serialize,
+    F: FnOnce(T, DurableContext) -> Fut,
+    Fut: Future<Output = Result<R, Error>>,
+{
+    let envelope: InvocationInput = serde_json::from_value(envelope)
+        .map_err(|e| Error::new("DurableExecution.InvalidEnvelope", e.to_string()))?;
+    let client = Client::from_env()?;
+    let arn = envelope.durable_execution_arn;
+    let mut ops: HashMap<String, Operation> = HashMap::new();
+    let mut page = envelope.initial_execution_state;
+    loop {
+        ops.extend(page.operations.into_iter().map(|op| (op.id.clone(), op)));
+        match page.next_marker.filter(|m| !m.is_empty()) {
+            Some(marker) => {
+                page = client
+                    .state(&arn, &envelope.checkpoint_token, &marker)
+                    .await?
+            }
+            None => break,
+        }
+    }
+    let exec_id = arn.rsplit('/').next().unwrap_or_default();
+    let text = ops
+        .get(exec_id)
+        .and_then(|op| op.execution_details.as_ref())
+        .and_then(|d| d.input_payload.clone())
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| "null".into());
+    let input: T = serde_json::from_str(&text)
+        .map_err(|e| Error::new("DurableExecution.InvalidInput", e.to_string()))?;
+    let shared = Arc::new(Shared {
+        arn,
+        client,
+        token: tokio::sync::Mutex::new(envelope.checkpoint_token),
+        ops: Mutex::new(ops),
+        suspended: Notify::new(),
+    });
+    let ctx = DurableContext {
+        shared: shared.clone(),
+        ids: Arc::new(Mutex::new(OperationIds::root())),
+        parent: None,
+    };
+    let output = tokio::select! {
+        biased;
+        out = handler(input, ctx) => match out {
+            Ok(result) => InvocationOutput {
+                status: InvocationStatus::Succeeded,
+                result: Some(serde_json::to_string(&result).map_err(|e| Error::new("DurableExecution.Serialization", e.to_string()))?),
+                error: None,
+            },
+            Err(e) if e.error_type() == super::SERVICE_ERROR => return Err(e),
+            Err(e) => InvocationOutput {
+                status: InvocationStatus::Failed,
+                result: None,
+                error: Some(ErrorObject::new(e.error_type(), e.message())),
+            },
+        },
+        () = shared.suspended.notified() => InvocationOutput {
+            status: InvocationStatus::Pending,
+            result: None,
+            error: None,
+        },
+    };
+    serde_json::to_value(output)
+        .map_err(|e| Error::new("DurableExecution.Serialization", e.to_string()))
+}

@@ -1,0 +1,68 @@
+//! `fnkit::durable` against the emulator's durable execution service: the ids its operations
+//! get, replay of recorded results, and the non-determinism error when a replay asks for another
+//! operation than the one recorded.
+
+use fnkit_tests::durable::{emulator, history, invoke};
+use serde_json::json;
+
+fn bin() -> &'static std::path::Path {
+    std::path::Path::new(env!("CARGO_BIN_EXE_durable_sdk"))
+}
+
+#[tokio::test]
+async fn operations_get_their_code_paths_ids_and_replay_their_results() {
+    let e = emulator(bin()).await;
+    let reply = invoke(&e, "three:$LATEST", json!(4), &[]).await;
+    assert_eq!(reply.json(), json!(50), "{}", reply.text());
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let events = history(&e, &arn).await;
+    let steps: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|e| e["EventType"] == "StepSucceeded" || e["EventType"] == "WaitStarted")
+        .map(|e| (e["Name"].as_str().unwrap(), e["Id"].as_str().unwrap()))
+        .collect();
+    // SHA-256 of the positions "1", "2" and "3" (printf 1 | sha256sum).
+    assert_eq!(
+        steps,
+        [
+            (
+                "a",
+                "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b"
+            ),
+            (
+                "w",
+                "d4735e3a265e16eee03f59718b9b5d03019c07d8b6c51f90da3a666eec13ab35"
+            ),
+            (
+                "b",
+                "4e07408562bedb8b60ce05c1decfe3ad16b72230967de01f640b7e4729b49fce"
+            ),
+        ]
+    );
+    // Step `a` ran once: the replay took its recorded result.
+    let a_runs = events
+        .iter()
+        .filter(|e| e["EventType"] == "StepStarted" && e["Name"] == "a")
+        .count();
+    assert_eq!(a_runs, 1);
+}
+
+#[tokio::test]
+async fn a_replay_that_asks_for_another_operation_fails_naming_it() {
+    let e = emulator(bin()).await;
+    let reply = invoke(&e, "drifting:$LATEST", json!({}), &[]).await;
+    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    let error = reply.json();
+    assert_eq!(
+        error["errorType"], "DurableExecution.NonDeterministic",
+        "{error}"
+    );
+    let message = error["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("operation 1") && message.contains("step-0") && message.contains("step-1"),
+        "{message}"
+    );
+}
