@@ -43,7 +43,7 @@ struct Shared {
 pub struct DurableContext {
     shared: Arc<Shared>,
     ids: Arc<Mutex<OperationIds>>,
-    parent: Option<String>,
+    pub(super) parent: Option<String>,
 }
 
 /// What a step's body is told.
@@ -68,7 +68,11 @@ impl StepConfig {
     }
 }
 
-fn update(id: &OperationId, kind: OperationType, action: OperationAction) -> OperationUpdate {
+pub(super) fn update(
+    id: &OperationId,
+    kind: OperationType,
+    action: OperationAction,
+) -> OperationUpdate {
     OperationUpdate {
         id: id.wire.clone(),
         parent_id: None,
@@ -87,12 +91,12 @@ fn update(id: &OperationId, kind: OperationType, action: OperationAction) -> Ope
 }
 
 impl DurableContext {
-    fn next(&self) -> OperationId {
+    pub(super) fn next(&self) -> OperationId {
         self.ids.lock().unwrap_or_else(|e| e.into_inner()).next_id()
     }
 
     /// The record of `id`, checked against the operation the code asks for there.
-    fn record(
+    pub(super) fn record(
         &self,
         id: &OperationId,
         kind: OperationType,
@@ -119,13 +123,16 @@ impl DurableContext {
     }
 
     /// The status of `id` as last read.
-    fn status(&self, id: &OperationId) -> Option<OperationStatus> {
+    pub(super) fn status(&self, id: &OperationId) -> Option<OperationStatus> {
         let ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
         ops.get(&id.wire).map(|op| op.status)
     }
 
     /// Sends `updates` and reads back what changed.
-    async fn checkpoint(&self, mut updates: Vec<OperationUpdate>) -> Result<(), DurableError> {
+    pub(super) async fn checkpoint(
+        &self,
+        mut updates: Vec<OperationUpdate>,
+    ) -> Result<(), DurableError> {
         for u in &mut updates {
             u.parent_id = self.parent.clone();
         }
@@ -151,9 +158,24 @@ impl DurableContext {
     }
 
     /// Suspends the handler: the invocation answers PENDING and this future never completes.
-    async fn suspend<T>(&self) -> T {
+    pub(super) async fn suspend<T>(&self) -> T {
         self.shared.suspended.notify_one();
         std::future::pending().await
+    }
+
+    /// The context of the operations inside operation `id` (a child context).
+    pub(super) fn child(&self, id: &OperationId) -> DurableContext {
+        DurableContext {
+            shared: self.shared.clone(),
+            ids: Arc::new(Mutex::new(OperationIds::child(id))),
+            parent: Some(id.wire.clone()),
+        }
+    }
+
+    /// The recorded operation `id`.
+    pub(super) fn operation(&self, id: &OperationId) -> Option<Operation> {
+        let ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
+        ops.get(&id.wire).cloned()
     }
 
     /// Runs `body` as the step `name` (retried as [`Retry::default`] says), or returns its

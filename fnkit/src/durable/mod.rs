@@ -1,18 +1,25 @@
-//! Lambda durable functions in Rust (the `durable` feature). **In progress:** this release has
-//! the rules the SDK's operations are built on; the `DurableContext` API, `#[function(durable)]`
-//! and the checkpoint client come next (docs/durable.md says what the emulator already serves).
+//! Lambda durable functions in Rust (the `durable` feature). **In progress:** steps (retries,
+//! at-least-once), waits, child contexts, callbacks and invokes, with replay and a
+//! non-determinism error, against fnkit-local's durable execution service. Next: map and
+//! parallel, at-most-once steps, `#[function(durable)]`, calling AWS itself (HTTPS, SigV4), the
+//! testing helpers (docs/durable.md).
 //!
 //! | module | owns |
 //! |---|---|
 //! | [`ids`] | deterministic operation ids: a positional path per context, hashed |
 //! | [`retry`] | step retry strategies: exponential backoff with jitter, and the presets |
+//! | `context.rs` | [`DurableContext`], steps, waits, replay, suspension, [`execute`] |
+//! | `ops.rs` | child contexts, callbacks, `wait_for_callback`, invoking other functions |
+//! | `client.rs` | the durable execution API over HTTP |
 
 mod client;
 mod context;
 pub mod ids;
+mod ops;
 pub mod retry;
 
 pub use context::{execute, DurableContext, StepConfig, StepContext};
+pub use ops::{Callback, CallbackConfig};
 pub use retry::Retry;
 
 use fnkit_spec::durable::wire::ErrorObject;
@@ -40,6 +47,12 @@ pub enum DurableError {
         /// What the code asked for.
         asked: String,
     },
+    /// A child context failed; its error.
+    Child(ErrorObject),
+    /// A callback failed or timed out (`Callback.Timeout`, `Callback.Heartbeat`); its error.
+    Callback(ErrorObject),
+    /// The invoked function failed, timed out or was stopped; its error.
+    Invoke(ErrorObject),
     /// A result could not be turned into JSON or back.
     Serde(String),
     /// The durable execution service could not be reached or refused the call.
@@ -60,6 +73,9 @@ impl std::fmt::Display for DurableError {
                 f,
                 "non-deterministic replay at operation {position}: the execution recorded {recorded}, the code now asks for {asked}"
             ),
+            DurableError::Child(e) | DurableError::Callback(e) | DurableError::Invoke(e) => {
+                f.write_str(e.error_message.as_deref().unwrap_or_default())
+            }
             DurableError::Serde(m) => write!(f, "serialization: {m}"),
             DurableError::Service(m) => write!(f, "durable execution service: {m}"),
         }
@@ -68,17 +84,23 @@ impl std::fmt::Display for DurableError {
 
 impl From<DurableError> for crate::Error {
     fn from(e: DurableError) -> Self {
+        let recorded = |error: &ErrorObject, default: &str| {
+            error.error_type.clone().unwrap_or_else(|| default.into())
+        };
         let kind: String = match &e {
-            DurableError::Step(error) => error
-                .error_type
-                .clone()
-                .unwrap_or_else(|| "StepError".into()),
+            DurableError::Step(error) => recorded(error, "StepError"),
+            DurableError::Child(error) => recorded(error, "ChildContextError"),
+            DurableError::Callback(error) => recorded(error, "CallbackError"),
+            DurableError::Invoke(error) => recorded(error, "InvokeError"),
             DurableError::NonDeterministic { .. } => "DurableExecution.NonDeterministic".into(),
             DurableError::Serde(_) => "DurableExecution.Serialization".into(),
             DurableError::Service(_) => SERVICE_ERROR.into(),
         };
         let message = match &e {
-            DurableError::Step(error) => error.error_message.clone().unwrap_or_default(),
+            DurableError::Step(error)
+            | DurableError::Child(error)
+            | DurableError::Callback(error)
+            | DurableError::Invoke(error) => error.error_message.clone().unwrap_or_default(),
             other => other.to_string(),
         };
         crate::Error::new(kind, message)

@@ -1,0 +1,278 @@
+//! The operations besides steps and waits: child contexts, callbacks (and waiting for one with a
+//! submitter step), and invoking another function. Each follows the same rule as a step: find
+//! the record and check it is the same operation, return what it recorded, or start it.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use fnkit_spec::durable::wire::{
+    CallbackOptions, ChainedInvokeOptions, ContextOptions, ErrorObject, OperationAction,
+    OperationStatus, OperationType, OperationUpdate,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::context::{update, DurableContext};
+use super::ids::OperationId;
+use super::DurableError;
+use crate::Error;
+
+/// The largest result a child context checkpoints; a larger one is rebuilt on replay by running
+/// the context's body again over its children's records (the SDKs' `ReplayChildren`).
+const CHILD_RESULT_LIMIT: usize = 256 * 1024;
+
+fn json<T: Serialize>(value: &T) -> Result<String, DurableError> {
+    serde_json::to_string(value).map_err(|e| DurableError::Serde(e.to_string()))
+}
+
+fn parse<T: DeserializeOwned>(text: Option<String>) -> Result<T, DurableError> {
+    let text = text
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| "null".into());
+    serde_json::from_str(&text).map_err(|e| DurableError::Serde(e.to_string()))
+}
+
+/// How long a callback may take.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallbackConfig {
+    /// It times out after this (none when unset).
+    pub timeout: Option<Duration>,
+    /// It times out when no heartbeat comes for this long (none when unset).
+    pub heartbeat_timeout: Option<Duration>,
+}
+
+impl CallbackConfig {
+    /// A callback that times out after `d`.
+    pub fn timeout(d: Duration) -> CallbackConfig {
+        CallbackConfig {
+            timeout: Some(d),
+            heartbeat_timeout: None,
+        }
+    }
+
+    /// The same, timing out without a heartbeat for `d`.
+    pub fn heartbeat(mut self, d: Duration) -> CallbackConfig {
+        self.heartbeat_timeout = Some(d);
+        self
+    }
+}
+
+/// A callback: give [`Callback::id`] to the outside system, then await [`Callback::result`].
+#[derive(Debug)]
+pub struct Callback<T> {
+    ctx: DurableContext,
+    id: OperationId,
+    callback_id: String,
+    result: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> Callback<T> {
+    /// The id the outside system completes it with (`SendDurableExecutionCallbackSuccess`).
+    pub fn id(&self) -> &str {
+        &self.callback_id
+    }
+
+    /// Its result (the JSON it was completed with), its failure or timeout; suspends until then.
+    pub async fn result(&self) -> Result<T, DurableError> {
+        let op = self.ctx.operation(&self.id);
+        let details = op
+            .as_ref()
+            .and_then(|op| op.callback_details.clone())
+            .unwrap_or_default();
+        match op.map(|op| op.status) {
+            Some(OperationStatus::Succeeded) => parse(details.result),
+            Some(OperationStatus::Failed) => {
+                Err(DurableError::Callback(details.error.unwrap_or_default()))
+            }
+            Some(OperationStatus::TimedOut) => {
+                Err(DurableError::Callback(details.error.unwrap_or_default()))
+            }
+            _ => self.ctx.suspend().await,
+        }
+    }
+}
+
+fn secs(d: Option<Duration>) -> Option<u64> {
+    d.map(|d| d.as_secs_f64().ceil().max(1.0) as u64)
+}
+
+impl DurableContext {
+    /// Runs `body` in a child context named `name`: its operations are grouped under it, and its
+    /// result is recorded as one.
+    pub async fn run_in_child_context<T, F, Fut>(
+        &self,
+        name: &str,
+        body: F,
+    ) -> Result<T, DurableError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(DurableContext) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        self.child_context(name, "RunInChildContext", body).await
+    }
+
+    /// A child context of `sub_type`.
+    pub(super) async fn child_context<T, F, Fut>(
+        &self,
+        name: &str,
+        sub_type: &str,
+        body: F,
+    ) -> Result<T, DurableError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(DurableContext) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let id = self.next();
+        let record = self.record(&id, OperationType::Context, sub_type, name)?;
+        let details = record
+            .as_ref()
+            .and_then(|op| op.context_details.clone())
+            .unwrap_or_default();
+        let replay_children = details.replay_children == Some(true);
+        match record.as_ref().map(|op| op.status) {
+            Some(OperationStatus::Succeeded) if !replay_children => return parse(details.result),
+            Some(OperationStatus::Failed) => {
+                return Err(DurableError::Child(details.error.unwrap_or_default()))
+            }
+            _ => {}
+        }
+        let named = |action| OperationUpdate {
+            name: Some(name.to_owned()),
+            sub_type: Some(sub_type.to_owned()),
+            ..update(&id, OperationType::Context, action)
+        };
+        if record.is_none() {
+            self.checkpoint(vec![named(OperationAction::Start)]).await?;
+        }
+        let outcome = body(self.child(&id)).await;
+        if record.as_ref().map(|op| op.status) == Some(OperationStatus::Succeeded) {
+            // Replaying a large result: rebuilt from the children, recorded already.
+            return outcome
+                .map_err(|e| DurableError::Child(ErrorObject::new(e.error_type(), e.message())));
+        }
+        match outcome {
+            Ok(value) => {
+                let payload = json(&value)?;
+                let large = payload.len() > CHILD_RESULT_LIMIT;
+                self.checkpoint(vec![OperationUpdate {
+                    payload: Some(if large { String::new() } else { payload }),
+                    context_options: large.then_some(ContextOptions {
+                        replay_children: Some(true),
+                    }),
+                    ..named(OperationAction::Succeed)
+                }])
+                .await?;
+                Ok(value)
+            }
+            Err(e) => {
+                let error = ErrorObject::new(e.error_type(), e.message());
+                self.checkpoint(vec![OperationUpdate {
+                    error: Some(error.clone()),
+                    ..named(OperationAction::Fail)
+                }])
+                .await?;
+                Err(DurableError::Child(error))
+            }
+        }
+    }
+
+    /// Creates the callback `name`; an outside system completes it with its id.
+    pub async fn create_callback<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        config: CallbackConfig,
+    ) -> Result<Callback<T>, DurableError> {
+        let id = self.next();
+        if self
+            .record(&id, OperationType::Callback, "Callback", name)?
+            .is_none()
+        {
+            let start = OperationUpdate {
+                name: Some(name.to_owned()),
+                sub_type: Some("Callback".into()),
+                callback_options: Some(CallbackOptions {
+                    timeout_seconds: secs(config.timeout),
+                    heartbeat_timeout_seconds: secs(config.heartbeat_timeout),
+                }),
+                ..update(&id, OperationType::Callback, OperationAction::Start)
+            };
+            self.checkpoint(vec![start]).await?;
+        }
+        let callback_id = self
+            .operation(&id)
+            .and_then(|op| op.callback_details)
+            .and_then(|d| d.callback_id)
+            .ok_or_else(|| DurableError::Service("the service gave the callback no id".into()))?;
+        Ok(Callback {
+            ctx: self.clone(),
+            id,
+            callback_id,
+            result: PhantomData,
+        })
+    }
+
+    /// Creates a callback, runs `submit` with its id as a step (to hand the id to the outside
+    /// system), and waits for its result: the SDKs' `wait_for_callback`.
+    pub async fn wait_for_callback<T, F, Fut>(
+        &self,
+        name: &str,
+        config: CallbackConfig,
+        submit: F,
+    ) -> Result<T, DurableError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(String) -> Fut,
+        Fut: Future<Output = Result<(), Error>>,
+    {
+        self.child_context(name, "WaitForCallback", |ctx| async move {
+            let callback: Callback<T> = ctx.create_callback(name, config).await?;
+            let id = callback.id().to_owned();
+            ctx.step(&format!("{name}-submitter"), |_| submit(id))
+                .await?;
+            Ok(callback.result().await?)
+        })
+        .await
+    }
+
+    /// Invokes `function` (a name with its qualifier, `orders:live`, or an ARN) with `input` as
+    /// the operation `name`, and returns its result; suspends until it ends.
+    pub async fn invoke<I, O>(
+        &self,
+        name: &str,
+        function: &str,
+        input: &I,
+    ) -> Result<O, DurableError>
+    where
+        I: Serialize,
+        O: DeserializeOwned,
+    {
+        let id = self.next();
+        let record = self.record(&id, OperationType::ChainedInvoke, "ChainedInvoke", name)?;
+        if record.is_none() {
+            let start = OperationUpdate {
+                name: Some(name.to_owned()),
+                sub_type: Some("ChainedInvoke".into()),
+                payload: Some(json(input)?),
+                chained_invoke_options: Some(ChainedInvokeOptions {
+                    function_name: Some(function.to_owned()),
+                    tenant_id: None,
+                }),
+                ..update(&id, OperationType::ChainedInvoke, OperationAction::Start)
+            };
+            self.checkpoint(vec![start]).await?;
+        }
+        let op = self.operation(&id);
+        let details = op
+            .as_ref()
+            .and_then(|op| op.chained_invoke_details.clone())
+            .unwrap_or_default();
+        match op.map(|op| op.status) {
+            Some(OperationStatus::Succeeded) => parse(details.result),
+            Some(OperationStatus::Started) | None => self.suspend().await,
+            Some(_) => Err(DurableError::Invoke(details.error.unwrap_or_default())),
+        }
+    }
+}
