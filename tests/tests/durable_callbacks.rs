@@ -127,4 +127,35 @@ async fn a_stopped_execution_ends_at_once_and_takes_no_more_checkpoints() {
     assert_eq!(described["Status"], "STOPPED");
     let again = request("POST", &url, &[], error.into_bytes()).await;
     assert_eq!(again.status, 400);
+
+    // An invocation still in flight when its execution stops has its checkpoints refused.
+    let out = fnkit_tests::emulator::temp_dir("held").join("status");
+    let input = json!({"out": out.to_string_lossy()});
+    let arn = start_event(&e, "durable_held:$LATEST", input).await;
+    until_event(&e, &arn, "StepStarted").await;
+    let url = format!(
+        "{}/2025-12-01/durable-executions/{}/stop",
+        e.base,
+        encode(&arn)
+    );
+    assert_eq!(request("POST", &url, &[], Vec::new()).await.status, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !out.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the held handler did not answer"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        written.starts_with("400 ") && written.contains("STOPPED"),
+        "{written}"
+    );
+    let events = history(&e, &arn).await;
+    assert_eq!(
+        events.last().unwrap()["EventType"],
+        "ExecutionStopped",
+        "nothing after the stop"
+    );
 }

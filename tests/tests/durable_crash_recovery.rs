@@ -83,9 +83,14 @@ async fn durable_executions_survive_a_sigkill_of_the_emulator() {
         dir.join("runs.txt"),
         dir.join("functions.json"),
     );
+    // Executions from 50 on are held inside their at-most-once step (after it started and ran)
+    // until the hold file goes: the kill lands while their invocations are in flight.
+    let hold = dir.join("hold");
+    std::fs::write(&hold, b"").unwrap();
     let file = json!({"functions": [{"name": "durable_saga", "command": [env!("CARGO_BIN_EXE_durable_raw")],
         "timeout_secs": 30, "durable": {"execution_timeout_secs": 600, "retention_days": 1},
-        "env": {"FIXTURE_OUT": out.to_string_lossy()}}]});
+        "env": {"FIXTURE_OUT": out.to_string_lossy(), "FIXTURE_HOLD": hold.to_string_lossy(),
+                "FIXTURE_HOLD_FROM": "50"}}]});
     std::fs::write(&functions, file.to_string()).unwrap();
 
     let (mut first, base) = start(&fnkit_local, &state, &functions).await;
@@ -108,6 +113,7 @@ async fn durable_executions_survive_a_sigkill_of_the_emulator() {
     .await;
     first.start_kill().unwrap();
     first.wait().await.unwrap();
+    std::fs::remove_file(&hold).unwrap();
     assert!(
         runs(&out, "ship").len() < N as usize,
         "the kill landed before the executions ended"
@@ -160,6 +166,30 @@ async fn durable_executions_survive_a_sigkill_of_the_emulator() {
         approved.len(),
         (N / 2) as usize,
         "every other execution waited for its callback"
+    );
+    // The held invocations were recorded as cut short by the crash, then invoked again.
+    let mut interrupted = 0;
+    for e in &list {
+        let arn = e["DurableExecutionArn"].as_str().unwrap();
+        let url = format!(
+            "{base}/2025-12-01/durable-executions/{}/history",
+            encode(arn)
+        );
+        let events = request("GET", &url, &[], Vec::new()).await.json();
+        interrupted += events["Events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|ev| {
+                ev["InvocationCompletedDetails"]["Error"]["Payload"]["ErrorMessage"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("stopped during the invocation"))
+            })
+            .count();
+    }
+    assert!(
+        interrupted >= (N / 2) as usize,
+        "each held execution had its invocation cut by the kill: {interrupted}"
     );
     let (reserve, ship) = (runs(&out, "reserve"), runs(&out, "ship"));
     assert!(

@@ -326,6 +326,12 @@ fn callback(
     let options = u.callback_options.clone().unwrap_or_default();
     let timeout = options.timeout_seconds.unwrap_or(0);
     let heartbeat = options.heartbeat_timeout_seconds.unwrap_or(0);
+    let longest = *DELAY_SECS.end();
+    if timeout > longest || heartbeat > longest {
+        return Err(format!(
+            "TimeoutSeconds and HeartbeatTimeoutSeconds must be at most {longest}"
+        ));
+    }
     let mut op = started(u, now);
     let id = super::callbacks::new_id(&l.exec.arn, &u.id);
     op.callback_details = Some(CallbackDetails {

@@ -107,6 +107,8 @@ pub(crate) fn checkpoint(
     // Completions from outside and waits and retries due now are read back in this answer
     // (the invocation needs no other).
     apply_deferred(l, now);
+    // The invocation reads them in this answer: no further invocation is needed for them.
+    l.exec.kick = false;
     l.apply_due(now);
     super::apply::apply(l, &req.updates, now, targets)?;
     let request_id = l.exec.invocation.clone().unwrap_or_default();
@@ -190,7 +192,9 @@ pub(crate) fn finish(l: &mut Loaded, request_id: &str, ended: Ended, now: i64) {
                 }
                 InvocationStatus::Pending => {
                     apply_deferred(l, now);
-                    if l.apply_due(now) {
+                    // A retry that fell due during the invocation (READY) has nothing left to
+                    // wake it: its attempt runs in the next invocation.
+                    if l.apply_due(now) || l.has_ready_step() {
                         l.exec.kick = true;
                     }
                     if !l.exec.kick && !l.waits_on_something() {

@@ -36,7 +36,7 @@ use crate::engine::Engine;
 pub(crate) use model::Completion;
 pub(crate) use model::Exec;
 pub(crate) use service::describe;
-pub(crate) use store::DurableStore;
+pub(crate) use store::{DurableStore, ListFilter};
 
 /// A refused call of the durable execution API, with the model's error type.
 #[derive(Debug, thiserror::Error)]

@@ -21,6 +21,10 @@ use serde_json::{json, Value};
 
 use super::events::{self, event};
 
+/// The most operation JSON one page of state carries: the envelope must stay under the 6 MiB an
+/// invocation's payload may be, with room for its other members.
+pub(crate) const MAX_PAGE_BYTES: usize = 5 * 1024 * 1024;
+
 /// Lambda-level failures (a crash, a timeout, an answer that is not an envelope) after which the
 /// execution fails: the invocation is retried this many times in all.
 pub(crate) const MAX_FAILED_INVOCATIONS: u32 = 5;
@@ -384,6 +388,13 @@ impl Loaded {
         !due.is_empty()
     }
 
+    /// Whether a step's next attempt is due (READY) and waits for an invocation to run it.
+    pub fn has_ready_step(&self) -> bool {
+        self.ops
+            .values()
+            .any(|o| o.op.kind == OperationType::Step && o.op.status == OperationStatus::Ready)
+    }
+
     /// Whether the execution waits on something that will change without the handler: a wait,
     /// a step's next attempt, a callback, a chained invocation.
     pub fn waits_on_something(&self) -> bool {
@@ -450,14 +461,21 @@ impl Loaded {
     /// A page of at most `max` operations from position `from`, with the marker of the next.
     pub fn page(&self, from: usize, max: usize) -> ExecutionState {
         let ops = self.ordered();
-        let end = (from + max).min(ops.len());
+        let mut operations = Vec::new();
+        let mut bytes = 0;
+        let mut end = from;
+        // At most `max`, and (after the first) no more than fits in an invocation's payload.
+        for o in ops.iter().skip(from).take(max) {
+            let size = serde_json::to_vec(&o.op).map_or(0, |v| v.len());
+            if !operations.is_empty() && bytes + size > MAX_PAGE_BYTES {
+                break;
+            }
+            bytes += size;
+            operations.push(o.op.clone());
+            end += 1;
+        }
         ExecutionState {
-            operations: ops
-                .get(from..end)
-                .unwrap_or_default()
-                .iter()
-                .map(|o| o.op.clone())
-                .collect(),
+            operations,
             next_marker: (end < ops.len()).then(|| end.to_string()),
         }
     }

@@ -15,7 +15,7 @@ use super::chained::{self, TargetEnded};
 use super::invocations::{self, Ended};
 use super::model::Completion;
 use super::model::{Exec, Loaded};
-use super::store::Started;
+use super::store::{ListFilter, Started};
 use super::{events, ApiError, Durable};
 use crate::engine::{new_request_id, Extras, Mode};
 use crate::report::Outcome;
@@ -171,7 +171,7 @@ impl Durable {
         let targets = self.targets.clone();
         let answer = self
             .store
-            .transact(arn, move |l| {
+            .transact_or_refuse(arn, move |l| {
                 let answer = invocations::checkpoint(l, &req, now_ms(), &targets)?;
                 Ok((answer, chained::started_by(l)))
             })
@@ -297,7 +297,7 @@ impl Durable {
         let now = now_ms();
         let stopped = self
             .store
-            .transact(arn, move |l| {
+            .transact_or_refuse(arn, move |l| {
                 if l.exec.status != ExecutionStatus::Running {
                     return Err(format!(
                         "The durable execution is {}; only a running one can be stopped",
@@ -343,8 +343,8 @@ impl Durable {
     }
 
     /// The executions of `function`.
-    pub async fn list(&self, function: &str) -> Result<Vec<Exec>, ApiError> {
-        Ok(self.store.list(function).await?)
+    pub async fn list(&self, function: &str, filter: ListFilter) -> Result<Vec<Exec>, ApiError> {
+        Ok(self.store.list(function, filter).await?)
     }
 
     /// Looks at execution `arn` at `now`: its timeout, waits and retries due (only while no

@@ -223,6 +223,42 @@ impl DurableStore {
             .await
     }
 
+    /// [`DurableStore::transact`] for a change that can be refused: when `f` answers `Err`,
+    /// nothing it did is saved (the transaction is rolled back and the execution is read again
+    /// next time), so a refused checkpoint leaves no half of itself behind.
+    pub async fn transact_or_refuse<T, E, F>(
+        &self,
+        arn: &str,
+        f: F,
+    ) -> Result<Option<Result<T, E>>, DbError>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: FnOnce(&mut Loaded) -> Result<T, E> + Send + 'static,
+    {
+        let arn = arn.to_owned();
+        let cache = self.cache.clone();
+        self.db
+            .call(move |c| {
+                let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let Some(mut loaded) = cache.take(&tx, &arn)? else {
+                    return Ok(None);
+                };
+                match f(&mut loaded) {
+                    Ok(out) => {
+                        save(&tx, &loaded)?;
+                        tx.commit()?;
+                        cache.keep(loaded);
+                        Ok(Some(Ok(out)))
+                    }
+                    // Dropped: `tx` rolls back, and `loaded` (changed in memory) is not kept.
+                    Err(e) => Ok(Some(Err(e))),
+                }
+            })
+            .await
+    }
+
     /// Runs `f` on execution `arn` as stored, changing nothing.
     pub async fn read<T, F>(&self, arn: &str, f: F) -> Result<Option<T>, DbError>
     where
@@ -413,15 +449,31 @@ impl DurableStore {
             .await
     }
 
-    /// The executions of `function`, oldest first.
-    pub async fn list(&self, function: &str) -> Result<Vec<Exec>, DbError> {
+    /// A page of the executions of `function` (oldest first, or newest with `reverse`), of
+    /// `name` and in `statuses` when given: at most `max` from position `from`.
+    pub async fn list(&self, function: &str, filter: ListFilter) -> Result<Vec<Exec>, DbError> {
         let function = function.to_owned();
         self.db
             .call(move |c| {
-                let mut stmt = c.prepare_cached(
-                    "SELECT body FROM durable_executions WHERE function = ?1 ORDER BY start_ms, arn",
+                let order = if filter.reverse { "DESC" } else { "ASC" };
+                let sql = format!(
+                    "SELECT body FROM durable_executions
+                      WHERE function = ?1 AND (?2 IS NULL OR name = ?2)
+                        AND (?3 = '[]' OR status IN (SELECT value FROM json_each(?3)))
+                      ORDER BY start_ms {order}, arn {order} LIMIT ?4 OFFSET ?5"
+                );
+                let mut stmt = c.prepare_cached(&sql)?;
+                let statuses = serde_json::to_string(&filter.statuses).unwrap_or_default();
+                let rows = stmt.query_map(
+                    params![
+                        function,
+                        filter.name,
+                        statuses,
+                        filter.max as i64,
+                        filter.from as i64
+                    ],
+                    |r| r.get::<_, String>(0),
                 )?;
-                let rows = stmt.query_map([function], |r| r.get::<_, String>(0))?;
                 rows.map(|b| serde_json::from_str(&b?).map_err(json_err))
                     .collect()
             })
@@ -429,58 +481,16 @@ impl DurableStore {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use fnkit_spec::durable::arn::ExecutionArn;
-    use fnkit_spec::durable::wire::ExecutionStatus;
-    use fnkit_spec::durable::DurableConfig;
-
-    fn ended(id: &str, end_ms: i64, retention_days: u32) -> Exec {
-        let arn = ExecutionArn {
-            region: "us-east-1".into(),
-            account: "000000000000".into(),
-            function: "f".into(),
-            version: "$LATEST".into(),
-            name: id.into(),
-            id: id.into(),
-        };
-        let config = DurableConfig {
-            execution_timeout_secs: 60,
-            retention_days,
-        };
-        let mut exec = Exec::new(&arn, "{}".into(), config, end_ms - 1000);
-        exec.status = ExecutionStatus::Succeeded;
-        exec.end_ms = Some(end_ms);
-        exec
-    }
-
-    #[tokio::test]
-    async fn ended_executions_are_deleted_after_their_retention_and_not_before() {
-        let dir = std::env::temp_dir().join(format!("fnkit-durable-{}", uuid::Uuid::new_v4()));
-        let store = DurableStore::open(&dir).unwrap();
-        let day = 86_400_000;
-        let now = 100 * day;
-        let old = ended("old", now - 2 * day, 1);
-        let kept = ended("kept", now - 2 * day, 14);
-        let (old_arn, kept_arn) = (old.arn.clone(), kept.arn.clone());
-        for exec in [old, kept] {
-            assert!(matches!(store.start(exec).await.unwrap(), Started::New(_)));
-        }
-        // Loaded once, so the cache holds it too.
-        assert!(store.read(&old_arn, |_| ()).await.unwrap().is_some());
-        assert_eq!(store.purge(now).await.unwrap(), 1);
-        assert!(store.get(&old_arn).await.unwrap().is_none());
-        assert!(
-            store.read(&old_arn, |_| ()).await.unwrap().is_none(),
-            "not served from the cache"
-        );
-        assert!(store
-            .events(&old_arn, 0, 10, false)
-            .await
-            .unwrap()
-            .is_empty());
-        assert!(store.get(&kept_arn).await.unwrap().is_some());
-        let _ = std::fs::remove_dir_all(dir);
-    }
+/// Which executions a list wants.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ListFilter {
+    pub name: Option<String>,
+    pub statuses: Vec<String>,
+    pub reverse: bool,
+    pub from: usize,
+    pub max: usize,
 }
+
+#[cfg(test)]
+#[path = "store_tests.rs"]
+mod tests;

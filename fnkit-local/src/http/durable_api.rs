@@ -209,11 +209,9 @@ async fn history(
 }
 
 async fn list(front: &Front, name: &str, req: &Request<Incoming>) -> Reply {
-    let Some(f) = front.engine.functions.get(name) else {
+    if !front.engine.functions.contains_key(name) {
         return error(&ApiError::NotFound(format!("Function not found: {name}")));
-    };
-    let _ = f;
-    let by_name = query(req, "DurableExecutionName");
+    }
     let statuses: Vec<String> = req
         .uri()
         .query()
@@ -222,34 +220,55 @@ async fn list(front: &Front, name: &str, req: &Request<Incoming>) -> Reply {
         .filter_map(|p| p.strip_prefix("Statuses="))
         .map(percent_decode)
         .collect();
-    let execs = match front.durable.list(name).await {
+    let max = match max_items(req) {
+        Ok(max) => max,
+        Err(e) => return error(&e),
+    };
+    let from = match query(req, "Marker")
+        .filter(|m| !m.is_empty())
+        .map(|m| m.parse())
+    {
+        None => 0,
+        Some(Ok(from)) => from,
+        Some(Err(_)) => return invalid("Invalid marker"),
+    };
+    let filter = crate::durable::ListFilter {
+        name: query(req, "DurableExecutionName"),
+        statuses,
+        reverse: flag(req, "ReverseOrder", false),
+        from,
+        // One more than a page, to know whether another follows.
+        max: max + 1,
+    };
+    let mut execs = match front.durable.list(name, filter).await {
         Ok(execs) => execs,
         Err(e) => return error(&e),
     };
-    let mut items: Vec<serde_json::Value> = execs
+    let more = execs.len() > max;
+    execs.truncate(max);
+    let keys = [
+        "DurableExecutionArn",
+        "DurableExecutionName",
+        "FunctionArn",
+        "Status",
+        "StartTimestamp",
+        "EndTimestamp",
+    ];
+    let items: Vec<serde_json::Value> = execs
         .iter()
-        .filter(|e| by_name.as_ref().is_none_or(|n| &e.name == n))
-        .filter(|e| statuses.is_empty() || statuses.iter().any(|s| s == e.status.as_str()))
         .map(|e| {
             let d = crate::durable::describe(e, &front.engine.config.region);
-            let keys = [
-                "DurableExecutionArn",
-                "DurableExecutionName",
-                "FunctionArn",
-                "Status",
-                "StartTimestamp",
-                "EndTimestamp",
-            ];
             json!(keys
                 .iter()
                 .filter_map(|k| d.get(*k).map(|v| (k.to_string(), v.clone())))
                 .collect::<serde_json::Map<_, _>>())
         })
         .collect();
-    if flag(req, "ReverseOrder", false) {
-        items.reverse();
+    let mut answer = json!({"DurableExecutions": items});
+    if more {
+        answer["NextMarker"] = json!((from + max).to_string());
     }
-    json(StatusCode::OK, &json!({"DurableExecutions": items}))
+    json(StatusCode::OK, &answer)
 }
 
 /// An invocation of a durable function, as `handle` read it.

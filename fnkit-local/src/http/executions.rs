@@ -54,6 +54,8 @@ pub(crate) async fn handle(
             let rows = tokio::task::spawn_blocking(move || ledger.by_request_ids(&ids)).await;
             let mut body = crate::durable::describe(&exec, region);
             body["Operations"] = json!(operations);
+            // Completions from outside held for the invocation in flight.
+            body["Deferred"] = json!(exec.deferred.len());
             body["Events"] = json!(history);
             body["Invocations"] = match rows {
                 Ok(Ok(rows)) => json!(rows),

@@ -115,15 +115,17 @@ impl Logs {
         let now = chrono::Utc::now().timestamp_millis();
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         let kept = recent.entry(function.to_owned()).or_default();
+        // A line costs its text and its entry (so empty and short lines count too).
+        let cost = |line: &str| line.len() + std::mem::size_of::<(i64, String)>();
         for line in lines {
-            kept.bytes += line.len();
+            kept.bytes += cost(line);
             kept.lines.push_back((now, line.to_owned()));
         }
         while kept.bytes > RECENT_BYTES {
             let Some((_, old)) = kept.lines.pop_front() else {
                 break;
             };
-            kept.bytes -= old.len();
+            kept.bytes -= cost(&old);
         }
     }
 
@@ -158,11 +160,16 @@ mod tests {
         );
         assert!(logs.recent("a", a[0].0 + 60_000, i64::MAX).is_empty());
         // Past the bound, the oldest lines go first.
-        let big = "x".repeat(RECENT_BYTES / 2 + 1);
+        let big = "x".repeat(RECENT_BYTES / 2);
         logs.worker("a", None, &big);
         logs.worker("a", None, &big);
         let kept = logs.recent("a", 0, i64::MAX);
         assert_eq!(kept.len(), 1, "only the newest of the two large lines fits");
         assert_eq!(logs.recent("b", 0, i64::MAX).len(), 1);
+        // Empty lines cost their entry: a flood of them is bounded too.
+        for _ in 0..(RECENT_BYTES / 8) {
+            logs.worker("c", None, "");
+        }
+        assert!(logs.recent("c", 0, i64::MAX).len() < RECENT_BYTES / 16);
     }
 }

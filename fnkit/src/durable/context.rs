@@ -103,6 +103,11 @@ impl DurableContext {
         sub_type: &str,
         name: &str,
     ) -> Result<Option<Operation>, DurableError> {
+        if !fnkit_spec::durable::is_operation_name(name) {
+            return Err(DurableError::Invalid(format!(
+                "the operation name {name:?} is not 1 to 256 printable ASCII characters"
+            )));
+        }
         let ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
         let Some(op) = ops.get(&id.wire).cloned() else {
             return Ok(None);

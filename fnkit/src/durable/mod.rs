@@ -53,6 +53,8 @@ pub enum DurableError {
     Callback(ErrorObject),
     /// The invoked function failed, timed out or was stopped; its error.
     Invoke(ErrorObject),
+    /// The code asked for something the service refuses (an operation name it does not accept).
+    Invalid(String),
     /// A result could not be turned into JSON or back.
     Serde(String),
     /// The durable execution service could not be reached or refused the call.
@@ -76,6 +78,7 @@ impl std::fmt::Display for DurableError {
             DurableError::Child(e) | DurableError::Callback(e) | DurableError::Invoke(e) => {
                 f.write_str(e.error_message.as_deref().unwrap_or_default())
             }
+            DurableError::Invalid(m) => f.write_str(m),
             DurableError::Serde(m) => write!(f, "serialization: {m}"),
             DurableError::Service(m) => write!(f, "durable execution service: {m}"),
         }
@@ -93,6 +96,7 @@ impl From<DurableError> for crate::Error {
             DurableError::Callback(error) => recorded(error, "CallbackError"),
             DurableError::Invoke(error) => recorded(error, "InvokeError"),
             DurableError::NonDeterministic { .. } => "DurableExecution.NonDeterministic".into(),
+            DurableError::Invalid(_) => "DurableExecution.InvalidOperation".into(),
             DurableError::Serde(_) => "DurableExecution.Serialization".into(),
             DurableError::Service(_) => SERVICE_ERROR.into(),
         };

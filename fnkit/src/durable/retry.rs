@@ -143,7 +143,9 @@ impl Retry {
             Jitter::Half => base / 2.0 + random * base / 2.0,
             Jitter::Full => random * base,
         };
-        Some((spread.ceil() as u64).max(1))
+        // Whole seconds, at least 1 and at most the service's longest delay.
+        let longest = *fnkit_spec::durable::DELAY_SECS.end();
+        Some((spread.ceil() as u64).clamp(1, longest))
     }
 }
 
@@ -178,5 +180,11 @@ mod tests {
             .linear(Duration::from_secs(4))
             .jitter(Jitter::None);
         assert_eq!(linear.next_delay(2, 0.3), Some(9));
+        // Never past what the service accepts (366 days).
+        let year = Retry::exponential()
+            .initial(Duration::from_secs(u64::MAX / 2))
+            .max_delay(Duration::MAX)
+            .jitter(Jitter::None);
+        assert_eq!(year.next_delay(1, 0.5), Some(31_622_400));
     }
 }

@@ -5,131 +5,10 @@
 //!
 //! Operation ids are positional ("1", "2", "1-1"), as an SDK's are before it hashes them.
 
-use std::collections::HashMap;
-
 use fnkit::prelude::*;
 use fnkit_tests::emulator::request;
+use fnkit_tests::raw_durable::{encode, pending, step, succeeded, Raw};
 use serde_json::{json, Value};
-
-/// One invocation's view of its execution: the ARN, the latest token, the operations by id.
-struct Raw {
-    base: String,
-    arn: String,
-    token: String,
-    ops: HashMap<String, Value>,
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-impl Raw {
-    async fn new(envelope: &Value) -> Result<Raw, Error> {
-        let base = std::env::var("AWS_ENDPOINT_URL")
-            .map_err(|_| Error::new("Fixture", "AWS_ENDPOINT_URL is not set"))?;
-        let mut raw = Raw {
-            base,
-            arn: envelope["DurableExecutionArn"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            token: envelope["CheckpointToken"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            ops: HashMap::new(),
-        };
-        let state = &envelope["InitialExecutionState"];
-        raw.merge(&state["Operations"]);
-        let mut marker = state["NextMarker"].as_str().unwrap_or_default().to_owned();
-        while !marker.is_empty() {
-            let url = format!(
-                "{}/2025-12-01/durable-executions/{}/state?CheckpointToken={}&Marker={marker}&MaxItems=1000",
-                raw.base,
-                encode(&raw.arn),
-                encode(&raw.token)
-            );
-            let page = request("GET", &url, &[], Vec::new()).await.json();
-            raw.merge(&page["Operations"]);
-            marker = page["NextMarker"].as_str().unwrap_or_default().to_owned();
-        }
-        Ok(raw)
-    }
-
-    fn merge(&mut self, ops: &Value) {
-        for op in ops.as_array().into_iter().flatten() {
-            let id = op["Id"].as_str().unwrap_or_default().to_owned();
-            self.ops.insert(id, op.clone());
-        }
-    }
-
-    /// The caller's input: the EXECUTION operation's, whose id is the ARN's last segment.
-    fn input(&self) -> Value {
-        let id = self.arn.rsplit('/').next().unwrap_or_default();
-        let text = self
-            .ops
-            .get(id)
-            .and_then(|op| op["ExecutionDetails"]["InputPayload"].as_str());
-        text.and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or(Value::Null)
-    }
-
-    fn status(&self, id: &str) -> &str {
-        self.ops
-            .get(id)
-            .and_then(|o| o["Status"].as_str())
-            .unwrap_or("")
-    }
-
-    async fn checkpoint(&mut self, updates: Value) -> Result<(), Error> {
-        let url = format!(
-            "{}/2025-12-01/durable-executions/{}/checkpoint",
-            self.base,
-            encode(&self.arn)
-        );
-        let body = json!({"CheckpointToken": self.token, "Updates": updates});
-        let reply = request(
-            "POST",
-            &url,
-            &[("content-type", "application/json")],
-            body.to_string().into_bytes(),
-        )
-        .await;
-        if reply.status != 200 {
-            return Err(Error::new("Checkpoint", reply.text()));
-        }
-        let answer = reply.json();
-        self.token = answer["CheckpointToken"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        self.merge(&answer["NewExecutionState"]["Operations"]);
-        Ok(())
-    }
-}
-
-fn succeeded(result: &Value) -> Value {
-    json!({"Status": "SUCCEEDED", "Result": result.to_string()})
-}
-
-fn pending() -> Value {
-    json!({"Status": "PENDING"})
-}
-
-fn step(id: &str, action: &str, extra: Value) -> Value {
-    let mut u = json!({"Id": id, "Type": "STEP", "SubType": "Step", "Action": action});
-    if let (Some(u), Some(extra)) = (u.as_object_mut(), extra.as_object()) {
-        u.extend(extra.clone());
-    }
-    u
-}
 
 /// 1-1: one step greets the input.
 #[function]
@@ -354,10 +233,44 @@ async fn linger(raw: &mut Raw, after: &str) -> Result<(), Error> {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    // The target has ended; wait until the service holds its end for this invocation.
+    let mine = format!("{}/_fnkit/executions/{}", raw.base, encode(&raw.arn));
+    for _ in 0..1000 {
+        if request("GET", &mine, &[], Vec::new()).await.json()["Deferred"].as_u64() >= Some(1) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     if after == "checkpoint" {
         raw.checkpoint(json!([])).await?;
     }
     Ok(())
+}
+
+/// Starts a step, then stays until its execution is stopped, tries to checkpoint the step's end
+/// and writes that call's HTTP status to the file `out` of its input.
+#[function(timeout = "60s")]
+async fn durable_held(envelope: Value) -> Result<Value, Error> {
+    let mut raw = Raw::new(&envelope).await?;
+    let out = raw.input()["out"].as_str().unwrap_or_default().to_owned();
+    raw.checkpoint(json!([step("1", "START", json!({}))]))
+        .await?;
+    let me = format!(
+        "{}/2025-12-01/durable-executions/{}",
+        raw.base,
+        encode(&raw.arn)
+    );
+    for _ in 0..3000 {
+        if request("GET", &me, &[], Vec::new()).await.json()["Status"] == "STOPPED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let url = format!("{me}/checkpoint");
+    let body = json!({"CheckpointToken": raw.token, "Updates": [step("1", "SUCCEED", json!({"Payload": "1"}))]});
+    let reply = request("POST", &url, &[], body.to_string().into_bytes()).await;
+    std::fs::write(&out, format!("{} {}", reply.status, reply.text()))?;
+    Ok(succeeded(&json!("ignored")))
 }
 
 /// Not durable (the tests leave `plain_` functions so): answers its input.
@@ -430,6 +343,22 @@ fn record(line: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Waits while the file `FIXTURE_HOLD` exists, for `n` from `FIXTURE_HOLD_FROM` on: the crash
+/// test kills the emulator while these invocations are in flight.
+async fn hold(n: u64) {
+    let (Ok(file), Some(from)) = (
+        std::env::var("FIXTURE_HOLD"),
+        std::env::var("FIXTURE_HOLD_FROM")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok()),
+    ) else {
+        return;
+    };
+    while n >= from && std::path::Path::new(&file).exists() {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 /// For the crash test: an at-most-once step `reserve` (an interrupted attempt is not run
 /// again), a wait of `wait` seconds, a callback `approve` when `callback` is set, then an
 /// at-least-once step `ship`. Each step body records `<step>\t<n>` in `FIXTURE_OUT`.
@@ -443,6 +372,7 @@ async fn durable_saga(envelope: Value) -> Result<Value, Error> {
             raw.checkpoint(json!([step("1", "START", json!({"Name": "reserve"}))]))
                 .await?;
             record(&format!("reserve\t{n}"))?;
+            hold(n).await;
             let done = json!({"Name": "reserve", "Payload": "\"reserved\""});
             raw.checkpoint(json!([step("1", "SUCCEED", done)])).await?;
         }
