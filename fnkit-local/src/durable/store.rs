@@ -205,22 +205,13 @@ impl DurableStore {
         T: Send + 'static,
         F: FnOnce(&mut Loaded) -> T + Send + 'static,
     {
-        let arn = arn.to_owned();
-        let cache = self.cache.clone();
-        self.db
-            .call(move |c| {
-                let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
-                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let Some(mut loaded) = cache.take(&tx, &arn)? else {
-                    return Ok(None);
-                };
-                let out = f(&mut loaded);
-                save(&tx, &loaded)?;
-                tx.commit()?;
-                cache.keep(loaded);
-                Ok(Some(out))
-            })
-            .await
+        let done = self
+            .transact_or_refuse(arn, move |l| Ok::<T, std::convert::Infallible>(f(l)))
+            .await?;
+        Ok(done.map(|out| match out {
+            Ok(out) => out,
+            Err(never) => match never {},
+        }))
     }
 
     /// [`DurableStore::transact`] for a change that can be refused: when `f` answers `Err`,
