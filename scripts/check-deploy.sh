@@ -16,7 +16,7 @@ python3 -c "import yaml" 2>/dev/null || python3 -m pip install -q pyyaml
 command -v objdump >/dev/null || { apt-get update -qq && apt-get install -y -qq binutils >/dev/null; }
 command -v unzip >/dev/null || { apt-get update -qq && apt-get install -y -qq unzip >/dev/null; }
 
-cargo build -q -p fnkit-local
+cargo build -q --workspace --bins
 work=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT

@@ -22,7 +22,7 @@ if ! "$venv/bin/python" -c "import aws_durable_execution_sdk_python, awslambdari
 fi
 
 source scripts/lib.sh
-cargo build -q -p fnkit-local -p fnkit-conformance
+cargo build -q --workspace --bins
 work=$(mktemp -d)
 start_emulator "$work/emulator.log" target/debug/fnkit-local --state-dir "$work/state" \
   --functions conformance/python/functions.json --functions conformance/rust/functions.json

@@ -9,25 +9,45 @@ pub mod runtime_api;
 
 use std::path::PathBuf;
 
-/// Builds the workspace package `name` (an example) and returns its binary. The cargo command is
-/// fnkit-local's, without the variables cargo set for this test, so the build shares its
-/// artifacts with a plain `cargo build` instead of rebuilding build scripts that watch them.
+/// The binary of the workspace package `name` (an example), built with every binary of the
+/// workspace by one `cargo build --workspace --bins` per test process. The whole workspace is
+/// built, not `-p name`, because cargo resolves features for the packages it is asked to build:
+/// `-p name` would rebuild much of the AWS SDK with another feature set, while the workspace's set
+/// is the one `cargo test --workspace` has just built. The cargo command is fnkit-local's, without
+/// the variables cargo set for this test, so build scripts that watch them are not rerun.
 pub fn example_bin(name: &str) -> PathBuf {
-    let output = fnkit_local::build::cargo_command()
-        .args(["build", "--quiet", "--message-format=json", "-p", name])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo runs");
-    assert!(
-        output.status.success(),
-        "cargo build -p {name} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == name)
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+    static BUILT: std::sync::OnceLock<Vec<(String, PathBuf)>> = std::sync::OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let output = fnkit_local::build::cargo_command()
+            .args([
+                "build",
+                "--quiet",
+                "--message-format=json",
+                "--workspace",
+                "--bins",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "cargo build --workspace --bins failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m["reason"] == "compiler-artifact")
+            .filter_map(|m| {
+                let exe = m["executable"].as_str()?;
+                Some((m["target"]["name"].as_str()?.to_owned(), PathBuf::from(exe)))
+            })
+            .collect()
+    });
+    built
+        .iter()
+        .find(|(target, _)| target == name)
+        .map(|(_, exe)| exe.clone())
         .unwrap_or_else(|| panic!("cargo built no executable for {name}"))
 }
 
