@@ -12,7 +12,7 @@ use fnkit_spec::manifest::{RateUnit, ScheduleExpr, StorageEvents, Trigger};
 
 use crate::args::Args;
 use crate::errors::Errors;
-use crate::validate::{self, ArgKind, Handler};
+use crate::validate::{self, ArgKind, Expect, Handler};
 
 pub(crate) fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -28,7 +28,11 @@ pub(crate) fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#item #compile_errors);
         }
     };
-    let handler = validate::check(&item_fn, args.trigger.as_ref(), &mut errors);
+    let expect = Expect {
+        trigger: args.trigger.as_ref(),
+        durable: args.durable.map(|(_, span)| span),
+    };
+    let handler = validate::check(&item_fn, &expect, &mut errors);
     if !errors.is_empty() {
         let compile_errors = errors.into_compile_errors();
         return quote!(#item_fn #compile_errors);
@@ -57,10 +61,23 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
         None => ident.to_string(),
     };
 
-    let (lets, names, checks) = arguments(&p, &marker, handler, &name);
+    let (lets, names, checks) = arguments(&p, &marker, handler, &name, args.durable.is_some());
     let output_span = match &item.sig.output {
         syn::ReturnType::Default => item.sig.paren_token.span.join(),
         syn::ReturnType::Type(_, ty) => ty.span(),
+    };
+    let call = match args.durable {
+        Some((_, span)) => durable_call(&p, &marker, span, output_span, handler, ident, &names),
+        None => quote!(let __fnkit_out = #ident(#(#names),*).await;),
+    };
+    let durable = match args.durable {
+        Some((config, _)) => {
+            let (timeout, retention) = (config.execution_timeout_secs, config.retention_days);
+            quote!(.with_durable(#p::DurableConfig {
+                execution_timeout_secs: #timeout, retention_days: #retention,
+            }))
+        }
+        None => quote!(),
     };
     // A `Result` is told from a plain value by its type (an alias of `Result` is one too), by
     // autoref dispatch at run time's compile time; see `fnkit::event::returned`.
@@ -88,7 +105,7 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
             fn __fnkit_entry(mut __fnkit_inv: #p::Invocation) -> #p::HandlerFuture {
                 #p::boxed(async move {
                     #(#lets)*
-                    let __fnkit_out = #ident(#(#names),*).await;
+                    #call
                     #respond
                 })
             }
@@ -107,7 +124,8 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
                     .with_uses(&[#(#uses),*])
                     .with_env(&[#(#env),*])
                     .with_max_event_age(#max_event_age)
-                    .with_ephemeral(#ephemeral),
+                    .with_ephemeral(#ephemeral)
+                    #durable,
                     __fnkit_entry,
                     __fnkit_check_state,
                 )
@@ -116,13 +134,56 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
     }
 }
 
+/// A durable function's call: the invocation's payload is the service's envelope, and
+/// `durable::execute` replays the execution's state and calls the handler with the execution's
+/// input (the event argument) and its `DurableContext`. The paths to `durable` carry the key's
+/// span, so without fnkit's `durable` feature the error (with rustc's note that the module is
+/// gated behind that feature) is under `durable` in the attribute.
+fn durable_call(
+    p: &TokenStream,
+    marker: &TokenStream,
+    key: proc_macro2::Span,
+    output_span: proc_macro2::Span,
+    handler: &Handler<'_>,
+    ident: &proc_macro2::Ident,
+    names: &[proc_macro2::Ident],
+) -> TokenStream {
+    let durable = quote_spanned!(key=> #p::durable);
+    // `execute` calls the handler with (input, context), whatever order the fn takes them in.
+    let param = |want: ArgKind| {
+        let mut found = handler
+            .args
+            .iter()
+            .zip(names)
+            .filter(|((kind, _), _)| *kind == want);
+        found.next().map(|((_, ty), name)| quote!(#name: #ty))
+    };
+    let params = [param(ArgKind::Event), param(ArgKind::Durable)];
+    // The returned value carries the return type's span: an unfit type is an error there.
+    let ret = quote_spanned!(output_span=> __fnkit_ret);
+    quote! {
+        let __fnkit_envelope =
+            <#durable::Value as #p::FromEvent<#marker>>::from_event(&mut __fnkit_inv)?;
+        let __fnkit_out = #durable::execute(
+            __fnkit_envelope,
+            move |#(#params),*| async move {
+                let __fnkit_ret = #ident(#(#names),*).await;
+                #durable::DurableReturn::into_durable(#ret)
+            },
+        )
+        .await;
+    }
+}
+
 /// Per handler argument: the `let` that takes it from the invocation, its name, and (for
-/// `Context`, `State<T>`) the start-up check that the process can give it.
+/// `Context`, `State<T>`) the start-up check that the process can give it. A durable function's
+/// event and `DurableContext` come from `durable::execute` instead (see [`durable_call`]).
 fn arguments(
     p: &TokenStream,
     marker: &TokenStream,
     handler: &Handler<'_>,
     fn_name: &str,
+    durable: bool,
 ) -> (Vec<TokenStream>, Vec<proc_macro2::Ident>, Vec<TokenStream>) {
     let mut lets = Vec::new();
     let mut names = Vec::new();
@@ -131,6 +192,8 @@ fn arguments(
         let name = format_ident!("__fnkit_arg{}", i);
         let span = ty.span();
         lets.push(match kind {
+            ArgKind::Event | ArgKind::Durable if durable => quote!(),
+            ArgKind::Durable => unreachable!("validate refuses a DurableContext without `durable`"),
             ArgKind::Event => quote_spanned! {span=>
                 let #name = <#ty as #p::FromEvent<#marker>>::from_event(&mut __fnkit_inv)?;
             },

@@ -1,6 +1,7 @@
 //! Checks the annotated function's signature against the attribute: an `async fn` without
 //! generics or `self`, exactly one event argument that fits the trigger, `Context` and `State<T>`
-//! at most once each. Extractors are recognised by the last segment of their type's path.
+//! at most once each, and a `DurableContext` exactly when the function is durable (whose trigger
+//! is `event`). Extractors are recognised by the last segment of their type's path.
 
 use syn::{FnArg, ItemFn, Type};
 
@@ -14,6 +15,8 @@ pub(crate) enum ArgKind {
     Event,
     /// `Context` or `State<T>`, taken from the invocation.
     Extractor,
+    /// The `DurableContext` of a durable function, made from the execution's state.
+    Durable,
 }
 
 pub(crate) struct Handler<'a> {
@@ -58,13 +61,29 @@ fn check_qualifiers(sig: &syn::Signature, errors: &mut Errors) {
     }
 }
 
-pub(crate) fn check<'a>(
-    item: &'a ItemFn,
-    trigger: Option<&Trigger>,
-    errors: &mut Errors,
-) -> Handler<'a> {
+/// What the attribute says the signature must fit: its trigger (`None` when it did not parse)
+/// and, for a durable function, the span of its `durable` key.
+pub(crate) struct Expect<'a> {
+    pub trigger: Option<&'a Trigger>,
+    pub durable: Option<proc_macro2::Span>,
+}
+
+pub(crate) fn check<'a>(item: &'a ItemFn, expect: &Expect<'_>, errors: &mut Errors) -> Handler<'a> {
+    let trigger = expect.trigger;
     let sig = &item.sig;
     check_qualifiers(sig, errors);
+    if let (Some(span), Some(t)) = (expect.durable, trigger) {
+        if t.kind() != "event" {
+            errors.at(
+                span,
+                format!(
+                    "a durable function is started by Invoke, so its trigger is `event`, not {}",
+                    t.kind()
+                ),
+            );
+        }
+    }
+    let mut durables = 0;
     let mut args = Vec::new();
     let mut event: Option<&Type> = None;
     let mut contexts = 0;
@@ -96,13 +115,29 @@ pub(crate) fn check<'a>(
                 args.push((ArgKind::Extractor, ty));
             }
             Some("State") => args.push((ArgKind::Extractor, ty)),
+            Some("DurableContext") => {
+                durables += 1;
+                if expect.durable.is_none() {
+                    errors.spanned(
+                        ty,
+                        "`DurableContext` is given to durable functions; \
+                         add `durable` to the attribute: #[function(durable)]",
+                    );
+                } else if durables > 1 {
+                    errors.spanned(
+                        ty,
+                        "`DurableContext` is already an argument of this function; take it once",
+                    );
+                }
+                args.push((ArgKind::Durable, ty));
+            }
             _ => {
                 if let Some(first) = event {
                     errors.spanned(
                         ty,
                         format!(
                         "a #[function] takes exactly one event argument, and `{}` is already it; \
-                         other arguments are `Context` or `State<T>`",
+                         other arguments are `Context`, `State<T>` or `DurableContext`",
                         quote::quote!(#first).to_string().replace(' ', "")
                     ),
                     );
@@ -132,6 +167,13 @@ pub(crate) fn check<'a>(
         );
     }
 
+    if expect.durable.is_some() && durables == 0 {
+        errors.at(
+            sig.paren_token.span.join(),
+            "a durable function takes a `DurableContext`: \
+             `async fn f(input: T, ctx: DurableContext)`",
+        );
+    }
     Handler { args }
 }
 

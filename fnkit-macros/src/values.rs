@@ -1,10 +1,12 @@
-//! The attribute's own literal grammar: durations (`"10s"`, `"1m30s"`) and "did you mean" hints.
+//! The attribute's own literal grammar: durations (`"10s"`, `"1m30s"`, `"14d"`) and "did you mean"
+//! hints.
 //! The rules the runtime and the emulator share (names, routes, methods, schedules, limits) live in
 //! `fnkit-spec`; each check returns the message the caller spans under the literal.
 
+use fnkit_spec::durable::{EXECUTION_TIMEOUT_SECS, RETENTION_DAYS};
 use fnkit_spec::manifest::{MAX_EVENT_AGE_SECS, TIMEOUT_SECS};
 
-/// Parses `"10s"`, `"500ms"`, `"2m"`, `"1m30s"` into milliseconds.
+/// Parses `"10s"`, `"500ms"`, `"2m"`, `"1m30s"`, `"1h"`, `"7d"` into milliseconds.
 pub(crate) fn duration_ms(text: &str) -> Result<u64, String> {
     let bad = || {
         format!("`{text}` is not a duration; write a number and a unit, e.g. \"10s\", \"500ms\" or \"2m\"")
@@ -31,6 +33,7 @@ pub(crate) fn duration_ms(text: &str) -> Result<u64, String> {
             "s" | "sec" | "secs" => 1_000,
             "m" | "min" | "mins" => 60_000,
             "h" => 3_600_000,
+            "d" => 86_400_000,
             _ => return Err(bad()),
         };
         total = value
@@ -75,6 +78,35 @@ pub(crate) fn timeout_secs(text: &str) -> Result<u32, String> {
     whole_secs(text, "timeout", TIMEOUT_SECS, "1s to 900s (15m)")
 }
 
+/// A durable execution's timeout (`DurableConfig.ExecutionTimeout`): whole seconds from 1 to
+/// 31,622,400 (366 days).
+pub(crate) fn execution_timeout_secs(text: &str) -> Result<u32, String> {
+    whole_secs(
+        text,
+        "durable timeout",
+        EXECUTION_TIMEOUT_SECS,
+        "1s to 366d",
+    )
+}
+
+/// How long an ended execution's history is kept (`DurableConfig.RetentionPeriodInDays`): whole
+/// days from 1 to 90.
+pub(crate) fn retention_days(text: &str) -> Result<u32, String> {
+    let ms = duration_ms(text)?;
+    let day = 86_400_000;
+    if ms % day != 0 {
+        return Err(format!(
+            "retention `{text}` is not a whole number of days; Lambda keeps history for 1d to 90d"
+        ));
+    }
+    u32::try_from(ms / day)
+        .ok()
+        .filter(|days| RETENTION_DAYS.contains(days))
+        .ok_or_else(|| {
+            format!("retention `{text}` is out of range; use 1d to 90d, as Lambda allows")
+        })
+}
+
 /// Levenshtein distance, for "did you mean" hints.
 pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     fn distance(a: &str, b: &str) -> usize {
@@ -112,6 +144,7 @@ mod tests {
         assert_eq!(duration_ms("10s"), Ok(10_000));
         assert_eq!(duration_ms("500ms"), Ok(500));
         assert_eq!(duration_ms("1m30s"), Ok(90_000));
+        assert_eq!(duration_ms("1d12h"), Ok(129_600_000));
         assert!(duration_ms("10").is_err());
         assert!(duration_ms("ten seconds").is_err());
         assert!(duration_ms("").is_err());
@@ -123,6 +156,17 @@ mod tests {
         assert!(timeout_secs("1500ms").is_err());
         assert!(timeout_secs("901s").is_err());
         assert!(timeout_secs("0s").is_err());
+    }
+
+    #[test]
+    fn durable_settings_are_in_lambda_range() {
+        assert_eq!(execution_timeout_secs("366d"), Ok(31_622_400));
+        assert!(execution_timeout_secs("367d").is_err());
+        assert!(execution_timeout_secs("1500ms").is_err());
+        assert_eq!(retention_days("14d"), Ok(14));
+        assert!(retention_days("91d").is_err());
+        assert!(retention_days("36h").is_err());
+        assert!(retention_days("0d").is_err());
     }
 
     #[test]

@@ -95,6 +95,7 @@ pub use runtime::{run, Runtime, DESCRIBE_FLAG};
 /// | `memory` | MB, 128 to 10240 | 128 |
 /// | `concurrency` | reserved concurrency | none |
 /// | `retries` | retries of a failed asynchronous invocation, 0 to 2 | 2 |
+/// | `durable` | `durable` or `durable(timeout = "7d", retention = "30d")`: a durable function (feature `durable`; see `fnkit::durable`) whose executions may run up to `timeout` (1s to 366d) and whose history is kept `retention` (1d to 90d) | not durable; `1d`, `14d` |
 /// | `crate` | the path to fnkit, when it is renamed or re-exported | `"fnkit"` |
 ///
 /// Everything is checked at compile time, each mistake spanned under its tokens: the signature
@@ -110,6 +111,7 @@ pub use runtime::{run, Runtime, DESCRIBE_FLAG};
 /// | `queue` | [`QueueBatch<T>`] | [`BatchResult`] or `()` |
 /// | `schedule` | [`ScheduleEvent`] | `()` |
 /// | `event` | any `T: Deserialize` | any `T: Serialize` |
+/// | `event`, `durable` | any `T: Deserialize`, and a `DurableContext` | `Result<T, E>`, `T: Serialize` |
 ///
 /// Any of them may be wrapped in `Result<_, E>` with `E: Into<`[`Error`]`>`.
 #[doc(inline)]
@@ -133,7 +135,8 @@ pub mod __private {
     pub use crate::event::{respond_result, respond_value, FromEvent, Respond};
     pub use crate::invocation::{FromInvocation, Invocation, StateMap};
     pub use crate::manifest::{
-        FunctionSpec, Rate, RateUnit, Resource, ScheduleExpr, StorageEvents, Trigger, Variable,
+        DurableConfig, FunctionSpec, Rate, RateUnit, Resource, ScheduleExpr, StorageEvents,
+        Trigger, Variable,
     };
     pub use crate::registry::{FunctionDef, HandlerFuture};
     pub use crate::Error;
@@ -141,6 +144,14 @@ pub mod __private {
     pub use ::core::result::Result;
     pub use ::inventory;
     pub use ::std::borrow::Cow;
+
+    /// What a durable function's expansion calls (`#[function(durable)]`). Without the `durable`
+    /// feature this module is configured out, and rustc's error says so.
+    #[cfg(feature = "durable")]
+    pub mod durable {
+        pub use crate::durable::{execute, DurableReturn};
+        pub use ::serde_json::Value;
+    }
 
     /// Boxes a handler's future.
     pub fn boxed<F>(future: F) -> HandlerFuture

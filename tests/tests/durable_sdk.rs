@@ -1,12 +1,34 @@
-//! `fnkit::durable` against the emulator's durable execution service: the ids its operations
-//! get, replay of recorded results, and the non-determinism error when a replay asks for another
-//! operation than the one recorded.
+//! `fnkit::durable` against the emulator's durable execution service: `#[function(durable)]`'s
+//! settings in the manifest, the ids operations get, replay of recorded results, and the
+//! non-determinism error when a replay asks for another operation than the one recorded. The
+//! fixture is served as built: its functions declare themselves durable.
 
-use fnkit_tests::durable::{emulator, history, invoke};
+use fnkit::manifest::DurableConfig;
+use fnkit_tests::durable::{history, invoke};
+use fnkit_tests::emulator::TestEmulator;
 use serde_json::json;
 
 fn bin() -> &'static std::path::Path {
     std::path::Path::new(env!("CARGO_BIN_EXE_durable_sdk"))
+}
+
+async fn emulator(bin: &std::path::Path) -> TestEmulator {
+    TestEmulator::serving(bin).await
+}
+
+#[test]
+fn the_attribute_puts_the_durable_settings_in_the_manifest() {
+    let manifest = fnkit_local::build::describe(bin()).expect("the fixture describes itself");
+    let durable = |name: &str| {
+        let f = manifest.functions.iter().find(|f| f.name == name).unwrap();
+        f.durable
+    };
+    let one_hour = DurableConfig {
+        execution_timeout_secs: 3600,
+        retention_days: 1,
+    };
+    assert_eq!(durable("three"), Some(one_hour));
+    assert_eq!(durable("drifting"), Some(DurableConfig::default()));
 }
 
 #[tokio::test]

@@ -17,14 +17,17 @@ impl Parse for RawArgs {
     }
 }
 
-/// One `key = value` (or a bare `key`), with the key's text.
+/// One `key = value`, a bare `key` or a `key(...)` list, with the key's text.
 pub(super) struct Entry<'a> {
     pub key: String,
     pub key_span: &'a dyn quote::ToTokens,
     pub value: Option<&'a Expr>,
+    /// The list of `key(a = 1, b = 2)`.
+    pub list: Option<&'a Punctuated<Expr, Token![,]>>,
 }
 
-/// Splits an expression list into entries; anything that is not `key = value` or `key` is an error.
+/// Splits an expression list into entries; anything that is not `key = value`, `key` or
+/// `key(...)` is an error.
 pub(super) fn entries<'a>(
     exprs: impl IntoIterator<Item = &'a Expr>,
     what: &str,
@@ -32,9 +35,10 @@ pub(super) fn entries<'a>(
 ) -> Vec<Entry<'a>> {
     let mut out = Vec::new();
     for expr in exprs {
-        let (left, value) = match expr {
-            Expr::Assign(assign) => (&*assign.left, Some(&*assign.right)),
-            other => (other, None),
+        let (left, value, list) = match expr {
+            Expr::Assign(assign) => (&*assign.left, Some(&*assign.right), None),
+            Expr::Call(call) => (&*call.func, None, Some(&call.args)),
+            other => (other, None, None),
         };
         match left {
             Expr::Path(p)
@@ -45,6 +49,7 @@ pub(super) fn entries<'a>(
                     key: ident.to_string(),
                     key_span: left,
                     value,
+                    list,
                 });
             }
             _ => errors.spanned(expr, format!("expected `key = value` in {what}")),
@@ -82,8 +87,15 @@ pub(super) fn unknown_key(entry: &Entry<'_>, keys: &[&str], context: &str, error
     );
 }
 
-/// The value of `entry`, or an error when it was written as a bare key.
+/// The value of `entry`, or an error when it was written as a bare key or a list.
 pub(super) fn value<'a>(entry: &Entry<'a>, example: &str, errors: &mut Errors) -> Option<&'a Expr> {
+    if entry.list.is_some() {
+        errors.spanned(
+            entry.key_span,
+            format!("`{}` takes a value: `{} = {example}`", entry.key, entry.key),
+        );
+        return None;
+    }
     if entry.value.is_none() {
         errors.spanned(
             entry.key_span,

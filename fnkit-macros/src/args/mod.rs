@@ -4,6 +4,7 @@
 //! each key is interpreted on its own. Unlike a `lookahead1` parser, which stops at the first bad
 //! key, this reports every independent mistake in one compile.
 
+mod durable;
 mod literals;
 #[cfg(test)]
 mod tests;
@@ -32,6 +33,7 @@ const KEYS: &[&str] = &[
     "uses",
     "env",
     "crate",
+    "durable",
 ];
 
 /// The attribute, checked. Values that failed a check are left at their defaults; the error is in
@@ -51,6 +53,8 @@ pub(crate) struct Args {
     pub uses: Vec<spec::Resource>,
     pub env: Vec<spec::Variable>,
     pub krate: Option<syn::Path>,
+    /// `durable` / `durable(...)`: its settings and the key's span.
+    pub durable: Option<(fnkit_spec::durable::DurableConfig, Span)>,
 }
 
 impl Args {
@@ -68,6 +72,7 @@ impl Args {
             uses: Vec::new(),
             env: Vec::new(),
             krate: None,
+            durable: None,
         };
         let raw = match syn::parse2::<RawArgs>(tokens) {
             Ok(raw) => raw,
@@ -160,6 +165,12 @@ impl Args {
                 if let Some(v) = value(entry, "[\"LOG_LEVEL=debug\"]", errors) {
                     args.env = uses::parse_env(v, errors);
                 }
+            }
+            "durable" => {
+                // Durable even when a setting is wrong (its error is recorded), so the
+                // signature is checked as a durable function's.
+                let config = durable::parse(entry, errors).unwrap_or_default();
+                args.durable = Some((config, entry.key_span.span()));
             }
             "crate" => {
                 let lit = value(entry, "\"fnkit\"", errors)

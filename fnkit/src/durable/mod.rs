@@ -1,8 +1,8 @@
-//! Lambda durable functions in Rust (the `durable` feature). **In progress:** steps (retries,
-//! at-least-once), waits, child contexts, callbacks and invokes, with replay and a
-//! non-determinism error, against fnkit-local's durable execution service. Next: map and
-//! parallel, at-most-once steps, `#[function(durable)]`, calling AWS itself (HTTPS, SigV4), the
-//! testing helpers (docs/durable.md).
+//! Lambda durable functions in Rust (the `durable` feature), declared with
+//! `#[function(durable)]`. **In progress:** steps (retries, at-least-once), waits, child
+//! contexts, callbacks and invokes, with replay and a non-determinism error, against
+//! fnkit-local's durable execution service. Next: map and parallel, at-most-once steps, calling
+//! AWS itself (HTTPS, SigV4), the testing helpers (docs/durable.md).
 //!
 //! | module | owns |
 //! |---|---|
@@ -23,6 +23,26 @@ pub use ops::{Callback, CallbackConfig};
 pub use retry::Retry;
 
 use fnkit_spec::durable::wire::ErrorObject;
+
+/// What a durable handler returns: `Result<T, E>` with a serializable `T` (the execution's
+/// result) and an error that converts into [`crate::Error`] (the execution's failure).
+#[diagnostic::on_unimplemented(
+    message = "a durable handler returns `Result<T, E>` with `T: Serialize` and `E: Into<fnkit::Error>`, not `{Self}`",
+    label = "the execution's result or its error"
+)]
+pub trait DurableReturn {
+    /// The execution's result.
+    type Ok: serde::Serialize;
+    /// The result, with the error as fnkit's.
+    fn into_durable(self) -> Result<Self::Ok, crate::Error>;
+}
+
+impl<T: serde::Serialize, E: Into<crate::Error>> DurableReturn for Result<T, E> {
+    type Ok = T;
+    fn into_durable(self) -> Result<T, crate::Error> {
+        self.map_err(Into::into)
+    }
+}
 
 /// The error type of a failure to reach the durable execution service: the invocation fails
 /// (and the service invokes it again) instead of the execution.

@@ -1,0 +1,33 @@
+//! Durable functions compile with their settings, other extractors and arguments in any order,
+//! and carry their settings into the manifest.
+use std::time::Duration;
+
+use fnkit::durable::DurableContext;
+use fnkit::prelude::*;
+
+#[derive(serde::Deserialize)]
+struct Order {
+    id: String,
+}
+
+#[function(durable)]
+async fn plain(order: Order, ctx: DurableContext) -> Result<String, Error> {
+    let checked: String = ctx.step("check", |_| async move { Ok(order.id) }).await?;
+    ctx.wait("cool-down", Duration::from_secs(1)).await?;
+    Ok(checked)
+}
+
+#[function(durable(timeout = "7d", retention = "30d"), timeout = "1m", memory = 512)]
+async fn reordered(ctx: DurableContext, call: Context, input: serde_json::Value) -> Result<u64, fnkit::durable::DurableError> {
+    let _ = (call, input);
+    ctx.step("one", |_| async { Ok(1) }).await
+}
+
+fn main() {
+    let manifest = fnkit::registry::manifest().unwrap();
+    let durable = |name: &str| manifest.functions.iter().find(|f| f.name == name).unwrap().durable;
+    assert_eq!(durable("plain"), Some(fnkit::manifest::DurableConfig::default()));
+    let week = durable("reordered").unwrap();
+    assert_eq!((week.execution_timeout_secs, week.retention_days), (7 * 86_400, 30));
+    assert_eq!(manifest.functions.iter().find(|f| f.name == "reordered").unwrap().timeout_secs, 60);
+}
