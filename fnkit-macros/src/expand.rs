@@ -70,15 +70,7 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
         Some((_, span)) => durable_call(&p, &marker, span, output_span, handler, ident, &names),
         None => quote!(let __fnkit_out = #ident(#(#names),*).await;),
     };
-    let durable = match args.durable {
-        Some((config, _)) => {
-            let (timeout, retention) = (config.execution_timeout_secs, config.retention_days);
-            quote!(.with_durable(#p::DurableConfig {
-                execution_timeout_secs: #timeout, retention_days: #retention,
-            }))
-        }
-        None => quote!(),
-    };
+    let durable = durable_config(&p, args);
     // A `Result` is told from a plain value by its type (an alias of `Result` is one too), by
     // autoref dispatch at run time's compile time; see `fnkit::event::returned`.
     let respond = quote_spanned! {output_span=>
@@ -131,6 +123,19 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
                 )
             }
         };
+    }
+}
+
+/// `.with_durable(...)` for a durable function's settings, or nothing.
+fn durable_config(p: &TokenStream, args: &Args) -> TokenStream {
+    match args.durable {
+        Some((config, _)) => {
+            let (timeout, retention) = (config.execution_timeout_secs, config.retention_days);
+            quote!(.with_durable(#p::DurableConfig {
+                execution_timeout_secs: #timeout, retention_days: #retention,
+            }))
+        }
+        None => quote!(),
     }
 }
 

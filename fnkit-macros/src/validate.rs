@@ -72,18 +72,6 @@ pub(crate) fn check<'a>(item: &'a ItemFn, expect: &Expect<'_>, errors: &mut Erro
     let trigger = expect.trigger;
     let sig = &item.sig;
     check_qualifiers(sig, errors);
-    if let (Some(span), Some(t)) = (expect.durable, trigger) {
-        if t.kind() != "event" {
-            errors.at(
-                span,
-                format!(
-                    "a durable function is started by Invoke, so its trigger is `event`, not {}",
-                    t.kind()
-                ),
-            );
-        }
-    }
-    let mut durables = 0;
     let mut args = Vec::new();
     let mut event: Option<&Type> = None;
     let mut contexts = 0;
@@ -115,22 +103,7 @@ pub(crate) fn check<'a>(item: &'a ItemFn, expect: &Expect<'_>, errors: &mut Erro
                 args.push((ArgKind::Extractor, ty));
             }
             Some("State") => args.push((ArgKind::Extractor, ty)),
-            Some("DurableContext") => {
-                durables += 1;
-                if expect.durable.is_none() {
-                    errors.spanned(
-                        ty,
-                        "`DurableContext` is given to durable functions; \
-                         add `durable` to the attribute: #[function(durable)]",
-                    );
-                } else if durables > 1 {
-                    errors.spanned(
-                        ty,
-                        "`DurableContext` is already an argument of this function; take it once",
-                    );
-                }
-                args.push((ArgKind::Durable, ty));
-            }
+            Some("DurableContext") => args.push((ArgKind::Durable, ty)),
             _ => {
                 if let Some(first) = event {
                     errors.spanned(
@@ -167,14 +140,49 @@ pub(crate) fn check<'a>(item: &'a ItemFn, expect: &Expect<'_>, errors: &mut Erro
         );
     }
 
-    if expect.durable.is_some() && durables == 0 {
+    check_durable(sig, expect, &args, errors);
+    Handler { args }
+}
+
+/// A durable function has the `event` trigger and takes one `DurableContext`; no other function
+/// takes one.
+fn check_durable(
+    sig: &syn::Signature,
+    expect: &Expect<'_>,
+    args: &[(ArgKind, &Type)],
+    errors: &mut Errors,
+) {
+    if let (Some(span), Some(t)) = (expect.durable, expect.trigger) {
+        if t.kind() != "event" {
+            let kind = t.kind();
+            errors.at(
+                span,
+                format!("a durable function is started by Invoke, so its trigger is `event`, not {kind}"),
+            );
+        }
+    }
+    let durables = args.iter().filter(|(kind, _)| *kind == ArgKind::Durable);
+    for (i, (_, ty)) in durables.clone().enumerate() {
+        if expect.durable.is_none() {
+            errors.spanned(
+                ty,
+                "`DurableContext` is given to durable functions; \
+                 add `durable` to the attribute: #[function(durable)]",
+            );
+        } else if i > 0 {
+            errors.spanned(
+                ty,
+                "`DurableContext` is already an argument of this function; take it once",
+            );
+        }
+    }
+    if expect.durable.is_some() && durables.count() == 0 {
         errors.at(
             sig.paren_token.span.join(),
             "a durable function takes a `DurableContext`: \
              `async fn f(input: T, ctx: DurableContext)`",
         );
     }
-    Handler { args }
 }
 
 /// A syntactic check for the fnkit event types, so the common mistake gets the clearest message;
