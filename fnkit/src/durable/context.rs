@@ -22,6 +22,7 @@ use tokio::sync::Notify;
 use super::client::Client;
 use super::ids::{OperationId, OperationIds};
 use super::retry::Retry;
+use super::serdes::{self, Serdes};
 use super::DurableError;
 use crate::Error;
 
@@ -58,12 +59,41 @@ pub struct StepContext {
 pub struct StepConfig {
     /// When a failed attempt is tried again ([`Retry::default`] when unset).
     pub retry: Option<Retry>,
+    /// How often the body may run per attempt.
+    pub semantics: StepSemantics,
+    /// How the result is written into the checkpoint (JSON when unset).
+    pub serdes: Option<Arc<dyn Serdes>>,
+}
+
+/// How often a step's body may run per attempt when an invocation dies during it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StepSemantics {
+    /// The attempt's start is sent with its end: an invocation that dies during the body runs
+    /// it again. The fastest; make the body idempotent.
+    #[default]
+    AtLeastOncePerRetry,
+    /// The attempt's start is checkpointed before the body runs: an invocation that dies
+    /// during the body counts the attempt as failed (`StepInterruptedError`), and the retry
+    /// strategy decides whether another attempt runs.
+    AtMostOncePerRetry,
 }
 
 impl StepConfig {
     /// The same, retried as `retry` says.
     pub fn retry(mut self, retry: Retry) -> StepConfig {
         self.retry = Some(retry);
+        self
+    }
+
+    /// The same, run at most once per attempt ([`StepSemantics::AtMostOncePerRetry`]).
+    pub fn at_most_once(mut self) -> StepConfig {
+        self.semantics = StepSemantics::AtMostOncePerRetry;
+        self
+    }
+
+    /// The same, its result written through `serdes`.
+    pub fn serdes(mut self, serdes: impl Serdes + 'static) -> StepConfig {
+        self.serdes = Some(Arc::new(serdes));
         self
     }
 }
@@ -213,10 +243,11 @@ impl DurableContext {
             .as_ref()
             .and_then(|op| op.step_details.clone())
             .unwrap_or_default();
-        match record.as_ref().map(|op| op.status) {
+        let serdes = config.serdes.as_deref();
+        let status = record.as_ref().map(|op| op.status);
+        match status {
             Some(OperationStatus::Succeeded) => {
-                let text = details.result.unwrap_or_else(|| "null".into());
-                return serde_json::from_str(&text).map_err(|e| DurableError::Serde(e.to_string()));
+                return serdes::read(serdes, details.result.as_deref());
             }
             Some(OperationStatus::Failed) => {
                 return Err(DurableError::Step(details.error.unwrap_or_default()));
@@ -230,16 +261,30 @@ impl DurableContext {
             sub_type: Some("Step".into()),
             ..update(&id, OperationType::Step, action)
         };
-        // At least once per retry: START goes with the attempt's end (an interrupted attempt
-        // runs again); a STARTED record means START was sent already.
+        let at_most_once = config.semantics == StepSemantics::AtMostOncePerRetry;
         let mut updates = Vec::new();
-        if record.as_ref().map(|op| op.status) != Some(OperationStatus::Started) {
-            updates.push(named(OperationAction::Start));
-        }
-        match body(StepContext { attempt }).await {
+        let outcome = if at_most_once && status == Some(OperationStatus::Started) {
+            // The attempt began in an invocation that died: it counts as failed, unrun.
+            Err(Error::new(
+                "StepInterruptedError",
+                format!("the step {name:?} was interrupted during attempt {attempt}"),
+            ))
+        } else {
+            if status != Some(OperationStatus::Started) {
+                // At most once: START is checkpointed before the body runs. At least once:
+                // it goes with the attempt's end (an interrupted attempt runs again).
+                updates.push(named(OperationAction::Start));
+                if at_most_once {
+                    self.checkpoint(std::mem::take(&mut updates)).await?;
+                }
+            }
+            body(StepContext { attempt }).await
+        };
+        match outcome {
             Ok(value) => {
-                let payload = serde_json::to_string(&value)
-                    .map_err(|e| DurableError::Serde(e.to_string()))?;
+                // Read back from what is written, so the first run sees what a replay will.
+                let payload = serdes::write(serdes, &value)?;
+                let value = serdes::read(serdes, Some(&payload))?;
                 updates.push(OperationUpdate {
                     payload: Some(payload),
                     ..named(OperationAction::Succeed)
@@ -250,8 +295,7 @@ impl DurableContext {
             Err(error) => {
                 let error = ErrorObject::new(error.error_type(), error.message());
                 let retry = config.retry.unwrap_or_default();
-                let random = f64::from(uuid::Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX);
-                match retry.next_delay(attempt, random.min(0.999_999)) {
+                match retry.next_delay(attempt, random_unit()) {
                     Some(delay) => {
                         updates.push(OperationUpdate {
                             error: Some(error),
@@ -301,6 +345,12 @@ impl DurableContext {
         }
         self.suspend().await
     }
+}
+
+/// A random number in `[0, 1)`, for jitter.
+pub(super) fn random_unit() -> f64 {
+    let random = f64::from(uuid::Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX);
+    random.min(0.999_999)
 }
 
 /// Runs a durable handler for one invocation: reads the envelope (paging through the state),

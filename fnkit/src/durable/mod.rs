@@ -9,18 +9,24 @@
 //! | [`ids`] | deterministic operation ids: a positional path per context, hashed |
 //! | [`retry`] | step retry strategies: exponential backoff with jitter, and the presets |
 //! | `context.rs` | [`DurableContext`], steps, waits, replay, suspension, [`execute`] |
+//! | `condition.rs` | `wait_for_condition`: polling a check until its state satisfies a [`Condition`] |
 //! | `ops.rs` | child contexts, callbacks, `wait_for_callback`, invoking other functions |
+//! | `serdes.rs` | [`Serdes`]: an operation's own serialisation, and the default JSON |
 //! | `client.rs` | the durable execution API over HTTP |
 
 mod client;
+mod condition;
 mod context;
 pub mod ids;
 mod ops;
 pub mod retry;
+mod serdes;
 
-pub use context::{execute, DurableContext, StepConfig, StepContext};
+pub use condition::Condition;
+pub use context::{execute, DurableContext, StepConfig, StepContext, StepSemantics};
 pub use ops::{Callback, CallbackConfig};
 pub use retry::Retry;
+pub use serdes::Serdes;
 
 use fnkit_spec::durable::wire::ErrorObject;
 
@@ -69,6 +75,9 @@ pub enum DurableError {
     },
     /// A child context failed; its error.
     Child(ErrorObject),
+    /// A `wait_for_condition` check failed, or its attempts ran out before the condition held
+    /// (`WaitForConditionError`); its error.
+    Condition(ErrorObject),
     /// A callback failed or timed out (`Callback.Timeout`, `Callback.Heartbeat`); its error.
     Callback(ErrorObject),
     /// The invoked function failed, timed out or was stopped; its error.
@@ -95,7 +104,10 @@ impl std::fmt::Display for DurableError {
                 f,
                 "non-deterministic replay at operation {position}: the execution recorded {recorded}, the code now asks for {asked}"
             ),
-            DurableError::Child(e) | DurableError::Callback(e) | DurableError::Invoke(e) => {
+            DurableError::Child(e)
+            | DurableError::Condition(e)
+            | DurableError::Callback(e)
+            | DurableError::Invoke(e) => {
                 f.write_str(e.error_message.as_deref().unwrap_or_default())
             }
             DurableError::Invalid(m) => f.write_str(m),
@@ -113,6 +125,7 @@ impl From<DurableError> for crate::Error {
         let kind: String = match &e {
             DurableError::Step(error) => recorded(error, "StepError"),
             DurableError::Child(error) => recorded(error, "ChildContextError"),
+            DurableError::Condition(error) => recorded(error, "WaitForConditionError"),
             DurableError::Callback(error) => recorded(error, "CallbackError"),
             DurableError::Invoke(error) => recorded(error, "InvokeError"),
             DurableError::NonDeterministic { .. } => "DurableExecution.NonDeterministic".into(),
@@ -123,6 +136,7 @@ impl From<DurableError> for crate::Error {
         let message = match &e {
             DurableError::Step(error)
             | DurableError::Child(error)
+            | DurableError::Condition(error)
             | DurableError::Callback(error)
             | DurableError::Invoke(error) => error.error_message.clone().unwrap_or_default(),
             other => other.to_string(),
