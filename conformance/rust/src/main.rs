@@ -206,6 +206,11 @@ async fn c2_5(envelope: Value) -> Result<Value, Error> {
     .await
 }
 
+mod more_callbacks;
+mod more_children;
+mod more_invokes;
+mod more_steps;
+mod more_wfc;
 mod suites_3_to_7;
 
 fn main() {
