@@ -206,6 +206,7 @@ async fn c2_5(envelope: Value) -> Result<Value, Error> {
     .await
 }
 
+mod conditions;
 mod more_callbacks;
 mod more_children;
 mod more_invokes;
