@@ -293,9 +293,13 @@ impl DurableContext {
                 Ok(value)
             }
             Err(error) => {
-                let error = ErrorObject::new(error.error_type(), error.message());
                 let retry = config.retry.unwrap_or_default();
-                match retry.next_delay(attempt, random_unit()) {
+                let delay = match retry.retries(&error) {
+                    true => retry.next_delay(attempt, random_unit()),
+                    false => None,
+                };
+                let error = ErrorObject::new(error.error_type(), error.message());
+                match delay {
                     Some(delay) => {
                         updates.push(OperationUpdate {
                             error: Some(error),

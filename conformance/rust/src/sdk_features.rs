@@ -1,0 +1,53 @@
+//! Requirements that needed more of the SDK: retrying only some errors (1-15, 1-16).
+
+use std::time::Duration;
+
+use fnkit::durable::retry::Jitter;
+use fnkit::durable::{DurableContext, Retry, StepConfig, StepContext};
+use fnkit::prelude::*;
+use serde_json::Value;
+
+/// A failure worth another attempt; `?` names it by its type
+/// (`fnkit_conformance::sdk_features::TransientError`).
+#[derive(Debug)]
+struct TransientError(&'static str);
+
+impl std::fmt::Display for TransientError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for TransientError {}
+
+/// 3 attempts, 1 s apart, no jitter.
+fn quick() -> Retry {
+    Retry::exponential()
+        .max_attempts(3)
+        .initial(Duration::from_secs(1))
+        .jitter(Jitter::None)
+}
+
+/// 1-15: the first attempt fails with a `TransientError`, which the strategy retries (1 s
+/// later); the second succeeds.
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c1_15(_input: Value, ctx: DurableContext) -> Result<String, Error> {
+    let flaky = |step: StepContext| async move {
+        if step.attempt == 1 {
+            return Err(TransientError("try again").into());
+        }
+        Ok("recovered".to_owned())
+    };
+    let retry = quick().only_error_type::<TransientError>();
+    let config = StepConfig::default().retry(retry);
+    Ok(ctx.step_with("flaky", config, flaky).await?)
+}
+
+/// 1-16: a `TransientError` that a strategy retrying only `ValueError`s does not retry: the
+/// step fails at its first attempt, and the execution with it.
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c1_16(_input: Value, ctx: DurableContext) -> Result<String, Error> {
+    let fail = |_| async { Err::<String, _>(TransientError("not retried").into()) };
+    let config = StepConfig::default().retry(quick().only_errors(["ValueError"]));
+    Ok(ctx.step_with("fail", config, fail).await?)
+}
