@@ -1,9 +1,10 @@
-//! Requirements that needed more of the SDK: retrying only some errors (1-15, 1-16).
+//! Requirements that needed more of the SDK: retrying only some errors (1-15, 1-16), an
+//! operation without a name (7-3).
 
 use std::time::Duration;
 
 use fnkit::durable::retry::Jitter;
-use fnkit::durable::{DurableContext, Retry, StepConfig, StepContext};
+use fnkit::durable::{CallbackConfig, DurableContext, Retry, StepConfig, StepContext};
 use fnkit::prelude::*;
 use serde_json::Value;
 
@@ -50,4 +51,14 @@ async fn c1_16(_input: Value, ctx: DurableContext) -> Result<String, Error> {
     let fail = |_| async { Err::<String, _>(TransientError("not retried").into()) };
     let config = StepConfig::default().retry(quick().only_errors(["ValueError"]));
     Ok(ctx.step_with("fail", config, fail).await?)
+}
+
+/// 7-3: a `wait_for_callback` without a name (`""`) and an inline submitter; the callback's
+/// payload is the result.
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c7_3(_input: Value, ctx: DurableContext) -> Result<Value, Error> {
+    let submit = |_id: String| async { Ok(()) };
+    Ok(ctx
+        .wait_for_callback("", CallbackConfig::default(), submit)
+        .await?)
 }

@@ -13,7 +13,7 @@ use fnkit_spec::durable::wire::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context::{random_unit, update, DurableContext, StepContext};
+use super::context::{random_unit, update, wire_name, DurableContext, StepContext};
 use super::retry::{Jitter, Retry};
 use super::serdes::{self, Serdes};
 use super::DurableError;
@@ -135,7 +135,7 @@ impl DurableContext {
         };
         let attempt = details.attempt.unwrap_or(0) + 1;
         let named = |action| OperationUpdate {
-            name: Some(name.to_owned()),
+            name: wire_name(name),
             sub_type: Some(SUB_TYPE.into()),
             ..update(&id, OperationType::Step, action)
         };

@@ -40,6 +40,20 @@ struct Shared {
 }
 
 /// The handle a durable handler runs its operations through (`step`, `wait`).
+///
+/// Every operation takes a name: 1 to 256 printable ASCII characters, shown in the execution's
+/// history, or `""` for an operation without a name (the SDKs' anonymous operations: no
+/// `Name` in its checkpoints and history; a replay checks that the record has none either).
+/// The operation's id comes from its place in the code, not its name, so names need not be
+/// unique.
+///
+/// ```no_run
+/// # use fnkit::durable::DurableContext;
+/// # async fn f(ctx: DurableContext) -> Result<(), fnkit::durable::DurableError> {
+/// let named: u32 = ctx.step("count", |_| async { Ok(1) }).await?;
+/// let anonymous: u32 = ctx.step("", |_| async { Ok(2) }).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct DurableContext {
     shared: Arc<Shared>,
@@ -98,6 +112,11 @@ impl StepConfig {
     }
 }
 
+/// An operation's name on the wire: none for `""`.
+pub(super) fn wire_name(name: &str) -> Option<String> {
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
 pub(super) fn update(
     id: &OperationId,
     kind: OperationType,
@@ -133,7 +152,7 @@ impl DurableContext {
         sub_type: &str,
         name: &str,
     ) -> Result<Option<Operation>, DurableError> {
-        if !fnkit_spec::durable::is_operation_name(name) {
+        if !name.is_empty() && !fnkit_spec::durable::is_operation_name(name) {
             return Err(DurableError::Invalid(format!(
                 "the operation name {name:?} is not 1 to 256 printable ASCII characters"
             )));
@@ -144,7 +163,7 @@ impl DurableContext {
         };
         let same = op.kind == kind
             && op.sub_type.as_deref() == Some(sub_type)
-            && op.name.as_deref() == Some(name)
+            && op.name.as_deref().unwrap_or_default() == name
             && op.parent_id == self.parent;
         if same {
             Ok(Some(op))
@@ -257,7 +276,7 @@ impl DurableContext {
         }
         let attempt = details.attempt.unwrap_or(0) + 1;
         let named = |action| OperationUpdate {
-            name: Some(name.to_owned()),
+            name: wire_name(name),
             sub_type: Some("Step".into()),
             ..update(&id, OperationType::Step, action)
         };
@@ -336,7 +355,7 @@ impl DurableContext {
         }
         let seconds = duration.as_secs_f64().ceil().max(1.0) as u64;
         let start = OperationUpdate {
-            name: Some(name.to_owned()),
+            name: wire_name(name),
             sub_type: Some("Wait".into()),
             wait_options: Some(WaitOptions {
                 wait_seconds: Some(seconds),

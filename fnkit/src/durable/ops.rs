@@ -13,7 +13,7 @@ use fnkit_spec::durable::wire::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context::{update, DurableContext};
+use super::context::{update, wire_name, DurableContext};
 use super::ids::OperationId;
 use super::DurableError;
 use crate::Error;
@@ -140,7 +140,7 @@ impl DurableContext {
             _ => {}
         }
         let named = |action| OperationUpdate {
-            name: Some(name.to_owned()),
+            name: wire_name(name),
             sub_type: Some(sub_type.to_owned()),
             ..update(&id, OperationType::Context, action)
         };
@@ -191,7 +191,7 @@ impl DurableContext {
             .is_none()
         {
             let start = OperationUpdate {
-                name: Some(name.to_owned()),
+                name: wire_name(name),
                 sub_type: Some("Callback".into()),
                 callback_options: Some(CallbackOptions {
                     timeout_seconds: secs(config.timeout),
@@ -215,7 +215,9 @@ impl DurableContext {
     }
 
     /// Creates a callback, runs `submit` with its id as a step (to hand the id to the outside
-    /// system), and waits for its result: the SDKs' `wait_for_callback`.
+    /// system), and waits for its result: the SDKs' `wait_for_callback`. Inside its context
+    /// (named `name`) the callback is named `name` too and the step `{name}-submitter`; with
+    /// no name (`""`), the callback has none and the step is `submitter`.
     pub async fn wait_for_callback<T, F, Fut>(
         &self,
         name: &str,
@@ -230,8 +232,11 @@ impl DurableContext {
         self.child_context(name, "WaitForCallback", |ctx| async move {
             let callback: Callback<T> = ctx.create_callback(name, config).await?;
             let id = callback.id().to_owned();
-            ctx.step(&format!("{name}-submitter"), |_| submit(id))
-                .await?;
+            let submitter = match name {
+                "" => "submitter".to_owned(),
+                name => format!("{name}-submitter"),
+            };
+            ctx.step(&submitter, |_| submit(id)).await?;
             Ok(callback.result().await?)
         })
         .await
@@ -253,7 +258,7 @@ impl DurableContext {
         let record = self.record(&id, OperationType::ChainedInvoke, "ChainedInvoke", name)?;
         if record.is_none() {
             let start = OperationUpdate {
-                name: Some(name.to_owned()),
+                name: wire_name(name),
                 sub_type: Some("ChainedInvoke".into()),
                 payload: Some(json(input)?),
                 chained_invoke_options: Some(ChainedInvokeOptions {

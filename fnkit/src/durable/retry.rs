@@ -163,7 +163,9 @@ impl Retry {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.retryable.types.extend(types.into_iter().map(Into::into));
+        self.retryable
+            .types
+            .extend(types.into_iter().map(Into::into));
         self
     }
 
@@ -340,7 +342,10 @@ mod tests {
     fn every_failure_is_retried_until_narrowed() {
         let any = Error::new("Anything", "at all");
         assert!(Retry::default().retries(&any));
-        assert!(Retry::none().retries(&any), "the filter is apart from the attempts");
+        assert!(
+            Retry::none().retries(&any),
+            "the filter is apart from the attempts"
+        );
         let narrowed = Retry::default().only_errors(["TransientError"]);
         assert!(!narrowed.retries(&any));
     }
