@@ -62,6 +62,15 @@ PY
   ok "$example: the Knative Service, Triggers and Dockerfile are well-formed"
 done
 
+# A durable function's template (the saga example, from its debug build: its template is the
+# point, and the cross build is the same as above): DurableConfig, and its role's own policy
+# for checkpoints and state on its qualified ARNs.
+target/debug/fnkit-local package --target lambda --bin target/debug/saga --out "$work/saga" >/dev/null
+cfn-lint "$work/saga/lambda/template.yaml"
+grep -q "DurableConfig:" "$work/saga/lambda/template.yaml" || { echo "FAIL: saga has no DurableConfig"; exit 1; }
+grep -q "lambda:CheckpointDurableExecution" "$work/saga/lambda/template.yaml" || { echo "FAIL: saga may not checkpoint"; exit 1; }
+ok "saga (durable): cfn-lint accepts DurableConfig and the durable execution policy"
+
 # The zigbuild binary, taken out of its zip, serves under the Runtime API (fnkit-local's).
 unzip -q -o "$work/hello/lambda/hello/bootstrap.zip" -d "$work/run"
 start_emulator "$work/run.log" target/debug/fnkit-local --bin "$work/run/bootstrap" --state-dir "$work/state"

@@ -1,6 +1,6 @@
 """Writes functions.json (the functions file fnkit-local serves with --functions) from the
 durable handlers of handlers.py: each `@durable_execution def name` becomes `py_name`, run by
-AWS's Python runtime interface client (awslambdaric) from the venv scripts/check-durable-sdk.sh
+AWS's Python runtime interface client (awslambdaric) from the venv scripts/durable-conformance.sh
 creates. Run it after adding a handler: python3 conformance/python/generate.py
 """
 

@@ -2,7 +2,7 @@
 served by fnkit-local as foreign functions (functions.json) so its durable execution service is
 checked by a client we did not write. Each handler implements one requirement of AWS's durable
 conformance suite (aws-durable-execution-conformance-tests 1.0.0), written from the prose of
-its YAML; scripts/check-durable-sdk.sh runs them through the suite's own validator.
+its YAML; scripts/durable-conformance.sh runs them through the suite's own validator.
 """
 
 import json

@@ -1,7 +1,7 @@
 """The durable execution API's calls the conformance suite does not make, through boto3 (whose
 model parses every answer and error): ListDurableExecutionsByFunction, StopDurableExecution,
 GetDurableExecutionState with a stale token, and the typed errors of unknown executions and
-callbacks. Run by scripts/check-durable-sdk.sh against an emulator serving
+callbacks. Run by scripts/durable-conformance.sh against an emulator serving
 conformance/python/functions.json.
 
 usage: api_boto3.py http://127.0.0.1:PORT

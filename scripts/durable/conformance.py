@@ -6,11 +6,12 @@ every event, with fnkit-local in place of AWS. What the suite reaches through Cl
 the mapping gives; what it reads from CloudWatch Logs comes from the emulator's
 /_fnkit/logs/{function}.
 
-usage: conformance.py --endpoint http://127.0.0.1:PORT --map FILE [--workers N] [--only ID,...]
+usage: conformance.py --endpoint http://127.0.0.1:PORT --map FILE [--workers N] [--only ID,...] [--all]
 
-FILE is JSON: {"requirements": {"1-1": "function", ...}, "not_applicable": {"10-1": "reason"}}.
-Prints one line per requirement, a line per suite, and last `N passed, M failed`; exits 1 when
-anything failed.
+FILE is JSON: {"requirements": {"1-1": "function", ...}, "not_applicable": {"10-1": "reason"},
+"not_yet": {"8-1": "reason"}}. Prints one line per requirement, a line per suite, and last
+`N passed, M failed`; exits 1 when anything failed. With --all, every requirement of the suite
+that FILE neither maps nor gives a reason for is a failure ("no handler").
 """
 
 from __future__ import annotations
@@ -107,6 +108,7 @@ def main() -> int:
     parser.add_argument("--map", required=True)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--only", default="")
+    parser.add_argument("--all", action="store_true")
     args = parser.parse_args()
     mapping = json.loads(Path(args.map).read_text())
     requirements: dict[str, str] = mapping["requirements"]
@@ -156,12 +158,25 @@ def main() -> int:
         for e in errors:
             print(f"    {e}")
         suites.setdefault(requirement.split("-")[0], []).append(passed)
+    explained = {**mapping.get("not_applicable", {}), **mapping.get("not_yet", {})}
+    unhandled = []
+    if args.all:
+        every = sorted((p.stem for p in Path(TESTS_DIR).rglob("*.yaml")), key=order)
+        unhandled = [r for r in every if r not in requirements and r not in explained]
+    for requirement in unhandled:
+        print(f"FAIL {requirement}: no handler and no reason", flush=True)
+        suites.setdefault(requirement.split("-")[0], []).append(False)
     for reason_id, reason in sorted(mapping.get("not_applicable", {}).items(), key=lambda i: order(i[0])):
         print(f"N/A  {reason_id}: {reason}")
+    for reason_id, reason in sorted(mapping.get("not_yet", {}).items(), key=lambda i: order(i[0])):
+        print(f"NOT YET {reason_id}: {reason}")
+    for reason_id in explained:
+        suites.setdefault(reason_id.split("-")[0], [])
     for suite, outcomes in sorted(suites.items(), key=lambda i: int(i[0])):
-        print(f"suite {suite}: {sum(outcomes)} passed, {len(outcomes) - sum(outcomes)} failed")
+        others = sum(1 for r in explained if r.split("-")[0] == suite)
+        print(f"suite {suite}: {sum(outcomes)} passed, {len(outcomes) - sum(outcomes)} failed, {others} not run (reasons above)")
     passed = sum(p for _, p, _ in results)
-    failed = len(results) - passed
+    failed = len(results) - passed + len(unhandled)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

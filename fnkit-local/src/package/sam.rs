@@ -227,6 +227,37 @@ fn events(
     Ok(events)
 }
 
+/// SAM's `DurableConfig` of a durable function.
+fn durable_config(config: fnkit_spec::durable::DurableConfig) -> Value {
+    json!({
+        "ExecutionTimeout": config.execution_timeout_secs,
+        "RetentionPeriodInDays": config.retention_days,
+    })
+}
+
+/// What a durable function's role may do with its own executions: checkpoint and read their
+/// state, on the qualified ARNs (`function:NAME:*`; an execution ARN always names a version,
+/// and an unqualified ARN never matches one). A policy of its own on the role SAM makes for the
+/// function (`<id>Role`), because the function's `Policies` cannot name the function's own ARN
+/// without a circular dependency.
+fn durable_policy(function_id: &str) -> Value {
+    json!({
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": "durable-execution",
+            "Roles": [{"Ref": format!("{function_id}Role")}],
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Action": ["lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState"],
+                    "Resource": {"Fn::Sub": format!("${{{function_id}.Arn}}:*")},
+                }],
+            },
+        },
+    })
+}
+
 /// The template (as JSON, written out as YAML) for `functions`, whose zips are at
 /// `<function>/bootstrap.zip` next to it.
 pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<Value, String> {
@@ -285,6 +316,10 @@ pub(crate) fn template(functions: &[FunctionSpec], description: &str) -> Result<
         }
         if !policies.is_empty() {
             props.insert("Policies".into(), Value::Array(policies));
+        }
+        if let Some(config) = spec.durable {
+            props.insert("DurableConfig".into(), durable_config(config));
+            resources.insert(format!("{id}DurablePolicy"), durable_policy(&id));
         }
         resources.insert(
             id,

@@ -170,3 +170,40 @@ fn overlapping_storage_notifications_are_refused_naming_both_functions() {
     let apart = [spec("csv", on("csv/")), spec("images", on("images/"))];
     assert!(template(&apart, "test").is_ok());
 }
+
+#[test]
+fn a_durable_function_gets_its_config_and_rights_on_its_own_executions() {
+    let durable =
+        spec("approve", Trigger::Event).with_durable(fnkit_spec::durable::DurableConfig {
+            execution_timeout_secs: 604_800,
+            retention_days: 30,
+        });
+    let template = template(&[durable, spec("plain", Trigger::Event)], "test").unwrap();
+    let props = function(&template, "ApproveFunction");
+    assert_eq!(
+        props["DurableConfig"],
+        json!({"ExecutionTimeout": 604_800, "RetentionPeriodInDays": 30})
+    );
+    assert_eq!(props["AutoPublishAlias"], "live");
+    let policy = &template["Resources"]["ApproveFunctionDurablePolicy"]["Properties"];
+    assert_eq!(policy["Roles"], json!([{"Ref": "ApproveFunctionRole"}]));
+    let statement = &policy["PolicyDocument"]["Statement"][0];
+    assert_eq!(
+        statement["Action"],
+        json!([
+            "lambda:CheckpointDurableExecution",
+            "lambda:GetDurableExecutionState"
+        ])
+    );
+    assert_eq!(
+        statement["Resource"],
+        json!({"Fn::Sub": "${ApproveFunction.Arn}:*"})
+    );
+    // Only durable functions get either.
+    assert!(function(&template, "PlainFunction")
+        .get("DurableConfig")
+        .is_none());
+    assert!(template["Resources"]
+        .get("PlainFunctionDurablePolicy")
+        .is_none());
+}

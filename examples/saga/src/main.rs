@@ -1,0 +1,148 @@
+//! An order saga as one durable function: reserve the stock, wait (up to a day, at no cost) for
+//! a person to approve the order, charge the card at most once per attempt, and when the order
+//! is refused, the approval never comes or the charge fails for good, release the reservation
+//! (the compensation). Every step is checkpointed: an invocation that dies, a redeploy or a
+//! restart of the emulator resumes the saga where it stopped, and no step that finished runs
+//! again.
+//!
+//! Run it with `cargo run -p fnkit-local -- --examples`, start an order, and approve it with the
+//! callback id the function logs:
+//!
+//! ```text
+//! aws lambda invoke --endpoint-url http://127.0.0.1:9000 --function-name order_saga:live \
+//!     --invocation-type Event --cli-binary-format raw-in-base64-out \
+//!     --payload '{"id":"o-1","sku":"tea","quantity":2,"amount_cents":1800}' /dev/null
+//! aws lambda send-durable-execution-callback-success --endpoint-url http://127.0.0.1:9000 \
+//!     --callback-id <id from the log> --cli-binary-format raw-in-base64-out \
+//!     --result '{"approved":true,"by":"ada"}'
+//! ```
+
+use std::time::Duration;
+
+use fnkit::durable::{CallbackConfig, DurableContext, DurableError, Retry, StepConfig};
+use fnkit::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// An order to fulfil.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Order {
+    id: String,
+    sku: String,
+    quantity: u32,
+    amount_cents: u64,
+}
+
+/// What the approver answers.
+#[derive(Debug, Serialize, Deserialize)]
+struct Approval {
+    approved: bool,
+    by: String,
+}
+
+/// How the saga ended.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+enum Outcome {
+    /// Reserved, approved and charged.
+    Completed { reservation: String, charge: String },
+    /// The approver said no; the reservation is released.
+    Rejected { by: String, released: String },
+    /// No answer within a day; the reservation is released.
+    Expired { released: String },
+    /// The card was declined on every attempt; the reservation is released.
+    ChargeFailed { reason: String, released: String },
+}
+
+/// The longest an order waits for its approval.
+const APPROVAL_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Runs one order through the saga.
+#[function(durable(timeout = "2d", retention = "14d"), timeout = "30s")]
+async fn order_saga(order: Order, ctx: DurableContext) -> Result<Outcome, Error> {
+    let reservation: String = ctx
+        .step("reserve-stock", |_| reserve(order.clone()))
+        .await?;
+    let approval = ctx
+        .wait_for_callback(
+            "approval",
+            CallbackConfig::timeout(APPROVAL_WINDOW),
+            |callback_id| ask_for_approval(order.id.clone(), callback_id),
+        )
+        .await;
+    let approval: Approval = match approval {
+        Ok(approval) => approval,
+        Err(DurableError::Callback(_)) => {
+            let released = release(&ctx, &reservation).await?;
+            return Ok(Outcome::Expired { released });
+        }
+        Err(other) => return Err(other.into()),
+    };
+    if !approval.approved {
+        let released = release(&ctx, &reservation).await?;
+        return Ok(Outcome::Rejected {
+            by: approval.by,
+            released,
+        });
+    }
+    // A charge must not run twice in one attempt: at most once, three attempts.
+    let charging = StepConfig::default().at_most_once().retry(
+        Retry::exponential()
+            .max_attempts(3)
+            .initial(Duration::from_secs(1)),
+    );
+    match ctx
+        .step_with("charge-card", charging, |_| charge(order.clone()))
+        .await
+    {
+        Ok(charge) => Ok(Outcome::Completed {
+            reservation,
+            charge,
+        }),
+        Err(DurableError::Step(error)) => {
+            let released = release(&ctx, &reservation).await?;
+            let reason = error.error_message.unwrap_or_default();
+            Ok(Outcome::ChargeFailed { reason, released })
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Holds the stock for the order (here: names the hold).
+async fn reserve(order: Order) -> Result<String, Error> {
+    println!(
+        "reserving {} x {} for order {}",
+        order.quantity, order.sku, order.id
+    );
+    Ok(format!("hold-{}-{}", order.id, order.sku))
+}
+
+/// Hands the callback id to whoever approves orders (here: the log).
+async fn ask_for_approval(order: String, callback_id: String) -> Result<(), Error> {
+    println!("order {order} awaits approval: callback id {callback_id}");
+    Ok(())
+}
+
+/// Charges the card (here: a card declines amounts over 1,000.00).
+async fn charge(order: Order) -> Result<String, Error> {
+    if order.amount_cents > 100_000 {
+        return Err(Error::new(
+            "CardDeclined",
+            format!("the card declined {} cents", order.amount_cents),
+        ));
+    }
+    Ok(format!("charge-{}", order.id))
+}
+
+/// The compensation: releases the reservation, as a step of its own.
+async fn release(ctx: &DurableContext, reservation: &str) -> Result<String, DurableError> {
+    let reservation = reservation.to_owned();
+    ctx.step("release-stock", |_| async move {
+        println!("releasing {reservation}");
+        Ok(reservation)
+    })
+    .await
+}
+
+fn main() {
+    fnkit::run()
+}
