@@ -11,10 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
 
 fn heartbeat(seconds: u64) -> CallbackConfig {
-    CallbackConfig {
-        timeout: None,
-        heartbeat_timeout: Some(Duration::from_secs(seconds)),
-    }
+    CallbackConfig::default().heartbeat(Duration::from_secs(seconds))
 }
 
 /// 4-4: a 5 s heartbeat timeout and no heartbeat: the callback times out, the execution fails.

@@ -15,10 +15,7 @@ async fn submit(_callback_id: String) -> Result<(), Error> {
 }
 
 fn heartbeat(seconds: u64) -> CallbackConfig {
-    CallbackConfig {
-        timeout: None,
-        heartbeat_timeout: Some(Duration::from_secs(seconds)),
-    }
+    CallbackConfig::default().heartbeat(Duration::from_secs(seconds))
 }
 
 /// 7-2: a wait_for_callback named approval.

@@ -1,5 +1,5 @@
 //! Requirements that needed more of the SDK: retrying only some errors (1-15, 1-16), an
-//! operation without a name (7-3).
+//! operation without a name (7-3), a retry strategy for wait_for_callback's submitter (7-7).
 
 use std::time::Duration;
 
@@ -61,4 +61,14 @@ async fn c7_3(_input: Value, ctx: DurableContext) -> Result<Value, Error> {
     Ok(ctx
         .wait_for_callback("", CallbackConfig::default(), submit)
         .await?)
+}
+
+/// 7-7: `wait_for_callback` named by the input whose submitter always fails: 2 attempts, 1 s
+/// apart; then the operation and the execution fail (the callback is never completed).
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c7_7(name: String, ctx: DurableContext) -> Result<Value, Error> {
+    let submit = |_id: String| async { Err(Error::new("SubmitFailed", "cannot submit")) };
+    let retry = quick().max_attempts(2);
+    let config = CallbackConfig::default().submitter_retry(retry);
+    Ok(ctx.wait_for_callback(&name, config, submit).await?)
 }

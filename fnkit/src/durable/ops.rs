@@ -13,8 +13,9 @@ use fnkit_spec::durable::wire::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context::{update, wire_name, DurableContext};
+use super::context::{update, wire_name, DurableContext, StepConfig};
 use super::ids::OperationId;
+use super::retry::Retry;
 use super::DurableError;
 use crate::Error;
 
@@ -33,13 +34,18 @@ fn parse<T: DeserializeOwned>(text: Option<String>) -> Result<T, DurableError> {
     serde_json::from_str(&text).map_err(|e| DurableError::Serde(e.to_string()))
 }
 
-/// How long a callback may take.
-#[derive(Debug, Clone, Copy, Default)]
+/// How long a callback may take, and (for [`DurableContext::wait_for_callback`]) how its
+/// submitter step is retried.
+#[derive(Debug, Clone, Default)]
 pub struct CallbackConfig {
     /// It times out after this (none when unset).
     pub timeout: Option<Duration>,
     /// It times out when no heartbeat comes for this long (none when unset).
     pub heartbeat_timeout: Option<Duration>,
+    /// `wait_for_callback`'s submitter step is retried as this says ([`Retry::default`] when
+    /// unset); when its attempts run out, the whole operation fails. `create_callback` has no
+    /// submitter and ignores it.
+    pub submitter_retry: Option<Retry>,
 }
 
 impl CallbackConfig {
@@ -47,8 +53,30 @@ impl CallbackConfig {
     pub fn timeout(d: Duration) -> CallbackConfig {
         CallbackConfig {
             timeout: Some(d),
-            heartbeat_timeout: None,
+            ..CallbackConfig::default()
         }
+    }
+
+    /// The same, `wait_for_callback`'s submitter step retried as `retry` says.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use fnkit::durable::{CallbackConfig, DurableContext, Retry};
+    /// # async fn f(ctx: DurableContext) -> Result<(), fnkit::durable::DurableError> {
+    /// // Two attempts to hand the callback's id over, 1 s apart.
+    /// let retry = Retry::exponential().max_attempts(2).initial(Duration::from_secs(1));
+    /// let config = CallbackConfig::timeout(Duration::from_secs(3600)).submitter_retry(retry);
+    /// let approved: bool = ctx
+    ///     .wait_for_callback("approval", config, |id| async move {
+    ///         println!("approve with {id}");
+    ///         Ok(())
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn submitter_retry(mut self, retry: Retry) -> CallbackConfig {
+        self.submitter_retry = Some(retry);
+        self
     }
 
     /// The same, timing out without a heartbeat for `d`.
@@ -229,6 +257,10 @@ impl DurableContext {
         F: FnOnce(String) -> Fut,
         Fut: Future<Output = Result<(), Error>>,
     {
+        let step = StepConfig {
+            retry: config.submitter_retry.clone(),
+            ..StepConfig::default()
+        };
         self.child_context(name, "WaitForCallback", |ctx| async move {
             let callback: Callback<T> = ctx.create_callback(name, config).await?;
             let id = callback.id().to_owned();
@@ -236,7 +268,7 @@ impl DurableContext {
                 "" => "submitter".to_owned(),
                 name => format!("{name}-submitter"),
             };
-            ctx.step(&submitter, |_| submit(id)).await?;
+            ctx.step_with(&submitter, step, |_| submit(id)).await?;
             Ok(callback.result().await?)
         })
         .await
