@@ -1,10 +1,13 @@
 //! Requirements that needed more of the SDK: retrying only some errors (1-15, 1-16), an
-//! operation without a name (7-3), a retry strategy for wait_for_callback's submitter (7-7).
+//! operation without a name (7-3), a retry strategy for wait_for_callback's submitter (7-7), a
+//! child context's own serdes (3-14).
 
 use std::time::Duration;
 
 use fnkit::durable::retry::Jitter;
-use fnkit::durable::{CallbackConfig, DurableContext, Retry, StepConfig, StepContext};
+use fnkit::durable::{
+    CallbackConfig, ChildConfig, DurableContext, Retry, Serdes, StepConfig, StepContext,
+};
 use fnkit::prelude::*;
 use serde_json::Value;
 
@@ -71,4 +74,33 @@ async fn c7_7(name: String, ctx: DurableContext) -> Result<Value, Error> {
     let retry = quick().max_attempts(2);
     let config = CallbackConfig::default().submitter_retry(retry);
     Ok(ctx.wait_for_callback(&name, config, submit).await?)
+}
+
+/// Writes a string upper-cased and bare (not as JSON) into the checkpoint; reads the text back
+/// as it is.
+#[derive(Debug)]
+struct ShoutedText;
+
+impl Serdes for ShoutedText {
+    fn serialize(&self, value: Value) -> Result<String, Error> {
+        match value {
+            Value::String(s) => Ok(s.to_uppercase()),
+            other => Err(Error::new("NotText", format!("{other} is not a string"))),
+        }
+    }
+
+    fn deserialize(&self, text: &str) -> Result<Value, Error> {
+        Ok(Value::from(text))
+    }
+}
+
+/// 3-14: a child context whose step returns the input; the child's serdes checkpoints its
+/// result upper-cased (`HELLO CHILD`), which is the result.
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c3_14(input: String, ctx: DurableContext) -> Result<String, Error> {
+    let config = ChildConfig::default().serdes(ShoutedText);
+    let body = |child: DurableContext| async move {
+        Ok(child.step("echo", |_| async move { Ok(input) }).await?)
+    };
+    Ok(ctx.run_in_child_context_with("shout", config, body).await?)
 }

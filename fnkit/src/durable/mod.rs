@@ -10,10 +10,12 @@
 //! | [`retry`] | step retry strategies: exponential backoff with jitter, and the presets |
 //! | `context.rs` | [`DurableContext`], steps, waits, replay, suspension, [`execute`] |
 //! | `condition.rs` | `wait_for_condition`: polling a check until its state satisfies a [`Condition`] |
-//! | `ops.rs` | child contexts, callbacks, `wait_for_callback`, invoking other functions |
+//! | `child.rs` | child contexts: a group of operations recorded as one, [`ChildConfig`] |
+//! | `ops.rs` | callbacks, `wait_for_callback`, invoking other functions |
 //! | `serdes.rs` | [`Serdes`]: an operation's own serialisation, and the default JSON |
 //! | `client.rs` | the durable execution API over HTTP |
 
+mod child;
 mod client;
 mod condition;
 mod context;
@@ -22,6 +24,7 @@ mod ops;
 pub mod retry;
 mod serdes;
 
+pub use child::ChildConfig;
 pub use condition::Condition;
 pub use context::{execute, DurableContext, StepConfig, StepContext, StepSemantics};
 pub use ops::{Callback, CallbackConfig};

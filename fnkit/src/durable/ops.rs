@@ -1,5 +1,5 @@
-//! The operations besides steps and waits: child contexts, callbacks (and waiting for one with a
-//! submitter step), and invoking another function. Each follows the same rule as a step: find
+//! The operations besides steps, waits and child contexts: callbacks (and waiting for one with
+//! a submitter step), and invoking another function. Each follows the same rule as a step: find
 //! the record and check it is the same operation, return what it recorded, or start it.
 
 use std::future::Future;
@@ -7,8 +7,8 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use fnkit_spec::durable::wire::{
-    CallbackOptions, ChainedInvokeOptions, ContextOptions, ErrorObject, OperationAction,
-    OperationStatus, OperationType, OperationUpdate,
+    CallbackOptions, ChainedInvokeOptions, OperationAction, OperationStatus, OperationType,
+    OperationUpdate,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -18,10 +18,6 @@ use super::ids::OperationId;
 use super::retry::Retry;
 use super::DurableError;
 use crate::Error;
-
-/// The largest result a child context checkpoints; a larger one is rebuilt on replay by running
-/// the context's body again over its children's records (the SDKs' `ReplayChildren`).
-const CHILD_RESULT_LIMIT: usize = 256 * 1024;
 
 fn json<T: Serialize>(value: &T) -> Result<String, DurableError> {
     serde_json::to_string(value).map_err(|e| DurableError::Serde(e.to_string()))
@@ -126,87 +122,6 @@ fn secs(d: Option<Duration>) -> Option<u64> {
 }
 
 impl DurableContext {
-    /// Runs `body` in a child context named `name`: its operations are grouped under it, and its
-    /// result is recorded as one.
-    pub async fn run_in_child_context<T, F, Fut>(
-        &self,
-        name: &str,
-        body: F,
-    ) -> Result<T, DurableError>
-    where
-        T: Serialize + DeserializeOwned,
-        F: FnOnce(DurableContext) -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
-    {
-        self.child_context(name, "RunInChildContext", body).await
-    }
-
-    /// A child context of `sub_type`.
-    pub(super) async fn child_context<T, F, Fut>(
-        &self,
-        name: &str,
-        sub_type: &str,
-        body: F,
-    ) -> Result<T, DurableError>
-    where
-        T: Serialize + DeserializeOwned,
-        F: FnOnce(DurableContext) -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
-    {
-        let id = self.next();
-        let record = self.record(&id, OperationType::Context, sub_type, name)?;
-        let details = record
-            .as_ref()
-            .and_then(|op| op.context_details.clone())
-            .unwrap_or_default();
-        let replay_children = details.replay_children == Some(true);
-        match record.as_ref().map(|op| op.status) {
-            Some(OperationStatus::Succeeded) if !replay_children => return parse(details.result),
-            Some(OperationStatus::Failed) => {
-                return Err(DurableError::Child(details.error.unwrap_or_default()))
-            }
-            _ => {}
-        }
-        let named = |action| OperationUpdate {
-            name: wire_name(name),
-            sub_type: Some(sub_type.to_owned()),
-            ..update(&id, OperationType::Context, action)
-        };
-        if record.is_none() {
-            self.checkpoint(vec![named(OperationAction::Start)]).await?;
-        }
-        let outcome = body(self.child(&id)).await;
-        if record.as_ref().map(|op| op.status) == Some(OperationStatus::Succeeded) {
-            // Replaying a large result: rebuilt from the children, recorded already.
-            return outcome
-                .map_err(|e| DurableError::Child(ErrorObject::new(e.error_type(), e.message())));
-        }
-        match outcome {
-            Ok(value) => {
-                let payload = json(&value)?;
-                let large = payload.len() > CHILD_RESULT_LIMIT;
-                self.checkpoint(vec![OperationUpdate {
-                    payload: Some(if large { String::new() } else { payload }),
-                    context_options: large.then_some(ContextOptions {
-                        replay_children: Some(true),
-                    }),
-                    ..named(OperationAction::Succeed)
-                }])
-                .await?;
-                Ok(value)
-            }
-            Err(e) => {
-                let error = ErrorObject::new(e.error_type(), e.message());
-                self.checkpoint(vec![OperationUpdate {
-                    error: Some(error.clone()),
-                    ..named(OperationAction::Fail)
-                }])
-                .await?;
-                Err(DurableError::Child(error))
-            }
-        }
-    }
-
     /// Creates the callback `name`; an outside system completes it with its id.
     pub async fn create_callback<T: DeserializeOwned>(
         &self,
@@ -261,7 +176,7 @@ impl DurableContext {
             retry: config.submitter_retry.clone(),
             ..StepConfig::default()
         };
-        self.child_context(name, "WaitForCallback", |ctx| async move {
+        self.child_context(name, "WaitForCallback", None, |ctx| async move {
             let callback: Callback<T> = ctx.create_callback(name, config).await?;
             let id = callback.id().to_owned();
             let submitter = match name {
