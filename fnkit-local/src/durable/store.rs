@@ -45,6 +45,12 @@ CREATE TABLE IF NOT EXISTS durable_events (
     body     TEXT NOT NULL,        -- the Event, JSON, times in epoch ms
     PRIMARY KEY (arn, event_id)
 );
+-- Each invocation of an execution, by the request id its InvocationCompleted event names: the
+-- link from the ledger's rows (`invocations.request_id`) to their execution.
+CREATE VIEW IF NOT EXISTS durable_invocations AS
+    SELECT arn, event_id, body ->> '$.InvocationCompletedDetails.RequestId' AS request_id
+    FROM durable_events
+    WHERE body ->> '$.EventType' = 'InvocationCompleted';
 ";
 
 /// What starting an execution found.
