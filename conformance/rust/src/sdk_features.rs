@@ -1,14 +1,16 @@
 //! Requirements that needed more of the SDK: retrying only some errors (1-15, 1-16), an
 //! operation without a name (7-3), a retry strategy for wait_for_callback's submitter (7-7), a
-//! child context's own serdes (3-14).
+//! child context's own serdes (3-14), an invoke for a tenant (5-8).
 
 use std::time::Duration;
 
 use fnkit::durable::retry::Jitter;
 use fnkit::durable::{
-    CallbackConfig, ChildConfig, DurableContext, Retry, Serdes, StepConfig, StepContext,
+    CallbackConfig, ChildConfig, DurableContext, InvokeConfig, Retry, Serdes, StepConfig,
+    StepContext,
 };
 use fnkit::prelude::*;
+use serde::Deserialize;
 use serde_json::Value;
 
 /// A failure worth another attempt; `?` names it by its type
@@ -103,4 +105,22 @@ async fn c3_14(input: String, ctx: DurableContext) -> Result<String, Error> {
         Ok(child.step("echo", |_| async move { Ok(input) }).await?)
     };
     Ok(ctx.run_in_child_context_with("shout", config, body).await?)
+}
+
+/// 5-8's input: whom to invoke for, and with what.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ForTenant {
+    tenant_id: String,
+    payload: Value,
+}
+
+/// 5-8: invokes `target_echo` with the payload for the input's tenant; returns its result.
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c5_8(input: ForTenant, ctx: DurableContext) -> Result<Value, Error> {
+    let config = InvokeConfig::default().tenant(input.tenant_id);
+    let echo = "target_echo:$LATEST";
+    Ok(ctx
+        .invoke_with("for-tenant", echo, &input.payload, config)
+        .await?)
 }

@@ -27,7 +27,7 @@ mod serdes;
 pub use child::ChildConfig;
 pub use condition::Condition;
 pub use context::{execute, DurableContext, StepConfig, StepContext, StepSemantics};
-pub use ops::{Callback, CallbackConfig};
+pub use ops::{Callback, CallbackConfig, InvokeConfig};
 pub use retry::Retry;
 pub use serdes::Serdes;
 

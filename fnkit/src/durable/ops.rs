@@ -82,6 +82,22 @@ impl CallbackConfig {
     }
 }
 
+/// How [`DurableContext::invoke_with`] invokes a function.
+#[derive(Debug, Clone, Default)]
+pub struct InvokeConfig {
+    /// The tenant it is invoked for (`TenantId`, for a function with tenant isolation); none
+    /// when unset.
+    pub tenant_id: Option<String>,
+}
+
+impl InvokeConfig {
+    /// The same, invoking for the tenant `id`.
+    pub fn tenant(mut self, id: impl Into<String>) -> InvokeConfig {
+        self.tenant_id = Some(id.into());
+        self
+    }
+}
+
 /// A callback: give [`Callback::id`] to the outside system, then await [`Callback::result`].
 #[derive(Debug)]
 pub struct Callback<T> {
@@ -201,6 +217,32 @@ impl DurableContext {
         I: Serialize,
         O: DeserializeOwned,
     {
+        self.invoke_with(name, function, input, InvokeConfig::default())
+            .await
+    }
+
+    /// [`DurableContext::invoke`] with its configuration.
+    ///
+    /// ```no_run
+    /// # use fnkit::durable::{DurableContext, InvokeConfig};
+    /// # async fn f(ctx: DurableContext) -> Result<(), fnkit::durable::DurableError> {
+    /// let config = InvokeConfig::default().tenant("acme");
+    /// let invoice: serde_json::Value = ctx
+    ///     .invoke_with("bill", "billing:live", &serde_json::json!({"month": 11}), config)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn invoke_with<I, O>(
+        &self,
+        name: &str,
+        function: &str,
+        input: &I,
+        config: InvokeConfig,
+    ) -> Result<O, DurableError>
+    where
+        I: Serialize,
+        O: DeserializeOwned,
+    {
         let id = self.next();
         let record = self.record(&id, OperationType::ChainedInvoke, "ChainedInvoke", name)?;
         if record.is_none() {
@@ -210,7 +252,7 @@ impl DurableContext {
                 payload: Some(json(input)?),
                 chained_invoke_options: Some(ChainedInvokeOptions {
                     function_name: Some(function.to_owned()),
-                    tenant_id: None,
+                    tenant_id: config.tenant_id,
                 }),
                 ..update(&id, OperationType::ChainedInvoke, OperationAction::Start)
             };
