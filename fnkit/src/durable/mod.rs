@@ -9,12 +9,14 @@
 //! | [`ids`] | deterministic operation ids: a positional path per context, hashed |
 //! | [`retry`] | step retry strategies: exponential backoff with jitter, and the presets |
 //! | `context.rs` | [`DurableContext`], steps, waits, replay, suspension, [`execute`] |
+//! | `batch.rs` | what `map` and `parallel` decide and return: [`CompletionConfig`], [`BatchResult`] (their coordinator comes next) |
 //! | `condition.rs` | `wait_for_condition`: polling a check until its state satisfies a [`Condition`] |
 //! | `child.rs` | child contexts: a group of operations recorded as one, [`ChildConfig`] |
 //! | `ops.rs` | callbacks, `wait_for_callback`, invoking other functions |
 //! | `serdes.rs` | [`Serdes`]: an operation's own serialisation, and the default JSON |
 //! | `client.rs` | the durable execution API over HTTP |
 
+mod batch;
 mod child;
 mod client;
 mod condition;
@@ -24,6 +26,7 @@ mod ops;
 pub mod retry;
 mod serdes;
 
+pub use batch::{BatchItem, BatchResult, CompletionConfig, CompletionReason, ItemStatus};
 pub use child::ChildConfig;
 pub use condition::Condition;
 pub use context::{execute, DurableContext, StepConfig, StepContext, StepSemantics};
