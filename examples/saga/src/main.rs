@@ -12,10 +12,12 @@
 //! aws lambda invoke --endpoint-url http://127.0.0.1:9000 --function-name order_saga:live \
 //!     --invocation-type Event --cli-binary-format raw-in-base64-out \
 //!     --payload '{"id":"o-1","sku":"tea","quantity":2,"amount_cents":1800}' /dev/null
-//! aws lambda send-durable-execution-callback-success --endpoint-url http://127.0.0.1:9000 \
-//!     --callback-id <id from the log> --cli-binary-format raw-in-base64-out \
-//!     --result '{"approved":true,"by":"ada"}'
+//! curl -X POST localhost:9000/2025-12-01/durable-execution-callbacks/<id from the log>/succeed \
+//!     -d '{"approved":true,"by":"ada"}'
+//! curl localhost:9000/_fnkit/executions            # the saga's operations and history
 //! ```
+//!
+//! (`aws lambda send-durable-execution-callback-success --callback-id ...` does the same.)
 
 use std::time::Duration;
 

@@ -1,7 +1,8 @@
 //! Callbacks: the ids outside systems complete them with, and what each of the three callback
 //! calls (`SendDurableExecutionCallbackSuccess`, `...Failure`, `...Heartbeat`) does to a running
-//! callback. A callback id names its execution and operation (base64 of both and a nonce), so
-//! the service finds it without an index, and no two callbacks share one.
+//! callback. A callback id names its execution and operation (URL-safe base64 of both and a
+//! nonce, so it goes into a URL path as it is, for curl as for the SDKs), so the service finds
+//! it without an index, and no two callbacks share one.
 
 use base64::Engine as _;
 use fnkit_spec::durable::wire::{Millis, OperationStatus, OperationType};
@@ -22,12 +23,17 @@ pub(crate) enum Refusal {
 /// A new callback id for operation `op_id` of execution `arn`.
 pub(crate) fn new_id(arn: &str, op_id: &str) -> String {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
-    base64::engine::general_purpose::STANDARD.encode(format!("{arn}\n{op_id}\n{nonce}"))
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{arn}\n{op_id}\n{nonce}"))
 }
 
 /// The execution and operation a callback id names.
 pub(crate) fn parse_id(id: &str) -> Option<(String, String)> {
-    let bytes = base64::engine::general_purpose::STANDARD.decode(id).ok()?;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    // Ids given before they were URL-safe are standard base64; executions keep them.
+    let bytes = URL_SAFE_NO_PAD
+        .decode(id)
+        .or_else(|_| STANDARD.decode(id))
+        .ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let mut parts = text.split('\n');
     let (arn, op) = (parts.next()?, parts.next()?);
@@ -126,4 +132,26 @@ pub(crate) fn apply(l: &mut Loaded, op_id: &str, completion: Completion, now: i6
     l.put(op);
     l.append(e, now);
     l.exec.kick = true;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_url_safe_and_name_their_operation() {
+        let arn = "arn:aws:lambda:us-east-1:000000000000:function:saga:$LATEST/durable-execution/a/b";
+        for _ in 0..50 {
+            let id = new_id(arn, "op-1");
+            assert!(
+                id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{id}"
+            );
+            assert_eq!(parse_id(&id), Some((arn.to_owned(), "op-1".to_owned())));
+        }
+        // An id given in standard base64 (before ids were URL-safe) still names its operation.
+        let old = base64::engine::general_purpose::STANDARD.encode(format!("{arn}\nop-2\nn"));
+        assert_eq!(parse_id(&old), Some((arn.to_owned(), "op-2".to_owned())));
+        assert_eq!(parse_id("not an id"), None);
+    }
 }
