@@ -279,8 +279,10 @@ pub(crate) async fn call(
         function = def.name(),
         request_id = context.request_id()
     );
+    let request_id = context.request_id().to_owned();
     let invocation = Invocation::new(def.spec(), payload, context, state);
-    catch::catch_unwind(def.call(invocation), "the handler")
+    let handler = catch::catch_unwind(def.call(invocation), "the handler");
+    crate::context::with_request_id(&request_id, handler)
         .instrument(span)
         .await
 }
@@ -305,6 +307,7 @@ fn print_help(manifest: &crate::manifest::Manifest) {
             crate::manifest::Trigger::Schedule(crate::manifest::ScheduleExpr::Rate(r)) => {
                 format!("schedule rate {r}")
             }
+            crate::manifest::Trigger::Event if f.durable.is_some() => "event, durable".to_owned(),
             crate::manifest::Trigger::Event => "event".to_owned(),
         };
         println!(
