@@ -140,11 +140,13 @@ mod tests {
 
     #[test]
     fn ids_are_url_safe_and_name_their_operation() {
-        let arn = "arn:aws:lambda:us-east-1:000000000000:function:saga:$LATEST/durable-execution/a/b";
+        let arn =
+            "arn:aws:lambda:us-east-1:000000000000:function:saga:$LATEST/durable-execution/a/b";
         for _ in 0..50 {
             let id = new_id(arn, "op-1");
             assert!(
-                id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                id.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
                 "{id}"
             );
             assert_eq!(parse_id(&id), Some((arn.to_owned(), "op-1".to_owned())));
