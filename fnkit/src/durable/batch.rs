@@ -6,7 +6,8 @@
 //! runs the branches builds on them.
 
 use fnkit_spec::durable::wire::ErrorObject;
-use serde::{Deserialize, Serialize};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::DurableError;
 
@@ -160,13 +161,14 @@ pub enum ItemStatus {
 
 /// One branch of a batch that started.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "T: DeserializeOwned"))]
 pub struct BatchItem<T> {
     /// Its place among the branches (or the items), from 0.
     pub index: usize,
     /// How it ended.
     pub status: ItemStatus,
-    /// Its result, when it succeeded.
-    #[serde(default = "none")]
+    /// Its result, when it succeeded (`Some(null)` for a branch that returned JSON `null`).
+    #[serde(default = "none", deserialize_with = "present")]
     pub result: Option<T>,
     /// Its error, when it failed.
     #[serde(default)]
@@ -177,11 +179,23 @@ fn none<T>() -> Option<T> {
     None
 }
 
+/// A result that is there is `Some`, even when it is `null` and `T` reads `null` (`()`,
+/// `Option<_>`, `Value`); a `null` that `T` cannot read is no result (a failed item's).
+fn present<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    let null = value.is_null();
+    match T::deserialize(value) {
+        Ok(t) => Ok(Some(t)),
+        Err(_) if null => Ok(None),
+        Err(e) => Err(serde::de::Error::custom(e)),
+    }
+}
+
 /// What `map` and `parallel` return: every branch that started, in index order, and why the
 /// batch stopped. A failed branch does not fail the batch; [`BatchResult::throw_if_error`] turns
 /// the first failure into an error when that is what the handler wants.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", bound(deserialize = "T: DeserializeOwned"))]
 pub struct BatchResult<T> {
     /// The branches that started.
     pub all: Vec<BatchItem<T>>,
@@ -192,12 +206,20 @@ pub struct BatchResult<T> {
 impl<T> BatchResult<T> {
     /// The results of the branches that succeeded, in index order.
     pub fn results(&self) -> Vec<&T> {
-        self.all.iter().filter_map(|i| i.result.as_ref()).collect()
+        let succeeded = self
+            .all
+            .iter()
+            .filter(|i| i.status == ItemStatus::Succeeded);
+        succeeded.filter_map(|i| i.result.as_ref()).collect()
     }
 
     /// The results of the branches that succeeded, in index order, taken out.
     pub fn into_results(self) -> Vec<T> {
-        self.all.into_iter().filter_map(|i| i.result).collect()
+        let succeeded = self
+            .all
+            .into_iter()
+            .filter(|i| i.status == ItemStatus::Succeeded);
+        succeeded.filter_map(|i| i.result).collect()
     }
 
     /// The errors of the branches that failed, in index order.
@@ -245,8 +267,10 @@ impl<T> BatchResult<T> {
 
     /// The first failed branch's error (keeping its type), or nothing.
     pub fn throw_if_error(&self) -> Result<(), DurableError> {
-        match self.errors().first() {
-            Some(error) => Err(DurableError::Child((*error).clone())),
+        match self.all.iter().find(|i| i.status == ItemStatus::Failed) {
+            Some(item) => Err(DurableError::Child(item.error.clone().unwrap_or_else(
+                || ErrorObject::new("ChildContextError", format!("branch {} failed", item.index)),
+            ))),
             None => Ok(()),
         }
     }
@@ -383,5 +407,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sparse.started_count(), 1);
+        // A branch that returned null succeeded all the same; a failure without an error is
+        // still thrown.
+        let nulls: BatchResult<serde_json::Value> = serde_json::from_str(
+            r#"{"all":[{"index":0,"status":"SUCCEEDED","result":null},{"index":1,"status":"FAILED","result":null}],"completionReason":"ALL_COMPLETED"}"#,
+        )
+        .unwrap();
+        assert_eq!(nulls.results(), [&serde_json::Value::Null]);
+        let unit: BatchResult<()> = serde_json::from_str(
+            r#"{"all":[{"index":0,"status":"SUCCEEDED","result":null}],"completionReason":"ALL_COMPLETED"}"#,
+        )
+        .unwrap();
+        assert_eq!(unit.into_results(), [()]);
+        assert!(nulls.throw_if_error().is_err());
     }
 }
