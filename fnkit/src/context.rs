@@ -24,6 +24,26 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 #[derive(Clone)]
 pub struct Context(Arc<Inner>);
 
+tokio::task_local! {
+    /// The request id of the invocation the current task runs (set around each handler call),
+    /// for code that is not handed the [`Context`], such as the durable logger.
+    static REQUEST_ID: Arc<str>;
+}
+
+/// Runs `future` as the invocation `request_id`'s: [`current_request_id`] gives it inside.
+pub(crate) async fn with_request_id<F: std::future::Future>(
+    request_id: &str,
+    future: F,
+) -> F::Output {
+    REQUEST_ID.scope(Arc::from(request_id), future).await
+}
+
+/// The request id of the invocation this task runs, if it runs one.
+#[cfg_attr(not(feature = "durable"), allow(dead_code))]
+pub(crate) fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(|id| id.to_string()).ok()
+}
+
 #[derive(Clone)]
 struct Inner {
     request_id: String,

@@ -1,6 +1,7 @@
 //! Requirements that needed more of the SDK: retrying only some errors (1-15, 1-16), an
 //! operation without a name (7-3), a retry strategy for wait_for_callback's submitter (7-7), a
-//! child context's own serdes (3-14), an invoke for a tenant (5-8).
+//! child context's own serdes (3-14), an invoke for a tenant (5-8), and the replay-aware logger
+//! (1-7, 1-17, 1-18, 3-11, 3-17), whose lines the validator reads as CloudWatch Logs.
 
 use std::time::Duration;
 
@@ -123,4 +124,79 @@ async fn c5_8(input: ForTenant, ctx: DurableContext) -> Result<Value, Error> {
     Ok(ctx
         .invoke_with("for-tenant", echo, &input.payload, config)
         .await?)
+}
+
+/// 1-7: a step logs through its logger as it starts and ends.
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c1_7(input: String, ctx: DurableContext) -> Result<String, Error> {
+    let greet = |step: StepContext| async move {
+        step.logger()
+            .info(format_args!("Greeting step started for: {input}"));
+        let greeting = format!("Hello, {input}!");
+        step.logger()
+            .info(format_args!("Greeting step completed with: {greeting}"));
+        Ok(greeting)
+    };
+    Ok(ctx.step("greet", greet).await?)
+}
+
+/// 1-17: an at-most-once step without retries logs the input, then the process dies; the
+/// replay fails the interrupted step without running it again (one line in all).
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c1_17(input: String, ctx: DurableContext) -> Result<String, Error> {
+    let crash = |step: StepContext| async move {
+        step.logger().info(format_args!("about to crash: {input}"));
+        std::process::exit(1)
+    };
+    let config = StepConfig::default().at_most_once().retry(Retry::none());
+    Ok(ctx
+        .step_with("at_most_once_flaky_step", config, crash)
+        .await?)
+}
+
+/// 1-18: an at-most-once step logs the input on each attempt; the process dies during the
+/// first, the interrupted attempt is retried (1 s) and the second succeeds (two lines).
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c1_18(input: String, ctx: DurableContext) -> Result<String, Error> {
+    let crash_once = |step: StepContext| async move {
+        step.logger()
+            .info(format_args!("attempt {}: {input}", step.attempt));
+        if step.attempt == 1 {
+            std::process::exit(1);
+        }
+        Ok("succeeded on second attempt".to_owned())
+    };
+    let config = StepConfig::default().at_most_once().retry(quick());
+    Ok(ctx.step_with("crash_once", config, crash_once).await?)
+}
+
+/// 3-11: a child logs the input (with replay logging, so its replay is seen), runs a step and
+/// builds a result over 256 KiB from it, so its replay runs it again (two lines); then a wait.
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c3_11(input: String, ctx: DurableContext) -> Result<usize, Error> {
+    let child = |child: DurableContext| async move {
+        let logger = child.logger().with_replay_logging();
+        logger.info(format_args!("child running for {input}"));
+        let small: String = child
+            .step("small", |_| async { Ok("x".to_owned()) })
+            .await?;
+        Ok(small.repeat(300_000))
+    };
+    let large: String = ctx.run_in_child_context("large", child).await?;
+    ctx.wait("pause", Duration::from_secs(1)).await?;
+    Ok(large.len())
+}
+
+/// 3-17: a child that only logs (with replay logging) and returns the input, then a wait; the
+/// replay returns the child's record without running it (one line).
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c3_17(input: String, ctx: DurableContext) -> Result<String, Error> {
+    let child = |child: DurableContext| async move {
+        let logger = child.logger().with_replay_logging();
+        logger.info(format_args!("child logging {input}"));
+        Ok(input)
+    };
+    let result: String = ctx.run_in_child_context("logger", child).await?;
+    ctx.wait("pause", Duration::from_secs(1)).await?;
+    Ok(result)
 }

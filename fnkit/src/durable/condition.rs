@@ -13,9 +13,10 @@ use fnkit_spec::durable::wire::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context::{random_unit, update, wire_name, DurableContext, StepContext};
+use super::context::{update, wire_name, DurableContext};
 use super::retry::{Jitter, Retry};
 use super::serdes::{self, Serdes};
+use super::step::{random_unit, StepContext};
 use super::DurableError;
 use crate::Error;
 
@@ -150,7 +151,7 @@ impl DurableContext {
             });
             updates
         };
-        let next = match check(state, StepContext { attempt }).await {
+        let next = match check(state, self.step_context(&id, name, attempt)).await {
             Ok(next) => next,
             Err(e) => {
                 let error = ErrorObject::new(e.error_type(), e.message());

@@ -8,12 +8,13 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fnkit_spec::durable::wire::{
     CheckpointRequest, ErrorObject, InvocationInput, InvocationOutput, InvocationStatus, Operation,
-    OperationAction, OperationStatus, OperationType, OperationUpdate, StepOptions, WaitOptions,
+    OperationAction, OperationStatus, OperationType, OperationUpdate, WaitOptions,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -21,8 +22,7 @@ use tokio::sync::Notify;
 
 use super::client::Client;
 use super::ids::{OperationId, OperationIds};
-use super::retry::Retry;
-use super::serdes::{self, Serdes};
+use super::logger::DurableLogger;
 use super::DurableError;
 use crate::Error;
 
@@ -59,57 +59,8 @@ pub struct DurableContext {
     shared: Arc<Shared>,
     ids: Arc<Mutex<OperationIds>>,
     pub(super) parent: Option<String>,
-}
-
-/// What a step's body is told.
-#[derive(Debug, Clone, Copy)]
-pub struct StepContext {
-    /// The attempt running: 1 for the first.
-    pub attempt: u32,
-}
-
-/// How a step runs.
-#[derive(Debug, Clone, Default)]
-pub struct StepConfig {
-    /// When a failed attempt is tried again ([`Retry::default`] when unset).
-    pub retry: Option<Retry>,
-    /// How often the body may run per attempt.
-    pub semantics: StepSemantics,
-    /// How the result is written into the checkpoint (JSON when unset).
-    pub serdes: Option<Arc<dyn Serdes>>,
-}
-
-/// How often a step's body may run per attempt when an invocation dies during it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum StepSemantics {
-    /// The attempt's start is sent with its end: an invocation that dies during the body runs
-    /// it again. The fastest; make the body idempotent.
-    #[default]
-    AtLeastOncePerRetry,
-    /// The attempt's start is checkpointed before the body runs: an invocation that dies
-    /// during the body counts the attempt as failed (`StepInterruptedError`), and the retry
-    /// strategy decides whether another attempt runs.
-    AtMostOncePerRetry,
-}
-
-impl StepConfig {
-    /// The same, retried as `retry` says.
-    pub fn retry(mut self, retry: Retry) -> StepConfig {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// The same, run at most once per attempt ([`StepSemantics::AtMostOncePerRetry`]).
-    pub fn at_most_once(mut self) -> StepConfig {
-        self.semantics = StepSemantics::AtMostOncePerRetry;
-        self
-    }
-
-    /// The same, its result written through `serdes`.
-    pub fn serdes(mut self, serdes: impl Serdes + 'static) -> StepConfig {
-        self.serdes = Some(Arc::new(serdes));
-        self
-    }
+    /// Whether this context is still replaying recorded operations (see `is_replaying`).
+    replaying: Arc<AtomicBool>,
 }
 
 /// An operation's name on the wire: none for `""`.
@@ -159,8 +110,14 @@ impl DurableContext {
         }
         let ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
         let Some(op) = ops.get(&id.wire).cloned() else {
+            // New code from here on: not a replay any more.
+            self.replaying.store(false, Ordering::Relaxed);
             return Ok(None);
         };
+        if kind == OperationType::Step && !op.status.is_terminal() {
+            // A step about to run its body again does real work: not a replay either.
+            self.replaying.store(false, Ordering::Relaxed);
+        }
         let same = op.kind == kind
             && op.sub_type.as_deref() == Some(sub_type)
             && op.name.as_deref().unwrap_or_default() == name
@@ -217,130 +174,51 @@ impl DurableContext {
         std::future::pending().await
     }
 
-    /// The context of the operations inside operation `id` (a child context).
+    /// The context of the operations inside operation `id` (a child context): replaying if
+    /// this one still is once `id`'s record was read.
     pub(super) fn child(&self, id: &OperationId) -> DurableContext {
+        let replaying = self.replaying.load(Ordering::Relaxed);
         DurableContext {
             shared: self.shared.clone(),
             ids: Arc::new(Mutex::new(OperationIds::child(id))),
             parent: Some(id.wire.clone()),
+            replaying: Arc::new(AtomicBool::new(replaying)),
         }
+    }
+
+    /// Whether this context is replaying: running again code whose operations it recorded in
+    /// an earlier invocation. It is from the start of an invocation that has records until
+    /// the code reaches an operation with none (or a step that runs its body again), or until
+    /// the next operation has none; after that, never again in this invocation. A child
+    /// context starts as its parent is. [`DurableLogger`] leaves out lines written while it is.
+    pub fn is_replaying(&self) -> bool {
+        if !self.replaying.load(Ordering::Relaxed) {
+            return false;
+        }
+        let next = self.ids.lock().unwrap_or_else(|e| e.into_inner()).peek();
+        let ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
+        if ops.contains_key(&next.wire) {
+            return true;
+        }
+        self.replaying.store(false, Ordering::Relaxed);
+        false
+    }
+
+    /// A logger for this context's code (a handler's, or a child context's body): it leaves out
+    /// lines written while the context [is replaying](DurableContext::is_replaying).
+    pub fn logger(&self) -> DurableLogger {
+        DurableLogger::new(self.clone(), None)
+    }
+
+    /// The execution's ARN.
+    pub(super) fn arn(&self) -> &str {
+        &self.shared.arn
     }
 
     /// The recorded operation `id`.
     pub(super) fn operation(&self, id: &OperationId) -> Option<Operation> {
         let ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
         ops.get(&id.wire).cloned()
-    }
-
-    /// Runs `body` as the step `name` (retried as [`Retry::default`] says), or returns its
-    /// recorded result on a replay.
-    pub async fn step<T, F, Fut>(&self, name: &str, body: F) -> Result<T, DurableError>
-    where
-        T: Serialize + DeserializeOwned,
-        F: FnOnce(StepContext) -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
-    {
-        self.step_with(name, StepConfig::default(), body).await
-    }
-
-    /// [`DurableContext::step`] with its configuration.
-    // long: one operation's whole life (replay, attempt, retry or failure), read top to bottom.
-    pub async fn step_with<T, F, Fut>(
-        &self,
-        name: &str,
-        config: StepConfig,
-        body: F,
-    ) -> Result<T, DurableError>
-    where
-        T: Serialize + DeserializeOwned,
-        F: FnOnce(StepContext) -> Fut,
-        Fut: Future<Output = Result<T, Error>>,
-    {
-        let id = self.next();
-        let record = self.record(&id, OperationType::Step, "Step", name)?;
-        let details = record
-            .as_ref()
-            .and_then(|op| op.step_details.clone())
-            .unwrap_or_default();
-        let serdes = config.serdes.as_deref();
-        let status = record.as_ref().map(|op| op.status);
-        match status {
-            Some(OperationStatus::Succeeded) => {
-                return serdes::read(serdes, details.result.as_deref());
-            }
-            Some(OperationStatus::Failed) => {
-                return Err(DurableError::Step(details.error.unwrap_or_default()));
-            }
-            Some(OperationStatus::Pending) => return self.suspend().await,
-            _ => {}
-        }
-        let attempt = details.attempt.unwrap_or(0) + 1;
-        let named = |action| OperationUpdate {
-            name: wire_name(name),
-            sub_type: Some("Step".into()),
-            ..update(&id, OperationType::Step, action)
-        };
-        let at_most_once = config.semantics == StepSemantics::AtMostOncePerRetry;
-        let mut updates = Vec::new();
-        let outcome = if at_most_once && status == Some(OperationStatus::Started) {
-            // The attempt began in an invocation that died: it counts as failed, unrun.
-            Err(Error::new(
-                "StepInterruptedError",
-                format!("the step {name:?} was interrupted during attempt {attempt}"),
-            ))
-        } else {
-            if status != Some(OperationStatus::Started) {
-                // At most once: START is checkpointed before the body runs. At least once:
-                // it goes with the attempt's end (an interrupted attempt runs again).
-                updates.push(named(OperationAction::Start));
-                if at_most_once {
-                    self.checkpoint(std::mem::take(&mut updates)).await?;
-                }
-            }
-            body(StepContext { attempt }).await
-        };
-        match outcome {
-            Ok(value) => {
-                // Read back from what is written, so the first run sees what a replay will.
-                let payload = serdes::write(serdes, &value)?;
-                let value = serdes::read(serdes, Some(&payload))?;
-                updates.push(OperationUpdate {
-                    payload: Some(payload),
-                    ..named(OperationAction::Succeed)
-                });
-                self.checkpoint(updates).await?;
-                Ok(value)
-            }
-            Err(error) => {
-                let retry = config.retry.unwrap_or_default();
-                let delay = match retry.retries(&error) {
-                    true => retry.next_delay(attempt, random_unit()),
-                    false => None,
-                };
-                let error = ErrorObject::new(error.error_type(), error.message());
-                match delay {
-                    Some(delay) => {
-                        updates.push(OperationUpdate {
-                            error: Some(error),
-                            step_options: Some(StepOptions {
-                                next_attempt_delay_seconds: Some(delay),
-                            }),
-                            ..named(OperationAction::Retry)
-                        });
-                        self.checkpoint(updates).await?;
-                        self.suspend().await
-                    }
-                    None => {
-                        updates.push(OperationUpdate {
-                            error: Some(error.clone()),
-                            ..named(OperationAction::Fail)
-                        });
-                        self.checkpoint(updates).await?;
-                        Err(DurableError::Step(error))
-                    }
-                }
-            }
-        }
     }
 
     /// Waits `duration` (whole seconds, at least 1) as the operation `name`: the invocation
@@ -370,10 +248,25 @@ impl DurableContext {
     }
 }
 
-/// A random number in `[0, 1)`, for jitter.
-pub(super) fn random_unit() -> f64 {
-    let random = f64::from(uuid::Uuid::new_v4().as_u128() as u32) / f64::from(u32::MAX);
-    random.min(0.999_999)
+#[cfg(test)]
+impl DurableContext {
+    /// The root context of an invocation whose state is `ops`, for tests that never reach the
+    /// service.
+    pub(super) fn over(arn: &str, ops: Vec<Operation>) -> DurableContext {
+        let shared = Shared {
+            arn: arn.to_owned(),
+            client: Client::from_env().expect("a client from the environment"),
+            token: tokio::sync::Mutex::new(String::new()),
+            ops: Mutex::new(ops.into_iter().map(|op| (op.id.clone(), op)).collect()),
+            suspended: Notify::new(),
+        };
+        DurableContext {
+            shared: Arc::new(shared),
+            ids: Arc::new(Mutex::new(OperationIds::root())),
+            parent: None,
+            replaying: Arc::new(AtomicBool::new(true)),
+        }
+    }
 }
 
 /// Runs a durable handler for one invocation: reads the envelope (paging through the state),
@@ -427,6 +320,8 @@ where
         shared: shared.clone(),
         ids: Arc::new(Mutex::new(OperationIds::root())),
         parent: None,
+        // Until the first operation without a record (is_replaying looks ahead).
+        replaying: Arc::new(AtomicBool::new(true)),
     };
     let output = tokio::select! {
         biased;

@@ -42,8 +42,14 @@ impl OperationIds {
 
     /// The next operation's id.
     pub fn next_id(&mut self) -> OperationId {
-        let n = self.next;
+        let id = self.peek();
         self.next += 1;
+        id
+    }
+
+    /// The id the next operation will get, without giving it out.
+    pub fn peek(&self) -> OperationId {
+        let n = self.next;
         let path = match &self.prefix {
             Some(prefix) => format!("{prefix}-{n}"),
             None => n.to_string(),
@@ -77,6 +83,7 @@ mod tests {
             "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b"
         );
         let mut inner = OperationIds::child(&second);
+        assert_eq!(inner.peek(), inner.peek(), "peeking gives nothing out");
         assert_eq!(inner.next_id().path, "2-1");
         let deeper = inner.next_id();
         assert_eq!(deeper.path, "2-2");

@@ -8,10 +8,12 @@
 //! |---|---|
 //! | [`ids`] | deterministic operation ids: a positional path per context, hashed |
 //! | [`retry`] | step retry strategies: exponential backoff with jitter, and the presets |
-//! | `context.rs` | [`DurableContext`], steps, waits, replay, suspension, [`execute`] |
+//! | `context.rs` | [`DurableContext`], waits, replay, suspension, [`execute`] |
+//! | `step.rs` | steps: [`StepConfig`], attempts, retries, at most or at least once |
 //! | `batch.rs` | what `map` and `parallel` decide and return: [`CompletionConfig`], [`BatchResult`] (their coordinator comes next) |
 //! | `condition.rs` | `wait_for_condition`: polling a check until its state satisfies a [`Condition`] |
 //! | `child.rs` | child contexts: a group of operations recorded as one, [`ChildConfig`] |
+//! | `logger.rs` | [`DurableLogger`]: JSON log lines that leave out what a replay writes again |
 //! | `ops.rs` | callbacks, `wait_for_callback`, invoking other functions |
 //! | `serdes.rs` | [`Serdes`]: an operation's own serialisation, and the default JSON |
 //! | `client.rs` | the durable execution API over HTTP |
@@ -22,17 +24,23 @@ mod client;
 mod condition;
 mod context;
 pub mod ids;
+mod logger;
+#[cfg(test)]
+mod logger_tests;
 mod ops;
 pub mod retry;
 mod serdes;
+mod step;
 
 pub use batch::{BatchItem, BatchResult, CompletionConfig, CompletionReason, ItemStatus};
 pub use child::ChildConfig;
 pub use condition::Condition;
-pub use context::{execute, DurableContext, StepConfig, StepContext, StepSemantics};
+pub use context::{execute, DurableContext};
+pub use logger::{DurableLogger, Level};
 pub use ops::{Callback, CallbackConfig, InvokeConfig};
 pub use retry::Retry;
 pub use serdes::Serdes;
+pub use step::{StepConfig, StepContext, StepSemantics};
 
 use fnkit_spec::durable::wire::ErrorObject;
 

@@ -13,9 +13,10 @@ use fnkit_spec::durable::wire::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context::{update, wire_name, DurableContext, StepConfig};
+use super::context::{update, wire_name, DurableContext};
 use super::ids::OperationId;
 use super::retry::Retry;
+use super::step::StepConfig;
 use super::DurableError;
 use crate::Error;
 
