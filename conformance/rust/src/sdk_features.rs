@@ -1,7 +1,8 @@
 //! Requirements that needed more of the SDK: retrying only some errors (1-15, 1-16), an
 //! operation without a name (7-3), a retry strategy for wait_for_callback's submitter (7-7), a
 //! child context's own serdes (3-14), an invoke for a tenant (5-8), and the replay-aware logger
-//! (1-7, 1-17, 1-18, 3-11, 3-17), whose lines the validator reads as CloudWatch Logs.
+//! (1-7, 1-17, 1-18, 3-11, 3-17), whose lines the validator reads as CloudWatch Logs; a step's
+//! START recorded before its body ends (3-12).
 
 use std::time::Duration;
 
@@ -199,4 +200,24 @@ async fn c3_17(input: String, ctx: DurableContext) -> Result<String, Error> {
     let result: String = ctx.run_in_child_context("logger", child).await?;
     ctx.wait("pause", Duration::from_secs(1)).await?;
     Ok(result)
+}
+
+/// 3-12: a child's step returns the input; on the first run its body outlives the time after
+/// which a step's START is sent on its own (1 s), then the process dies. The replay runs the
+/// STARTED step again and records its success with no second START.
+#[function(durable(timeout = "15m", retention = "1d"), timeout = "60s")]
+async fn c3_12(input: String, ctx: DurableContext) -> Result<String, Error> {
+    let body = |child: DurableContext| async move {
+        // Nothing of the child is recorded on the first run; its step is on the replay.
+        let first_run = !child.is_replaying();
+        let echo = move |_| async move {
+            if first_run {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+                std::process::exit(1);
+            }
+            Ok(input)
+        };
+        Ok(child.step("echo", echo).await?)
+    };
+    Ok(ctx.run_in_child_context("interrupted", body).await?)
 }

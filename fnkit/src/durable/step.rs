@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use fnkit_spec::durable::wire::{
     ErrorObject, OperationAction, OperationStatus, OperationType, OperationUpdate, StepOptions,
@@ -49,8 +50,9 @@ pub struct StepConfig {
 /// How often a step's body may run per attempt when an invocation dies during it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum StepSemantics {
-    /// The attempt's start is sent with its end: an invocation that dies during the body runs
-    /// it again. The fastest; make the body idempotent.
+    /// The attempt's start is sent with its end (or on its own, without waiting for it, once
+    /// the body has run 1 s): an invocation that dies during the body runs it again. The
+    /// fastest; make the body idempotent.
     #[default]
     AtLeastOncePerRetry,
     /// The attempt's start is checkpointed before the body runs: an invocation that dies
@@ -150,15 +152,18 @@ impl DurableContext {
                 format!("the step {name:?} was interrupted during attempt {attempt}"),
             ))
         } else {
-            if status != Some(OperationStatus::Started) {
-                // At most once: START is checkpointed before the body runs. At least once:
-                // it goes with the attempt's end (an interrupted attempt runs again).
-                updates.push(named(OperationAction::Start));
-                if at_most_once {
-                    self.checkpoint(std::mem::take(&mut updates)).await?;
+            let body = body(self.step_context(&id, name, attempt));
+            let start = named(OperationAction::Start);
+            match status {
+                // Started in an invocation that died (at least once): run again, no new START.
+                Some(OperationStatus::Started) => body.await,
+                // At most once: START is checkpointed before the body runs.
+                _ if at_most_once => {
+                    self.checkpoint(vec![start]).await?;
+                    body.await
                 }
+                _ => self.run_with_start(body, start, &mut updates).await?,
             }
-            body(self.step_context(&id, name, attempt)).await
         };
         match outcome {
             Ok(value) => {
@@ -204,6 +209,42 @@ impl DurableContext {
         }
     }
 }
+
+impl DurableContext {
+    /// Runs an at-least-once attempt's `body`, with its `start`: a body that ends within
+    /// [`START_ALONE_AFTER`] leaves the START in `updates`, to go with the attempt's end in one
+    /// checkpoint; a longer one has its START checkpointed while it goes on, so the service
+    /// knows the attempt started (an invocation that dies then leaves a STARTED step, which the
+    /// next one runs again without a new START).
+    async fn run_with_start<T>(
+        &self,
+        body: impl Future<Output = T>,
+        start: OperationUpdate,
+        updates: &mut Vec<OperationUpdate>,
+    ) -> Result<T, DurableError> {
+        let mut body = std::pin::pin!(body);
+        tokio::select! {
+            biased;
+            out = &mut body => {
+                updates.push(start);
+                return Ok(out);
+            }
+            () = tokio::time::sleep(START_ALONE_AFTER) => {}
+        }
+        // Once sent, the START is awaited to its answer even if the body ends first: a
+        // checkpoint dropped in flight may or may not have been applied.
+        let (out, sent) = tokio::join!(body, self.checkpoint(vec![start]));
+        sent?;
+        Ok(out)
+    }
+}
+
+/// How long an at-least-once step's body runs before its START is checkpointed on its own:
+/// AWS's Python SDK sends a START without blocking, in a batch that waits at most 1 s
+/// (`max_batch_time_seconds`) unless a blocking checkpoint (the step's end) flushes it first.
+/// A shorter body costs nothing more (one timer); a longer one one more checkpoint, made while
+/// it runs.
+const START_ALONE_AFTER: Duration = Duration::from_secs(1);
 
 /// A random number in `[0, 1)`, for jitter.
 pub(super) fn random_unit() -> f64 {
