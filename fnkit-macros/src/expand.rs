@@ -165,18 +165,21 @@ fn durable_call(
     };
     let params = [param(ArgKind::Event), param(ArgKind::Durable)];
     // The returned value carries the return type's span: an unfit type is an error there.
-    let ret = quote_spanned!(output_span=> __fnkit_ret);
+    // One identifier token for the binding and its use (so hygiene cannot tell them apart),
+    // and the conversion spanned as a whole under the return type.
+    let ret = proc_macro2::Ident::new("__fnkit_ret", output_span);
+    let into = quote_spanned!(output_span=> #durable::DurableReturn::into_durable(#ret));
+    // The handler's future is spanned there too: its output type is where it is inferred.
+    let handler = quote_spanned! {output_span=>
+        move |#(#params),*| async move {
+            let #ret = #ident(#(#names),*).await;
+            #into
+        }
+    };
     quote! {
         let __fnkit_envelope =
             <#durable::Value as #p::FromEvent<#marker>>::from_event(&mut __fnkit_inv)?;
-        let __fnkit_out = #durable::execute(
-            __fnkit_envelope,
-            move |#(#params),*| async move {
-                let __fnkit_ret = #ident(#(#names),*).await;
-                #durable::DurableReturn::into_durable(#ret)
-            },
-        )
-        .await;
+        let __fnkit_out = #durable::execute(__fnkit_envelope, #handler).await;
     }
 }
 
