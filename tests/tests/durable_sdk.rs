@@ -88,3 +88,61 @@ async fn a_replay_that_asks_for_another_operation_fails_naming_it() {
         "{message}"
     );
 }
+
+/// Runs `dies_once` with `semantics`: the attempt that finished, and the history's step events.
+async fn dies_once(semantics: &str) -> (serde_json::Value, Vec<serde_json::Value>) {
+    let e = emulator(bin()).await;
+    let marker = e.state_dir.join(format!("marker-{semantics}"));
+    let input = json!({"marker": marker, "semantics": semantics});
+    let reply = invoke(&e, "dies_once:$LATEST", input, &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert!(
+        marker.exists(),
+        "the first run of the body died after writing its marker"
+    );
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    let steps = history(&e, &arn)
+        .await
+        .into_iter()
+        .filter(|ev| {
+            ev["EventType"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("Step")
+        })
+        .collect();
+    (reply.json(), steps)
+}
+
+#[tokio::test]
+async fn an_at_least_once_step_interrupted_by_a_crash_runs_again_in_the_same_attempt() {
+    let (attempt, steps) = dies_once("at_least_once").await;
+    assert_eq!(attempt, json!(1), "{steps:#?}");
+    let kinds: Vec<&str> = steps
+        .iter()
+        .map(|e| e["EventType"].as_str().unwrap())
+        .collect();
+    // START goes with the end: the crashed run left nothing.
+    assert_eq!(kinds, ["StepStarted", "StepSucceeded"]);
+}
+
+#[tokio::test]
+async fn an_at_most_once_step_interrupted_by_a_crash_is_a_failed_attempt_not_run_again() {
+    let (attempt, steps) = dies_once("at_most_once").await;
+    assert_eq!(attempt, json!(2), "{steps:#?}");
+    let kinds: Vec<&str> = steps
+        .iter()
+        .map(|e| e["EventType"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["StepStarted", "StepFailed", "StepStarted", "StepSucceeded"]
+    );
+    assert_eq!(
+        steps[1]["StepFailedDetails"]["Error"]["Payload"]["ErrorType"],
+        "StepInterruptedError"
+    );
+}

@@ -32,6 +32,9 @@ struct Order {
     sku: String,
     quantity: u32,
     amount_cents: u64,
+    /// How long the approver has, in seconds (a day when absent).
+    #[serde(default)]
+    approval_secs: Option<u64>,
 }
 
 /// What the approver answers.
@@ -49,13 +52,16 @@ enum Outcome {
     Completed { reservation: String, charge: String },
     /// The approver said no; the reservation is released.
     Rejected { by: String, released: String },
-    /// No answer within a day; the reservation is released.
+    /// No answer in time; the reservation is released.
     Expired { released: String },
+    /// The approval failed (the approver's system said so, or handing it the order failed);
+    /// the reservation is released.
+    ApprovalFailed { reason: String, released: String },
     /// The card was declined on every attempt; the reservation is released.
     ChargeFailed { reason: String, released: String },
 }
 
-/// The longest an order waits for its approval.
+/// How long an order waits for its approval unless it says otherwise.
 const APPROVAL_WINDOW: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Runs one order through the saga.
@@ -64,20 +70,31 @@ async fn order_saga(order: Order, ctx: DurableContext) -> Result<Outcome, Error>
     let reservation: String = ctx
         .step("reserve-stock", |_| reserve(order.clone()))
         .await?;
+    let window = order
+        .approval_secs
+        .map_or(APPROVAL_WINDOW, Duration::from_secs);
     let approval = ctx
-        .wait_for_callback(
-            "approval",
-            CallbackConfig::timeout(APPROVAL_WINDOW),
-            |callback_id| ask_for_approval(order.id.clone(), callback_id),
-        )
+        .wait_for_callback("approval", CallbackConfig::timeout(window), |callback_id| {
+            ask_for_approval(order.id.clone(), callback_id)
+        })
         .await;
     let approval: Approval = match approval {
         Ok(approval) => approval,
-        Err(DurableError::Callback(_)) => {
-            let released = release(&ctx, &reservation).await?;
-            return Ok(Outcome::Expired { released });
+        // The service's trouble or a replay gone astray is the invocation's, not the order's.
+        Err(e @ (DurableError::Service(_) | DurableError::NonDeterministic { .. })) => {
+            return Err(e.into())
         }
-        Err(other) => return Err(other.into()),
+        Err(failed) => {
+            let released = release(&ctx, &reservation).await?;
+            let error = Error::from(failed);
+            return Ok(match error.error_type() {
+                "Callback.Timeout" | "Callback.Heartbeat" => Outcome::Expired { released },
+                _ => Outcome::ApprovalFailed {
+                    reason: error.message().to_owned(),
+                    released,
+                },
+            });
+        }
     };
     if !approval.approved {
         let released = release(&ctx, &reservation).await?;

@@ -5,7 +5,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use fnkit::durable::DurableContext;
+use fnkit::durable::retry::Jitter;
+use fnkit::durable::{DurableContext, Retry, StepConfig};
 use fnkit::prelude::*;
 use serde_json::Value;
 
@@ -30,6 +31,32 @@ async fn three(n: u64, ctx: DurableContext) -> Result<u64, Error> {
     ctx.wait("w", Duration::from_secs(1)).await?;
     let b: u64 = ctx.step("b", |_| async move { Ok(a * 10) }).await?;
     Ok(b)
+}
+
+/// A step that kills its process the first time its body runs (the input names a marker file it
+/// creates then); the step's result is the attempt that finished. At least once (`semantics`
+/// absent): the interrupted attempt runs again and finishes as attempt 1. At most once: the
+/// interrupted attempt counts as failed without running again, and attempt 2 finishes.
+#[function(durable, timeout = "10s")]
+async fn dies_once(input: Value, ctx: DurableContext) -> Result<u32, Error> {
+    let marker = std::path::PathBuf::from(input["marker"].as_str().unwrap_or_default());
+    let retry = Retry::exponential()
+        .max_attempts(3)
+        .initial(Duration::from_secs(1))
+        .jitter(Jitter::None);
+    let mut config = StepConfig::default().retry(retry);
+    if input["semantics"] == "at_most_once" {
+        config = config.at_most_once();
+    }
+    ctx.step_with("charge", config, |step| async move {
+        if !marker.exists() {
+            std::fs::write(&marker, b"ran").map_err(Error::from)?;
+            std::process::abort();
+        }
+        Ok(step.attempt)
+    })
+    .await
+    .map_err(Error::from)
 }
 
 fn main() {
