@@ -1,12 +1,16 @@
 //! The durable execution API as a handler calls it: `CheckpointDurableExecution` and
 //! `GetDurableExecutionState`. The endpoint is `AWS_ENDPOINT_URL_LAMBDA`, else
 //! `AWS_ENDPOINT_URL` (fnkit-local sets it for its workers), else Lambda's own
-//! (`https://lambda.{AWS_REGION}.amazonaws.com`). Calls go over kept-alive HTTP/1 connections,
-//! TLS for `https://` (rustls with the system's roots, which honours `SSL_CERT_FILE`), and are
-//! SigV4-signed (service `lambda`) with the function's credentials from the environment
-//! (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), as Lambda gives them.
+//! (`https://lambda.{AWS_REGION}.amazonaws.com`). One client per process, made at the first
+//! invocation and kept (as the AWS SDKs keep theirs): kept-alive HTTP/1 connections, TLS for
+//! `https://` (rustls with the system's roots, which honours `SSL_CERT_FILE`), a 5 s connect
+//! timeout and 50 s per call, and two more tries after a throttle, a server error or a broken
+//! connection (the same request, so the same `ClientToken`). Calls are SigV4-signed (service
+//! `lambda`) with the function's credentials from the environment (`AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), as Lambda gives them; an `https://` endpoint
+//! without them is refused with that reason rather than answered 403 by AWS.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
@@ -18,16 +22,23 @@ use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client as Pool;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use super::DurableError;
 
-/// How long one call may take.
+/// How long one call may take (botocore's read timeout for this API in the SDKs).
 const CALL_TIMEOUT: Duration = Duration::from_secs(50);
+/// How long a connection may take to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Pauses before the second and third tries of a call.
+const BACKOFF: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(400)];
 
-/// A client of the durable execution API.
+/// A client of the durable execution API: a handle on the process's one client.
+#[derive(Debug, Clone)]
+pub(crate) struct Client(Arc<Inner>);
+
 #[derive(Debug)]
-pub(crate) struct Client {
+struct Inner {
     /// Scheme and authority, without a trailing `/`.
     endpoint: String,
     region: String,
@@ -86,14 +97,36 @@ fn sign_v4<B>(
     Ok(())
 }
 
+/// Why a call did not answer: worth another try, or not.
+enum Failure {
+    Transient(DurableError),
+    Final(DurableError),
+}
+
 /// A variable of the environment, when set and not empty.
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 impl Client {
-    /// The client of the endpoint and credentials the environment names.
+    /// The process's client of the endpoint and credentials the environment names, made at
+    /// the first call (loading the TLS roots reads files: off the runtime's other tasks).
     pub fn from_env() -> Result<Client, DurableError> {
+        static CLIENT: OnceLock<Result<Client, String>> = OnceLock::new();
+        let made = CLIENT.get_or_init(|| {
+            let multi_thread = tokio::runtime::Handle::try_current()
+                .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+            let make = || Client::make_from_env().map_err(|e| e.to_string());
+            if multi_thread {
+                tokio::task::block_in_place(make)
+            } else {
+                make()
+            }
+        });
+        made.clone().map_err(DurableError::Service)
+    }
+
+    fn make_from_env() -> Result<Client, DurableError> {
         let region = var("AWS_REGION")
             .or_else(|| var("AWS_DEFAULT_REGION"))
             .unwrap_or_else(|| "us-east-1".into());
@@ -110,6 +143,12 @@ impl Client {
             )),
             _ => None,
         };
+        if credentials.is_none() && endpoint.starts_with("https://") {
+            return Err(service(format!(
+                "no AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY): \
+                 calls to {endpoint} must be SigV4-signed"
+            )));
+        }
         Client::new(&endpoint, region, credentials)
     }
 
@@ -124,6 +163,9 @@ impl Client {
                 "the durable execution endpoint {endpoint} is neither https:// nor http://"
             )));
         }
+        let mut http = HttpConnector::new();
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        http.enforce_http(false);
         // The provider is named, not taken from the process: a program that also links the
         // AWS SDK has rustls with two providers and no default.
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -132,16 +174,17 @@ impl Client {
             .map_err(|e| service(format!("no TLS roots: {e}")))?
             .https_or_http()
             .enable_http1()
-            .build();
+            .wrap_connector(http);
         let pool = Pool::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(connector);
-        Ok(Client {
+        Ok(Client(Arc::new(Inner {
             endpoint,
             region,
             credentials,
             pool,
-        })
+        })))
     }
 
     /// The request for `method` on `path_and_query` with `body`, signed when there are
@@ -153,39 +196,61 @@ impl Client {
         body: Vec<u8>,
         now: SystemTime,
     ) -> Result<http::Request<Full<Bytes>>, DurableError> {
-        let uri = format!("{}{path_and_query}", self.endpoint);
+        let uri = format!("{}{path_and_query}", self.0.endpoint);
         let mut request = http::Request::builder()
             .method(method)
             .uri(&uri)
             .header(http::header::CONTENT_TYPE, "application/json")
             .body(Full::new(Bytes::from(body.clone())))
             .map_err(service)?;
-        if let Some(credentials) = &self.credentials {
-            sign_v4(&mut request, &body, credentials, &self.region, now)?;
+        if let Some(credentials) = &self.0.credentials {
+            sign_v4(&mut request, &body, credentials, &self.0.region, now)?;
         }
         Ok(request)
     }
 
+    /// One call, tried again after a throttle, a server error or a broken connection.
     async fn call(&self, method: &str, path: &str, body: Vec<u8>) -> Result<Bytes, DurableError> {
-        let request = self.request(method, path, body, SystemTime::now())?;
-        let exchange = async {
-            let response = self.pool.request(request).await.map_err(service)?;
-            let status = response.status();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(service)?
-                .to_bytes();
-            if !status.is_success() {
-                let text = String::from_utf8_lossy(&body).into_owned();
-                return Err(service(format!("{status}: {text}")));
+        let mut pauses = BACKOFF.iter();
+        loop {
+            let request = self.request(method, path, body.clone(), SystemTime::now())?;
+            match self.once(request).await {
+                Err(Failure::Transient(e)) => match pauses.next() {
+                    Some(pause) => tokio::time::sleep(*pause).await,
+                    None => return Err(e),
+                },
+                Err(Failure::Final(e)) => return Err(e),
+                Ok(body) => return Ok(body),
             }
-            Ok(body)
+        }
+    }
+
+    async fn once(&self, request: http::Request<Full<Bytes>>) -> Result<Bytes, Failure> {
+        let exchange = async {
+            let response = self.0.pool.request(request).await.map_err(|e| {
+                // A connection that failed or broke: the request may be sent again.
+                Failure::Transient(service(e))
+            })?;
+            let status = response.status();
+            let body = response.into_body().collect().await;
+            let body = body.map_err(|e| Failure::Transient(service(e)))?.to_bytes();
+            if status.is_success() {
+                return Ok(body);
+            }
+            let e = service(format!("{status}: {}", String::from_utf8_lossy(&body)));
+            let again = status == http::StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+            Err(if again {
+                Failure::Transient(e)
+            } else {
+                Failure::Final(e)
+            })
         };
-        tokio::time::timeout(CALL_TIMEOUT, exchange)
-            .await
-            .map_err(|_| service("the durable execution API did not answer in time"))?
+        match tokio::time::timeout(CALL_TIMEOUT, exchange).await {
+            Ok(answer) => answer,
+            Err(_) => Err(Failure::Final(service(
+                "the durable execution API did not answer in time",
+            ))),
+        }
     }
 
     /// `CheckpointDurableExecution`.
@@ -221,6 +286,52 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    /// A server on 127.0.0.1 that answers each request (one per connection) with the next of
+    /// `answers`; the address and how many requests it read.
+    async fn server(answers: Vec<String>) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = seen.clone();
+        tokio::spawn(async move {
+            for answer in answers {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap() == 1 {
+                    head.push(byte[0]);
+                }
+                count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                stream.write_all(answer.as_bytes()).await.unwrap();
+            }
+        });
+        (address, seen)
+    }
+
+    #[tokio::test]
+    async fn a_throttled_or_failed_call_is_tried_again_and_a_refused_one_is_not() {
+        let close = "connection: close\r\ncontent-length";
+        let (address, seen) = server(vec![
+            format!("HTTP/1.1 503 Service Unavailable\r\n{close}: 0\r\n\r\n"),
+            format!("HTTP/1.1 429 Too Many Requests\r\n{close}: 0\r\n\r\n"),
+            format!("HTTP/1.1 200 OK\r\n{close}: 2\r\n\r\n{{}}"),
+        ])
+        .await;
+        let client = Client::new(&address, "us-east-1".into(), None).unwrap();
+        let body = client.call("GET", "/state", Vec::new()).await.unwrap();
+        assert_eq!(&body[..], b"{}");
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+        let refusal =
+            "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 5\r\n\r\nstale";
+        let (address, seen) = server(vec![refusal.to_owned(), refusal.to_owned()]).await;
+        let client = Client::new(&address, "us-east-1".into(), None).unwrap();
+        let error = client.call("GET", "/state", Vec::new()).await.unwrap_err();
+        assert!(error.to_string().contains("400"), "{error}");
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
 
     /// The signatures botocore 1.43.11 computes for the same requests (`SigV4Auth(creds,
     /// "lambda", "us-east-1").add_auth(AWSRequest(...))` with `get_current_datetime` fixed at
