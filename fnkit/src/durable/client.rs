@@ -126,6 +126,12 @@ impl Client {
         made.clone().map_err(DurableError::Service)
     }
 
+    /// A client of a local endpoint nothing listens on, for tests that never call it.
+    #[cfg(test)]
+    pub(super) fn unused() -> Client {
+        Client::new("http://127.0.0.1:9", "us-east-1".into(), None).expect("a local client")
+    }
+
     fn make_from_env() -> Result<Client, DurableError> {
         let region = var("AWS_REGION")
             .or_else(|| var("AWS_DEFAULT_REGION"))
