@@ -157,7 +157,7 @@ fn check_durable(
             let kind = t.kind();
             errors.at(
                 span,
-                format!("a durable function is started by Invoke, so its trigger is `event`, not {kind}"),
+                format!("a durable function is started by Invoke, so its trigger is `event`, not `{kind}`"),
             );
         }
     }
