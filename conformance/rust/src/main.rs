@@ -1,8 +1,9 @@
 //! Durable handlers written with `fnkit::durable`, one per requirement of AWS's durable
 //! conformance suite (`aws-durable-execution-conformance-tests` 1.0.0), named `c<suite>_<n>`
 //! after the requirement (`c1_11` is 1-11) and written from each YAML's prose.
-//! `scripts/check-durable-sdk.sh` serves them (`functions.json`) and runs the suite's validator
-//! on them (`requirements.json`). The SDK is in progress: these cover steps and waits.
+//! `scripts/durable-conformance.sh` serves them (`functions.json`) and runs the suite's validator
+//! on them (`requirements.json`); the requirements without a handler yet are listed there with
+//! their reasons.
 
 use std::time::Duration;
 
