@@ -1,8 +1,10 @@
 //! Lambda durable functions in Rust (the `durable` feature), declared with
-//! `#[function(durable)]`. **In progress:** steps (retries, at-least-once), waits, child
-//! contexts, callbacks and invokes, with replay and a non-determinism error, against
-//! fnkit-local's durable execution service. Next: map and parallel, at-most-once steps, calling
-//! AWS itself (HTTPS, SigV4), the testing helpers (docs/durable.md).
+//! `#[function(durable)]`: steps (retries with backoff and jitter, at least or at most once per
+//! attempt), waits, `wait_for_condition`, child contexts, callbacks, `wait_for_callback`,
+//! invokes, a replay-aware logger, per-operation serialisation, replay with a non-determinism
+//! error; against fnkit-local's durable execution service or AWS's (HTTPS, SigV4). **Next:** map
+//! and parallel (their rules are in `batch.rs`), plugins, testing without the service
+//! (docs/durable.md).
 //!
 //! | module | owns |
 //! |---|---|
@@ -16,7 +18,7 @@
 //! | `logger.rs` | [`DurableLogger`]: JSON log lines that leave out what a replay writes again |
 //! | `ops.rs` | callbacks, `wait_for_callback`, invoking other functions |
 //! | `serdes.rs` | [`Serdes`]: an operation's own serialisation, and the default JSON |
-//! | `client.rs` | the durable execution API over HTTP |
+//! | `client.rs` | the durable execution API over HTTP(S), SigV4-signed |
 
 mod batch;
 mod child;
