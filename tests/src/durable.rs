@@ -141,3 +141,27 @@ pub async fn callback_call(e: &TestEmulator, id: &str, action: &str, body: &str)
     );
     request("POST", &url, &[], body.as_bytes().to_vec()).await
 }
+
+/// The ledger's rows (function, billed ms) of execution `arn`'s invocations, joined through the
+/// `durable_invocations` view, once there are `n` (the ledger's writer records a row just after
+/// its invocation answers) or after 10 s.
+pub async fn ledger_rows(e: &TestEmulator, arn: &str, n: usize) -> Vec<(String, i64)> {
+    let db = rusqlite::Connection::open(e.state_dir.join("fnkit.db")).expect("the ledger opens");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let rows: Vec<(String, i64)> = db
+            .prepare(
+                "SELECT i.function, i.billed_ms FROM invocations i \
+                 JOIN durable_invocations d USING (request_id) WHERE d.arn = ?1 ORDER BY d.event_id",
+            )
+            .expect("the view exists")
+            .query_map([arn], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("the query runs")
+            .collect::<Result<_, _>>()
+            .expect("rows read");
+        if rows.len() >= n || std::time::Instant::now() > deadline {
+            return rows;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

@@ -104,25 +104,7 @@ async fn a_wait_suspends_the_execution_and_a_second_invocation_resumes_it() {
     );
     assert_eq!(events[3]["WaitSucceededDetails"]["Duration"], 1);
     // The ledger's rows link to the execution: both invocations, each billed.
-    let db = rusqlite::Connection::open(e.state_dir.join("fnkit.db")).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let linked = loop {
-        let rows: Vec<(String, i64)> = db
-            .prepare(
-                "SELECT i.function, i.billed_ms FROM invocations i \
-                 JOIN durable_invocations d USING (request_id) WHERE d.arn = ?1 ORDER BY d.event_id",
-            )
-            .unwrap()
-            .query_map([&arn], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        // The ledger's writer records a row just after its invocation answers.
-        if rows.len() == 2 || Instant::now() > deadline {
-            break rows;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let linked = fnkit_tests::durable::ledger_rows(&e, &arn, 2).await;
     assert_eq!(linked.len(), 2, "{linked:?}");
     assert!(linked
         .iter()
