@@ -207,6 +207,7 @@ async fn c2_5(envelope: Value) -> Result<Value, Error> {
     .await
 }
 
+mod batches;
 mod conditions;
 mod more_callbacks;
 mod more_children;

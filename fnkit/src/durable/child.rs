@@ -51,7 +51,7 @@ impl DurableContext {
         F: FnOnce(DurableContext) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        self.child_context(name, "RunInChildContext", None, body)
+        self.child_context(name, "RunInChildContext", None, None, body)
             .await
     }
 
@@ -92,17 +92,19 @@ impl DurableContext {
         Fut: Future<Output = Result<T, Error>>,
     {
         let serdes = config.serdes.as_deref();
-        self.child_context(name, "RunInChildContext", serdes, body)
+        self.child_context(name, "RunInChildContext", serdes, None, body)
             .await
     }
 
-    /// A child context of `sub_type`, its result written through `serdes`.
+    /// A child context of `sub_type`, its result written through `serdes`; its operations'
+    /// suspensions told to `scope` when given (a branch of a batch), else to this context's.
     // long: one operation's whole life (replay, body, large result, failure), top to bottom.
     pub(super) async fn child_context<T, F, Fut>(
         &self,
         name: &str,
         sub_type: &str,
         serdes: Option<&dyn Serdes>,
+        scope: Option<Arc<tokio::sync::Notify>>,
         body: F,
     ) -> Result<T, DurableError>
     where
@@ -134,7 +136,11 @@ impl DurableContext {
         if record.is_none() {
             self.checkpoint(vec![named(OperationAction::Start)]).await?;
         }
-        let outcome = body(self.child(&id)).await;
+        let child = match scope {
+            Some(scope) => self.child(&id).in_scope(scope),
+            None => self.child(&id),
+        };
+        let outcome = body(child).await;
         if record.as_ref().map(|op| op.status) == Some(OperationStatus::Succeeded) {
             // Replaying a large result: rebuilt from the children, recorded already.
             return outcome
@@ -162,6 +168,10 @@ impl DurableContext {
             }
             Err(e) => {
                 let error = ErrorObject::new(e.error_type(), e.message());
+                if super::is_fatal(e.error_type()) {
+                    // The invocation's trouble, not the child's: nothing is recorded.
+                    return Err(DurableError::Child(error));
+                }
                 self.checkpoint(vec![OperationUpdate {
                     error: Some(error.clone()),
                     ..named(OperationAction::Fail)

@@ -36,7 +36,7 @@ struct Shared {
     /// The execution's operations by id, as last read.
     ops: Mutex<HashMap<String, Operation>>,
     /// Told when an operation suspends the handler.
-    suspended: Notify,
+    suspended: Arc<Notify>,
 }
 
 /// The handle a durable handler runs its operations through (`step`, `wait`).
@@ -61,6 +61,10 @@ pub struct DurableContext {
     pub(super) parent: Option<String>,
     /// Whether this context is still replaying recorded operations (see `is_replaying`).
     replaying: Arc<AtomicBool>,
+    /// Told when an operation of this context suspends: the invocation's own for the root and
+    /// its children, a branch's own inside `map` and `parallel` (the batch goes on with its other
+    /// branches, and suspends itself when none can).
+    scope: Arc<Notify>,
 }
 
 /// An operation's name on the wire: none for `""`.
@@ -170,7 +174,7 @@ impl DurableContext {
 
     /// Suspends the handler: the invocation answers PENDING and this future never completes.
     pub(super) async fn suspend<T>(&self) -> T {
-        self.shared.suspended.notify_one();
+        self.scope.notify_one();
         std::future::pending().await
     }
 
@@ -183,7 +187,14 @@ impl DurableContext {
             ids: Arc::new(Mutex::new(OperationIds::child(id))),
             parent: Some(id.wire.clone()),
             replaying: Arc::new(AtomicBool::new(replaying)),
+            scope: self.scope.clone(),
         }
+    }
+
+    /// The same context, its suspensions told to `scope` (a branch of a batch).
+    pub(super) fn in_scope(mut self, scope: Arc<Notify>) -> DurableContext {
+        self.scope = scope;
+        self
     }
 
     /// Whether this context is replaying: running again code whose operations it recorded in
@@ -258,13 +269,14 @@ impl DurableContext {
             client: Client::unused(),
             token: tokio::sync::Mutex::new(String::new()),
             ops: Mutex::new(ops.into_iter().map(|op| (op.id.clone(), op)).collect()),
-            suspended: Notify::new(),
+            suspended: Arc::new(Notify::new()),
         };
         DurableContext {
             shared: Arc::new(shared),
             ids: Arc::new(Mutex::new(OperationIds::root())),
             parent: None,
             replaying: Arc::new(AtomicBool::new(true)),
+            scope: Arc::new(Notify::new()),
         }
     }
 }
@@ -314,7 +326,7 @@ where
         client,
         token: tokio::sync::Mutex::new(envelope.checkpoint_token),
         ops: Mutex::new(ops),
-        suspended: Notify::new(),
+        suspended: Arc::new(Notify::new()),
     });
     let ctx = DurableContext {
         shared: shared.clone(),
@@ -322,6 +334,7 @@ where
         parent: None,
         // Until the first operation without a record (is_replaying looks ahead).
         replaying: Arc::new(AtomicBool::new(true)),
+        scope: shared.suspended.clone(),
     };
     let output = tokio::select! {
         biased;

@@ -30,6 +30,7 @@ mod logger;
 #[cfg(test)]
 mod logger_tests;
 mod ops;
+mod parallel;
 pub mod retry;
 mod serdes;
 mod step;
@@ -40,6 +41,7 @@ pub use condition::Condition;
 pub use context::{execute, DurableContext};
 pub use logger::{DurableLogger, Level};
 pub use ops::{Callback, CallbackConfig, InvokeConfig};
+pub use parallel::{BatchConfig, Branch};
 pub use retry::Retry;
 pub use serdes::Serdes;
 pub use step::{StepConfig, StepContext, StepSemantics};
@@ -64,6 +66,12 @@ impl<T: serde::Serialize, E: Into<crate::Error>> DurableReturn for Result<T, E> 
     fn into_durable(self) -> Result<T, crate::Error> {
         self.map_err(Into::into)
     }
+}
+
+/// Whether an error of `error_type` is the invocation's, not an operation's: the service could
+/// not be reached, or a replay diverged. Neither is recorded as an operation's failure.
+pub(crate) fn is_fatal(error_type: &str) -> bool {
+    error_type == SERVICE_ERROR || error_type == "DurableExecution.NonDeterministic"
 }
 
 /// The error type of a failure to reach the durable execution service: the invocation fails

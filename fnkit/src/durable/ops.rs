@@ -193,7 +193,7 @@ impl DurableContext {
             retry: config.submitter_retry.clone(),
             ..StepConfig::default()
         };
-        self.child_context(name, "WaitForCallback", None, |ctx| async move {
+        self.child_context(name, "WaitForCallback", None, None, |ctx| async move {
             let callback: Callback<T> = ctx.create_callback(name, config).await?;
             let id = callback.id().to_owned();
             let submitter = match name {
