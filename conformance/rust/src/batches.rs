@@ -1,6 +1,6 @@
-//! Suites 8 (parallel) and 9 (map): handlers `c8_<n>` and `c9_<n>`, written from each YAML's
-//! prose, on `DurableContext::parallel` and `DurableContext::map`. Branches that fail raise a
-//! plain error; the YAMLs leave its type and message open.
+//! Suite 8 (parallel): handlers `c8_<n>`, written from each YAML's prose, on
+//! `DurableContext::parallel`, and the projections suite 9 (`maps.rs`) shares. Branches that
+//! fail raise a plain error; the YAMLs leave its type and message open.
 
 use std::time::Duration;
 
@@ -25,12 +25,12 @@ fn step(value: &'static str) -> Branch<'static, Value> {
     })
 }
 
-fn one_at_a_time() -> BatchConfig {
+pub(crate) fn one_at_a_time() -> BatchConfig {
     BatchConfig::default().max_concurrency(1)
 }
 
 /// The projection the YAMLs expect, with exactly `keys`.
-fn project<T>(r: &BatchResult<T>, keys: &[&str]) -> Value {
+pub(crate) fn project<T>(r: &BatchResult<T>, keys: &[&str]) -> Value {
     let all = json!({
         "completionReason": r.completion_reason,
         "status": r.status(),
@@ -44,14 +44,14 @@ fn project<T>(r: &BatchResult<T>, keys: &[&str]) -> Value {
         .into()
 }
 
-const FULL: &[&str] = &[
+pub(crate) const FULL: &[&str] = &[
     "completionReason",
     "status",
     "successCount",
     "failureCount",
     "totalCount",
 ];
-const NO_STATUS: &[&str] = &[
+pub(crate) const NO_STATUS: &[&str] = &[
     "completionReason",
     "successCount",
     "failureCount",

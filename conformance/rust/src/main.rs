@@ -209,6 +209,7 @@ async fn c2_5(envelope: Value) -> Result<Value, Error> {
 
 mod batches;
 mod conditions;
+mod maps;
 mod more_callbacks;
 mod more_children;
 mod more_invokes;
