@@ -1,10 +1,10 @@
 //! Lambda durable functions in Rust (the `durable` feature), declared with
 //! `#[function(durable)]`: steps (retries with backoff and jitter, at least or at most once per
-//! attempt), waits, `wait_for_condition`, child contexts, callbacks, `wait_for_callback`,
-//! invokes, a replay-aware logger, per-operation serialisation, replay with a non-determinism
-//! error; against fnkit-local's durable execution service or AWS's (HTTPS, SigV4). **Next:** map
-//! and parallel (their rules are in `batch.rs`), plugins, testing without the service
-//! (docs/durable.md).
+//! attempt), waits, `wait_for_condition`, `map` and `parallel`, child contexts, callbacks,
+//! `wait_for_callback`, invokes, a replay-aware logger, per-operation serialisation, replay with
+//! a non-determinism error; against fnkit-local's durable execution service or AWS's (HTTPS,
+//! SigV4). **Next:** FLAT nesting and an item namer for batches, plugins, testing without the
+//! service (docs/durable.md).
 //!
 //! | module | owns |
 //! |---|---|
@@ -12,7 +12,8 @@
 //! | [`retry`] | step retry strategies: exponential backoff with jitter, and the presets |
 //! | `context.rs` | [`DurableContext`], waits, replay, suspension, [`execute`] |
 //! | `step.rs` | steps: [`StepConfig`], attempts, retries, at most or at least once |
-//! | `batch.rs` | what `map` and `parallel` decide and return: [`CompletionConfig`], [`BatchResult`] (their coordinator comes next) |
+//! | `batch.rs` | what `map` and `parallel` decide and return: [`CompletionConfig`], [`BatchResult`] |
+//! | `parallel.rs` | `map` and `parallel`: [`Branch`], [`BatchConfig`], the coordinator that runs branches as futures with a suspension scope each |
 //! | `condition.rs` | `wait_for_condition`: polling a check until its state satisfies a [`Condition`] |
 //! | `child.rs` | child contexts: a group of operations recorded as one, [`ChildConfig`] |
 //! | `logger.rs` | [`DurableLogger`]: JSON log lines that leave out what a replay writes again |
