@@ -10,7 +10,7 @@
 
 use std::fmt;
 use std::io::Write;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -40,21 +40,15 @@ impl Level {
         }
     }
 
-    /// The least level written, read once from the environment.
+    /// The least level written: the process's log level (`runtime::log::level`).
     pub(super) fn threshold() -> Level {
-        static THRESHOLD: OnceLock<Level> = OnceLock::new();
-        *THRESHOLD.get_or_init(|| {
-            let level = std::env::var("FNKIT_LOG")
-                .or_else(|_| std::env::var("AWS_LAMBDA_LOG_LEVEL"))
-                .unwrap_or_default()
-                .to_ascii_uppercase();
-            match level.as_str() {
-                "TRACE" | "DEBUG" => Level::Debug,
-                "WARN" | "WARNING" => Level::Warn,
-                "ERROR" | "FATAL" => Level::Error,
-                _ => Level::Info,
-            }
-        })
+        use tracing::level_filters::LevelFilter;
+        match crate::runtime::log::level() {
+            f if f >= LevelFilter::DEBUG => Level::Debug,
+            f if f >= LevelFilter::INFO => Level::Info,
+            f if f >= LevelFilter::WARN => Level::Warn,
+            _ => Level::Error,
+        }
     }
 }
 

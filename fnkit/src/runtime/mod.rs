@@ -6,7 +6,7 @@ mod catch;
 mod cloudevent;
 mod http_server;
 mod lambda;
-mod log;
+pub(crate) mod log;
 mod setup;
 
 use std::sync::Arc;
