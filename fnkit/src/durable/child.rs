@@ -7,12 +7,12 @@ use std::future::Future;
 use std::sync::Arc;
 
 use fnkit_spec::durable::wire::{
-    ContextOptions, ErrorObject, OperationAction, OperationStatus, OperationType, OperationUpdate,
+    ContextOptions, OperationAction, OperationStatus, OperationType, OperationUpdate,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context::{update, wire_name, DurableContext};
+use super::context::DurableContext;
 use super::serdes::{self, Serdes};
 use super::DurableError;
 use crate::Error;
@@ -51,7 +51,7 @@ impl DurableContext {
         F: FnOnce(DurableContext) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        self.child_context(name, "RunInChildContext", None, None, body)
+        self.run_in_child_context_with(name, ChildConfig::default(), body)
             .await
     }
 
@@ -112,8 +112,7 @@ impl DurableContext {
         F: FnOnce(DurableContext) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let id = self.next();
-        let record = self.record(&id, OperationType::Context, sub_type, name)?;
+        let (op, record) = self.begin(OperationType::Context, sub_type, name)?;
         let details = record
             .as_ref()
             .and_then(|op| op.context_details.clone())
@@ -128,23 +127,18 @@ impl DurableContext {
             }
             _ => {}
         }
-        let named = |action| OperationUpdate {
-            name: wire_name(name),
-            sub_type: Some(sub_type.to_owned()),
-            ..update(&id, OperationType::Context, action)
-        };
         if record.is_none() {
-            self.checkpoint(vec![named(OperationAction::Start)]).await?;
+            self.checkpoint(vec![op.update(OperationAction::Start)])
+                .await?;
         }
         let child = match scope {
-            Some(scope) => self.child(&id).in_scope(scope),
-            None => self.child(&id),
+            Some(scope) => self.child(&op.id).in_scope(scope),
+            None => self.child(&op.id),
         };
         let outcome = body(child).await;
         if record.as_ref().map(|op| op.status) == Some(OperationStatus::Succeeded) {
             // Replaying a large result: rebuilt from the children, recorded already.
-            return outcome
-                .map_err(|e| DurableError::Child(ErrorObject::new(e.error_type(), e.message())));
+            return outcome.map_err(|e| DurableError::Child(super::error_object(&e)));
         }
         match outcome {
             Ok(value) => {
@@ -161,20 +155,20 @@ impl DurableContext {
                     context_options: large.then_some(ContextOptions {
                         replay_children: Some(true),
                     }),
-                    ..named(OperationAction::Succeed)
+                    ..op.update(OperationAction::Succeed)
                 }])
                 .await?;
                 Ok(value)
             }
             Err(e) => {
-                let error = ErrorObject::new(e.error_type(), e.message());
+                let error = super::error_object(&e);
                 if super::is_fatal(e.error_type()) {
                     // The invocation's trouble, not the child's: nothing is recorded.
                     return Err(DurableError::Child(error));
                 }
                 self.checkpoint(vec![OperationUpdate {
                     error: Some(error.clone()),
-                    ..named(OperationAction::Fail)
+                    ..op.update(OperationAction::Fail)
                 }])
                 .await?;
                 Err(DurableError::Child(error))

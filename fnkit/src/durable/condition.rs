@@ -13,7 +13,7 @@ use fnkit_spec::durable::wire::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context::{update, wire_name, DurableContext};
+use super::context::DurableContext;
 use super::retry::{Jitter, Retry};
 use super::serdes::{self, Serdes};
 use super::step::{random_unit, StepContext};
@@ -112,8 +112,7 @@ impl DurableContext {
         Fut: Future<Output = Result<S, Error>>,
     {
         const SUB_TYPE: &str = "WaitForCondition";
-        let id = self.next();
-        let record = self.record(&id, OperationType::Step, SUB_TYPE, name)?;
+        let (op, record) = self.begin(OperationType::Step, SUB_TYPE, name)?;
         let details = record
             .as_ref()
             .and_then(|op| op.step_details.clone())
@@ -135,26 +134,21 @@ impl DurableContext {
             None => serdes::read(serdes, Some(&serdes::write(serdes, &condition.initial)?))?,
         };
         let attempt = details.attempt.unwrap_or(0) + 1;
-        let named = |action| OperationUpdate {
-            name: wire_name(name),
-            sub_type: Some(SUB_TYPE.into()),
-            ..update(&id, OperationType::Step, action)
-        };
         let mut updates = Vec::new();
         if status != Some(OperationStatus::Started) {
-            updates.push(named(OperationAction::Start));
+            updates.push(op.update(OperationAction::Start));
         }
         let failed = |error: ErrorObject, mut updates: Vec<OperationUpdate>| {
             updates.push(OperationUpdate {
                 error: Some(error),
-                ..named(OperationAction::Fail)
+                ..op.update(OperationAction::Fail)
             });
             updates
         };
-        let next = match check(state, self.step_context(&id, name, attempt)).await {
+        let next = match check(state, self.step_context(&op.id, name, attempt)).await {
             Ok(next) => next,
             Err(e) => {
-                let error = ErrorObject::new(e.error_type(), e.message());
+                let error = super::error_object(&e);
                 self.checkpoint(failed(error.clone(), updates)).await?;
                 return Err(DurableError::Condition(error));
             }
@@ -165,7 +159,7 @@ impl DurableContext {
         if (condition.done)(&next) {
             updates.push(OperationUpdate {
                 payload: Some(payload),
-                ..named(OperationAction::Succeed)
+                ..op.update(OperationAction::Succeed)
             });
             self.checkpoint(updates).await?;
             return Ok(next);
@@ -186,7 +180,7 @@ impl DurableContext {
             step_options: Some(StepOptions {
                 next_attempt_delay_seconds: Some(delay),
             }),
-            ..named(OperationAction::Retry)
+            ..op.update(OperationAction::Retry)
         });
         self.checkpoint(updates).await?;
         self.suspend().await

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fnkit_spec::durable::wire::{
-    CheckpointRequest, ErrorObject, InvocationInput, InvocationOutput, InvocationStatus, Operation,
+    CheckpointRequest, InvocationInput, InvocationOutput, InvocationStatus, Operation,
     OperationAction, OperationStatus, OperationType, OperationUpdate, WaitOptions,
 };
 use serde::de::DeserializeOwned;
@@ -35,8 +35,6 @@ struct Shared {
     token: tokio::sync::Mutex<String>,
     /// The execution's operations by id, as last read.
     ops: Mutex<HashMap<String, Operation>>,
-    /// Told when an operation suspends the handler.
-    suspended: Arc<Notify>,
 }
 
 /// The handle a durable handler runs its operations through (`step`, `wait`).
@@ -67,34 +65,57 @@ pub struct DurableContext {
     scope: Arc<Notify>,
 }
 
-/// An operation's name on the wire: none for `""`.
-pub(super) fn wire_name(name: &str) -> Option<String> {
-    (!name.is_empty()).then(|| name.to_owned())
+/// An operation at its place in the code: what its record must match, and what every update
+/// it sends repeats (its id, type, sub-type and name; no `Name` on the wire for `""`).
+#[derive(Debug)]
+pub(super) struct Op<'a> {
+    pub(super) id: OperationId,
+    kind: OperationType,
+    sub_type: &'a str,
+    name: &'a str,
 }
 
-pub(super) fn update(
-    id: &OperationId,
-    kind: OperationType,
-    action: OperationAction,
-) -> OperationUpdate {
-    OperationUpdate {
-        id: id.wire.clone(),
-        parent_id: None,
-        name: None,
-        kind,
-        action,
-        sub_type: None,
-        payload: None,
-        error: None,
-        context_options: None,
-        step_options: None,
-        wait_options: None,
-        callback_options: None,
-        chained_invoke_options: None,
+impl Op<'_> {
+    /// An update of this operation doing `action`, with nothing else set.
+    pub(super) fn update(&self, action: OperationAction) -> OperationUpdate {
+        OperationUpdate {
+            id: self.id.wire.clone(),
+            parent_id: None,
+            name: (!self.name.is_empty()).then(|| self.name.to_owned()),
+            kind: self.kind,
+            action,
+            sub_type: Some(self.sub_type.to_owned()),
+            payload: None,
+            error: None,
+            context_options: None,
+            step_options: None,
+            wait_options: None,
+            callback_options: None,
+            chained_invoke_options: None,
+        }
     }
 }
 
 impl DurableContext {
+    /// The next operation of this context, `kind`/`sub_type` named `name`, with its record
+    /// (checked to be the same operation).
+    pub(super) fn begin<'a>(
+        &self,
+        kind: OperationType,
+        sub_type: &'a str,
+        name: &'a str,
+    ) -> Result<(Op<'a>, Option<Operation>), DurableError> {
+        let id = self.next();
+        let record = self.record(&id, kind, sub_type, name)?;
+        let op = Op {
+            id,
+            kind,
+            sub_type,
+            name,
+        };
+        Ok((op, record))
+    }
+
     pub(super) fn next(&self) -> OperationId {
         self.ids.lock().unwrap_or_else(|e| e.into_inner()).next_id()
     }
@@ -235,8 +256,7 @@ impl DurableContext {
     /// Waits `duration` (whole seconds, at least 1) as the operation `name`: the invocation
     /// ends, and the service invokes the handler again when the time is up.
     pub async fn wait(&self, name: &str, duration: Duration) -> Result<(), DurableError> {
-        let id = self.next();
-        let record = self.record(&id, OperationType::Wait, "Wait", name)?;
+        let (op, record) = self.begin(OperationType::Wait, "Wait", name)?;
         match record.map(|op| op.status) {
             Some(OperationStatus::Succeeded) => return Ok(()),
             Some(_) => return self.suspend().await,
@@ -244,15 +264,13 @@ impl DurableContext {
         }
         let seconds = duration.as_secs_f64().ceil().max(1.0) as u64;
         let start = OperationUpdate {
-            name: wire_name(name),
-            sub_type: Some("Wait".into()),
             wait_options: Some(WaitOptions {
                 wait_seconds: Some(seconds),
             }),
-            ..update(&id, OperationType::Wait, OperationAction::Start)
+            ..op.update(OperationAction::Start)
         };
         self.checkpoint(vec![start]).await?;
-        if self.status(&id) == Some(OperationStatus::Succeeded) {
+        if self.status(&op.id) == Some(OperationStatus::Succeeded) {
             return Ok(());
         }
         self.suspend().await
@@ -269,7 +287,6 @@ impl DurableContext {
             client: Client::unused(),
             token: tokio::sync::Mutex::new(String::new()),
             ops: Mutex::new(ops.into_iter().map(|op| (op.id.clone(), op)).collect()),
-            suspended: Arc::new(Notify::new()),
         };
         DurableContext {
             shared: Arc::new(shared),
@@ -326,15 +343,17 @@ where
         client,
         token: tokio::sync::Mutex::new(envelope.checkpoint_token),
         ops: Mutex::new(ops),
-        suspended: Arc::new(Notify::new()),
     });
+    // Told when an operation of the root's scope (the handler's own, not a batch branch's)
+    // suspends the handler.
+    let suspended = Arc::new(Notify::new());
     let ctx = DurableContext {
-        shared: shared.clone(),
+        shared,
         ids: Arc::new(Mutex::new(OperationIds::root())),
         parent: None,
         // Until the first operation without a record (is_replaying looks ahead).
         replaying: Arc::new(AtomicBool::new(true)),
-        scope: shared.suspended.clone(),
+        scope: suspended.clone(),
     };
     let output = tokio::select! {
         biased;
@@ -348,10 +367,10 @@ where
             Err(e) => InvocationOutput {
                 status: InvocationStatus::Failed,
                 result: None,
-                error: Some(ErrorObject::new(e.error_type(), e.message())),
+                error: Some(super::error_object(&e)),
             },
         },
-        () = shared.suspended.notified() => InvocationOutput {
+        () = suspended.notified() => InvocationOutput {
             status: InvocationStatus::Pending,
             result: None,
             error: None,

@@ -72,7 +72,15 @@ impl<T: serde::Serialize, E: Into<crate::Error>> DurableReturn for Result<T, E> 
 /// Whether an error of `error_type` is the invocation's, not an operation's: the service could
 /// not be reached, or a replay diverged. Neither is recorded as an operation's failure.
 pub(crate) fn is_fatal(error_type: &str) -> bool {
-    error_type == SERVICE_ERROR || error_type == "DurableExecution.NonDeterministic"
+    error_type == SERVICE_ERROR || error_type == NON_DETERMINISTIC
+}
+
+/// The error type of a replay that diverged.
+const NON_DETERMINISTIC: &str = "DurableExecution.NonDeterministic";
+
+/// `e` as the service records an error.
+pub(crate) fn error_object(e: &crate::Error) -> ErrorObject {
+    ErrorObject::new(e.error_type(), e.message())
 }
 
 /// The error type of a failure to reach the durable execution service: the invocation fails
@@ -153,7 +161,7 @@ impl From<DurableError> for crate::Error {
             DurableError::Condition(error) => recorded(error, "WaitForConditionError"),
             DurableError::Callback(error) => recorded(error, "CallbackError"),
             DurableError::Invoke(error) => recorded(error, "InvokeError"),
-            DurableError::NonDeterministic { .. } => "DurableExecution.NonDeterministic".into(),
+            DurableError::NonDeterministic { .. } => NON_DETERMINISTIC.into(),
             DurableError::Invalid(_) => "DurableExecution.InvalidOperation".into(),
             DurableError::Serde(_) => "DurableExecution.Serialization".into(),
             DurableError::Service(_) => SERVICE_ERROR.into(),

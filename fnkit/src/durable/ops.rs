@@ -13,23 +13,13 @@ use fnkit_spec::durable::wire::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context::{update, wire_name, DurableContext};
+use super::context::DurableContext;
 use super::ids::OperationId;
 use super::retry::Retry;
+use super::serdes;
 use super::step::StepConfig;
 use super::DurableError;
 use crate::Error;
-
-fn json<T: Serialize>(value: &T) -> Result<String, DurableError> {
-    serde_json::to_string(value).map_err(|e| DurableError::Serde(e.to_string()))
-}
-
-fn parse<T: DeserializeOwned>(text: Option<String>) -> Result<T, DurableError> {
-    let text = text
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| "null".into());
-    serde_json::from_str(&text).map_err(|e| DurableError::Serde(e.to_string()))
-}
 
 /// How long a callback may take, and (for [`DurableContext::wait_for_callback`]) how its
 /// submitter step is retried.
@@ -122,11 +112,8 @@ impl<T: DeserializeOwned> Callback<T> {
             .and_then(|op| op.callback_details.clone())
             .unwrap_or_default();
         match op.map(|op| op.status) {
-            Some(OperationStatus::Succeeded) => parse(details.result),
-            Some(OperationStatus::Failed) => {
-                Err(DurableError::Callback(details.error.unwrap_or_default()))
-            }
-            Some(OperationStatus::TimedOut) => {
+            Some(OperationStatus::Succeeded) => serdes::read(None, details.result.as_deref()),
+            Some(OperationStatus::Failed | OperationStatus::TimedOut) => {
                 Err(DurableError::Callback(details.error.unwrap_or_default()))
             }
             _ => self.ctx.suspend().await,
@@ -145,30 +132,25 @@ impl DurableContext {
         name: &str,
         config: CallbackConfig,
     ) -> Result<Callback<T>, DurableError> {
-        let id = self.next();
-        if self
-            .record(&id, OperationType::Callback, "Callback", name)?
-            .is_none()
-        {
+        let (op, record) = self.begin(OperationType::Callback, "Callback", name)?;
+        if record.is_none() {
             let start = OperationUpdate {
-                name: wire_name(name),
-                sub_type: Some("Callback".into()),
                 callback_options: Some(CallbackOptions {
                     timeout_seconds: secs(config.timeout),
                     heartbeat_timeout_seconds: secs(config.heartbeat_timeout),
                 }),
-                ..update(&id, OperationType::Callback, OperationAction::Start)
+                ..op.update(OperationAction::Start)
             };
             self.checkpoint(vec![start]).await?;
         }
         let callback_id = self
-            .operation(&id)
+            .operation(&op.id)
             .and_then(|op| op.callback_details)
             .and_then(|d| d.callback_id)
             .ok_or_else(|| DurableError::Service("the service gave the callback no id".into()))?;
         Ok(Callback {
             ctx: self.clone(),
-            id,
+            id: op.id,
             callback_id,
             result: PhantomData,
         })
@@ -244,28 +226,25 @@ impl DurableContext {
         I: Serialize,
         O: DeserializeOwned,
     {
-        let id = self.next();
-        let record = self.record(&id, OperationType::ChainedInvoke, "ChainedInvoke", name)?;
+        let (op, record) = self.begin(OperationType::ChainedInvoke, "ChainedInvoke", name)?;
         if record.is_none() {
             let start = OperationUpdate {
-                name: wire_name(name),
-                sub_type: Some("ChainedInvoke".into()),
-                payload: Some(json(input)?),
+                payload: Some(serdes::write(None, input)?),
                 chained_invoke_options: Some(ChainedInvokeOptions {
                     function_name: Some(function.to_owned()),
                     tenant_id: config.tenant_id,
                 }),
-                ..update(&id, OperationType::ChainedInvoke, OperationAction::Start)
+                ..op.update(OperationAction::Start)
             };
             self.checkpoint(vec![start]).await?;
         }
-        let op = self.operation(&id);
+        let op = self.operation(&op.id);
         let details = op
             .as_ref()
             .and_then(|op| op.chained_invoke_details.clone())
             .unwrap_or_default();
         match op.map(|op| op.status) {
-            Some(OperationStatus::Succeeded) => parse(details.result),
+            Some(OperationStatus::Succeeded) => serdes::read(None, details.result.as_deref()),
             Some(OperationStatus::Started) | None => self.suspend().await,
             Some(_) => Err(DurableError::Invoke(details.error.unwrap_or_default())),
         }

@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fnkit_spec::durable::wire::{
-    ErrorObject, OperationAction, OperationStatus, OperationType, OperationUpdate, StepOptions,
+    OperationAction, OperationStatus, OperationType, OperationUpdate, StepOptions,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context::{update, wire_name, DurableContext};
+use super::context::DurableContext;
 use super::ids::OperationId;
 use super::logger::{self, DurableLogger};
 use super::retry::Retry;
@@ -119,8 +119,7 @@ impl DurableContext {
         F: FnOnce(StepContext) -> Fut,
         Fut: Future<Output = Result<T, Error>>,
     {
-        let id = self.next();
-        let record = self.record(&id, OperationType::Step, "Step", name)?;
+        let (op, record) = self.begin(OperationType::Step, "Step", name)?;
         let details = record
             .as_ref()
             .and_then(|op| op.step_details.clone())
@@ -138,11 +137,6 @@ impl DurableContext {
             _ => {}
         }
         let attempt = details.attempt.unwrap_or(0) + 1;
-        let named = |action| OperationUpdate {
-            name: wire_name(name),
-            sub_type: Some("Step".into()),
-            ..update(&id, OperationType::Step, action)
-        };
         let at_most_once = config.semantics == StepSemantics::AtMostOncePerRetry;
         let mut updates = Vec::new();
         let outcome = if at_most_once && status == Some(OperationStatus::Started) {
@@ -152,8 +146,8 @@ impl DurableContext {
                 format!("the step {name:?} was interrupted during attempt {attempt}"),
             ))
         } else {
-            let body = body(self.step_context(&id, name, attempt));
-            let start = named(OperationAction::Start);
+            let body = body(self.step_context(&op.id, name, attempt));
+            let start = op.update(OperationAction::Start);
             match status {
                 // Started in an invocation that died (at least once): run again, no new START.
                 Some(OperationStatus::Started) => body.await,
@@ -172,7 +166,7 @@ impl DurableContext {
                 let value = serdes::read(serdes, Some(&payload))?;
                 updates.push(OperationUpdate {
                     payload: Some(payload),
-                    ..named(OperationAction::Succeed)
+                    ..op.update(OperationAction::Succeed)
                 });
                 self.checkpoint(updates).await?;
                 Ok(value)
@@ -183,7 +177,7 @@ impl DurableContext {
                     true => retry.next_delay(attempt, random_unit()),
                     false => None,
                 };
-                let error = ErrorObject::new(error.error_type(), error.message());
+                let error = super::error_object(&error);
                 match delay {
                     Some(delay) => {
                         updates.push(OperationUpdate {
@@ -191,7 +185,7 @@ impl DurableContext {
                             step_options: Some(StepOptions {
                                 next_attempt_delay_seconds: Some(delay),
                             }),
-                            ..named(OperationAction::Retry)
+                            ..op.update(OperationAction::Retry)
                         });
                         self.checkpoint(updates).await?;
                         self.suspend().await
@@ -199,7 +193,7 @@ impl DurableContext {
                     None => {
                         updates.push(OperationUpdate {
                             error: Some(error.clone()),
-                            ..named(OperationAction::Fail)
+                            ..op.update(OperationAction::Fail)
                         });
                         self.checkpoint(updates).await?;
                         Err(DurableError::Step(error))
