@@ -4,7 +4,7 @@
 //! it keeps its slot, the others go on, and the batch suspends the invocation when no branch can
 //! run. The result, one item per branch that started, is the batch operation's own.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -213,8 +213,10 @@ where
     let item_serdes = config.item_serdes.clone();
     let mut pending: VecDeque<_> = branches.into_iter().enumerate().collect();
     let mut running = FuturesUnordered::new();
-    let mut items: BTreeMap<usize, BatchItem<T>> = BTreeMap::new();
-    let (mut succeeded, mut failed, mut in_flight, mut live) = (0, 0, 0, 0);
+    // Admitted in index order: a branch's item is at its index.
+    let mut items: Vec<BatchItem<T>> = Vec::new();
+    // Branches holding a slot: running, or waiting (suspended; no longer in `running`).
+    let (mut succeeded, mut failed, mut in_flight) = (0, 0, 0);
     loop {
         if completion.is_complete(succeeded, failed, total)
             || completion.tolerance_exceeded(failed, total)
@@ -225,15 +227,12 @@ where
             let Some((index, (name, body))) = pending.pop_front() else {
                 break;
             };
-            items.insert(
+            items.push(BatchItem {
                 index,
-                BatchItem {
-                    index,
-                    status: ItemStatus::Started,
-                    result: None,
-                    error: None,
-                },
-            );
+                status: ItemStatus::Started,
+                result: None,
+                error: None,
+            });
             let scope = Arc::new(Notify::new());
             let serdes = item_serdes.clone();
             let parent = ctx.clone();
@@ -253,21 +252,17 @@ where
                 ended
             });
             in_flight += 1;
-            live += 1;
         }
-        if live == 0 {
+        if running.is_empty() {
             // Every branch that holds a slot waits: so does the batch.
             return ctx.suspend().await;
         }
         let Some((index, outcome)) = running.next().await else {
             break;
         };
-        live -= 1;
         let Some(outcome) = outcome else { continue };
         in_flight -= 1;
-        let item = items
-            .get_mut(&index)
-            .expect("an admitted branch has its item");
+        let item = &mut items[index];
         match outcome {
             Ok(value) => {
                 succeeded += 1;
@@ -285,7 +280,7 @@ where
         }
     }
     Ok(BatchResult {
-        all: items.into_values().collect(),
+        all: items,
         completion_reason: completion.reason(succeeded, failed, total),
     })
 }
