@@ -199,7 +199,7 @@ impl Client {
         &self,
         method: &str,
         path_and_query: &str,
-        body: Vec<u8>,
+        body: &Bytes,
         now: SystemTime,
     ) -> Result<http::Request<Full<Bytes>>, DurableError> {
         let uri = format!("{}{path_and_query}", self.0.endpoint);
@@ -207,19 +207,21 @@ impl Client {
             .method(method)
             .uri(&uri)
             .header(http::header::CONTENT_TYPE, "application/json")
-            .body(Full::new(Bytes::from(body.clone())))
+            .body(Full::new(body.clone()))
             .map_err(service)?;
         if let Some(credentials) = &self.0.credentials {
-            sign_v4(&mut request, &body, credentials, &self.0.region, now)?;
+            sign_v4(&mut request, body, credentials, &self.0.region, now)?;
         }
         Ok(request)
     }
 
     /// One call, tried again after a throttle, a server error or a broken connection.
     async fn call(&self, method: &str, path: &str, body: Vec<u8>) -> Result<Bytes, DurableError> {
+        // One buffer for every try (each request shares it).
+        let body = Bytes::from(body);
         let mut pauses = BACKOFF.iter();
         loop {
-            let request = self.request(method, path, body.clone(), SystemTime::now())?;
+            let request = self.request(method, path, &body, SystemTime::now())?;
             match self.once(request).await {
                 Err(Failure::Transient(e)) => match pauses.next() {
                     Some(pause) => tokio::time::sleep(*pause).await,
