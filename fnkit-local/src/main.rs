@@ -397,8 +397,9 @@ fn print_banner(emulator: &Emulator, local: SocketAddr, cli: &ServeArgs) {
             Trigger::Http { method, path } => format!("{method} {base}{path}"),
             // A durable function is invoked by a qualified name, as on AWS.
             Trigger::Event if s.durable.is_some() => format!(
-                "durable: POST {base}/2015-03-31/functions/{}:live/invocations",
-                s.name
+                "durable: POST {base}/2015-03-31/functions/{}:{}/invocations",
+                s.name,
+                fnkit_spec::names::ALIAS
             ),
             Trigger::Event => format!("POST {base}/2015-03-31/functions/{}/invocations", s.name),
             Trigger::Storage { bucket, prefix, .. } => format!(
