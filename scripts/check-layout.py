@@ -5,7 +5,7 @@ crate's top-level modules (../shared/tools/modcycles.py's rule, re-implemented s
 file outside the repository). Prints each breach; exits 1 if there is one."""
 import os, re, sys
 
-ROOTS = ["fnkit", "fnkit-macros", "fnkit-spec", "fnkit-local", "tests", "bench", "examples"]
+ROOTS = ["fnkit", "fnkit-macros", "fnkit-spec", "fnkit-local", "tests", "bench", "examples", "conformance/rust"]
 MAX_FILE, MAX_FN = 500, 80
 FN = re.compile(r"^\s*(pub(\([^)]*\))?\s+)?(const\s+)?(async\s+)?(unsafe\s+)?fn\s+(\w+)")
 
