@@ -80,10 +80,9 @@ async fn order_saga(order: Order, ctx: DurableContext) -> Result<Outcome, Error>
         .await;
     let approval: Approval = match approval {
         Ok(approval) => approval,
-        // The service's trouble or a replay gone astray is the invocation's, not the order's.
-        Err(e @ (DurableError::Service(_) | DurableError::NonDeterministic { .. })) => {
-            return Err(e.into())
-        }
+        // The service's trouble or a replay gone astray is the invocation's, not the order's
+        // (even when it surfaces through the callback's child context).
+        Err(e) if e.is_fatal() => return Err(e.into()),
         Err(failed) => {
             let released = release(&ctx, &reservation).await?;
             let error = Error::from(failed);

@@ -162,7 +162,7 @@ impl DurableContext {
             }
             Err(e) => {
                 let error = super::error_object(&e);
-                if super::is_fatal(e.error_type()) {
+                if super::fatal_type(e.error_type()) {
                     // The invocation's trouble, not the child's: nothing is recorded.
                     return Err(DurableError::Child(error));
                 }

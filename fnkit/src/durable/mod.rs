@@ -71,7 +71,7 @@ impl<T: serde::Serialize, E: Into<crate::Error>> DurableReturn for Result<T, E> 
 
 /// Whether an error of `error_type` is the invocation's, not an operation's: the service could
 /// not be reached, or a replay diverged. Neither is recorded as an operation's failure.
-pub(crate) fn is_fatal(error_type: &str) -> bool {
+pub(crate) fn fatal_type(error_type: &str) -> bool {
     error_type == SERVICE_ERROR || error_type == NON_DETERMINISTIC
 }
 
@@ -121,6 +121,25 @@ pub enum DurableError {
     Serde(String),
     /// The durable execution service could not be reached or refused the call.
     Service(String),
+}
+
+impl DurableError {
+    /// Whether this is the invocation's trouble, not the operation's: the service could not be
+    /// reached, or a replay diverged, also when it comes out of a child context, a
+    /// `wait_for_callback` or a batch's branch. Let it go up (`?`): the invocation fails and the
+    /// service invokes it again, or the execution fails as not deterministic. Compensating for
+    /// it as if the operation had failed would act on a failure that did not happen.
+    pub fn is_fatal(&self) -> bool {
+        match self {
+            DurableError::Service(_) | DurableError::NonDeterministic { .. } => true,
+            DurableError::Step(e)
+            | DurableError::Child(e)
+            | DurableError::Condition(e)
+            | DurableError::Callback(e)
+            | DurableError::Invoke(e) => fatal_type(e.error_type.as_deref().unwrap_or_default()),
+            DurableError::Invalid(_) | DurableError::Serde(_) => false,
+        }
+    }
 }
 
 impl std::fmt::Display for DurableError {
@@ -175,5 +194,29 @@ impl From<DurableError> for crate::Error {
             other => other.to_string(),
         };
         crate::Error::new(kind, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fatal_errors_stay_fatal_through_a_child_context() {
+        let service = DurableError::Service("connection refused".into());
+        assert!(service.is_fatal());
+        // A child context's body returns a fnkit::Error: the service's error crosses it by type.
+        let through_child = DurableError::Child(error_object(&crate::Error::from(service)));
+        assert!(through_child.is_fatal());
+        let diverged = DurableError::NonDeterministic {
+            position: "2".into(),
+            recorded: "a step".into(),
+            asked: "a wait".into(),
+        };
+        let through_child = DurableError::Child(error_object(&crate::Error::from(diverged)));
+        assert!(through_child.is_fatal());
+        let declined = DurableError::Child(ErrorObject::new("CardDeclined", "no"));
+        assert!(!declined.is_fatal());
+        assert!(!DurableError::Callback(ErrorObject::new("Callback.Timeout", "late")).is_fatal());
     }
 }

@@ -269,9 +269,8 @@ where
                 item.status = ItemStatus::Succeeded;
                 item.result = Some(value);
             }
-            Err(DurableError::Child(error))
-                if !super::is_fatal(error.error_type.as_deref().unwrap_or_default()) =>
-            {
+            Err(e @ DurableError::Child(_)) if e.is_fatal() => return Err(e),
+            Err(DurableError::Child(error)) => {
                 failed += 1;
                 item.status = ItemStatus::Failed;
                 item.error = Some(error);
