@@ -146,3 +146,85 @@ async fn an_at_most_once_step_interrupted_by_a_crash_is_a_failed_attempt_not_run
         "StepInterruptedError"
     );
 }
+
+/// Runs `batched` nested as `nesting` says: its result and history.
+async fn batched(nesting: &str) -> (serde_json::Value, Vec<serde_json::Value>) {
+    let e = emulator(bin()).await;
+    let reply = invoke(&e, "batched:$LATEST", json!({"nesting": nesting}), &[]).await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let arn = reply
+        .header("x-amz-durable-execution-arn")
+        .unwrap()
+        .to_owned();
+    (reply.json(), history(&e, &arn).await)
+}
+
+/// The events of `kind`: their ids, in order.
+fn ids_of<'a>(events: &'a [serde_json::Value], kind: &str) -> Vec<&'a str> {
+    events
+        .iter()
+        .filter(|e| e["EventType"] == kind)
+        .map(|e| e["Id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_nested_map_whose_branches_wait_suspends_and_finishes_each_branch_once() {
+    let (result, events) = batched("nested").await;
+    assert_eq!(result, json!([3, 5, 7]), "{events:#?}");
+    let iterations: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["SubType"] == "MapIteration" && e["EventType"] == "ContextSucceeded")
+        .collect();
+    assert_eq!(iterations.len(), 3, "{events:#?}");
+    // Each step ran once: six steps, six distinct ids.
+    let mut started = ids_of(&events, "StepStarted");
+    assert_eq!(started.len(), 6, "{events:#?}");
+    started.sort();
+    started.dedup();
+    assert_eq!(started.len(), 6, "{events:#?}");
+}
+
+#[tokio::test]
+async fn a_flat_map_records_no_context_per_item_and_replays_its_branches_bodies() {
+    let (result, events) = batched("flat").await;
+    assert_eq!(result, json!([3, 5, 7]), "{events:#?}");
+    assert!(
+        !events.iter().any(|e| e["SubType"] == "MapIteration"),
+        "no iteration contexts: {events:#?}"
+    );
+    let map = ids_of(&events, "ContextSucceeded");
+    assert_eq!(map.len(), 1, "only the map's own context: {events:#?}");
+    // The steps and waits are the map's children, each recorded once though the branches'
+    // bodies ran again on every replay.
+    let children: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| e["EventType"] == "StepStarted" || e["EventType"] == "WaitStarted")
+        .collect();
+    assert_eq!(children.len(), 9, "{events:#?}");
+    assert!(
+        children.iter().all(|e| e["ParentId"] == map[0]),
+        "{events:#?}"
+    );
+    let mut ids: Vec<&str> = children.iter().map(|e| e["Id"].as_str().unwrap()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 9, "{events:#?}");
+}
+
+#[tokio::test]
+async fn a_history_written_nested_is_not_replayed_flat() {
+    let e = emulator(bin()).await;
+    let reply = invoke(&e, "renested:$LATEST", json!({}), &[]).await;
+    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
+    let error = reply.json();
+    assert_eq!(
+        error["errorType"], "DurableExecution.NonDeterministic",
+        "{error}"
+    );
+    let message = error["errorMessage"].as_str().unwrap();
+    assert!(
+        message.contains("FLAT") && message.contains("MapIteration"),
+        "{message}"
+    );
+}

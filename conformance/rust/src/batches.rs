@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use fnkit::durable::{BatchConfig, BatchResult, Branch, CompletionConfig, DurableContext, Serdes};
+use fnkit::durable::{
+    BatchConfig, BatchResult, Branch, CompletionConfig, DurableContext, Nesting, Serdes,
+};
 use fnkit::prelude::*;
 use serde_json::{json, Value};
 
@@ -211,6 +213,16 @@ async fn c8_11(_input: Value, ctx: DurableContext) -> Result<Vec<Value>, Error> 
         .parallel("concurrent", branches, config)
         .await?
         .into_results())
+}
+
+/// 8-12: FLAT nesting: the branches' steps are the parallel's own children.
+#[function(durable, timeout = "60s")]
+async fn c8_12(_input: Value, ctx: DurableContext) -> Result<Vec<Value>, Error> {
+    let config = one_at_a_time().nesting(Nesting::Flat);
+    let r = ctx
+        .parallel("flat", vec![step("fa"), step("fb")], config)
+        .await?;
+    Ok(r.into_results())
 }
 
 /// 8-13: half failed is more than a quarter.

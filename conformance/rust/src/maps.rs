@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use fnkit::durable::{BatchConfig, BatchResult, CompletionConfig, DurableContext, Serdes};
+use fnkit::durable::{
+    BatchConfig, BatchResult, CompletionConfig, DurableContext, MapConfig, Nesting, Serdes,
+};
 use fnkit::prelude::*;
 use serde_json::{json, Value};
 
@@ -154,6 +156,35 @@ async fn c9_11(_input: Value, ctx: DurableContext) -> Result<Vec<Value>, Error> 
             items,
             config,
             |_, item: Value, _| async move { Ok(item) },
+        )
+        .await?;
+    Ok(r.into_results())
+}
+
+/// 9-12: FLAT nesting: each item's step is the map's own child.
+#[function(durable, timeout = "60s")]
+async fn c9_12(_input: Value, ctx: DurableContext) -> Result<Vec<Value>, Error> {
+    let items = vec![json!("fa"), json!("fb")];
+    let config = one_at_a_time().nesting(Nesting::Flat);
+    let r = ctx
+        .map("flat", items, config, |ctx, item: Value, _| async move {
+            Ok(ctx.step("", |_| async move { Ok(item) }).await?)
+        })
+        .await?;
+    Ok(r.into_results())
+}
+
+/// 9-13: each iteration named from its item.
+#[function(durable, timeout = "60s")]
+async fn c9_13(input: Value, ctx: DurableContext) -> Result<Vec<Value>, Error> {
+    let config =
+        MapConfig::from(one_at_a_time()).item_namer(|item: &Value, _| format!("item-{item}"));
+    let r = ctx
+        .map(
+            "named-items",
+            items(&input),
+            config,
+            |_, item: Value, _| async move { Ok(json!(item.as_i64().unwrap_or(0) * 10)) },
         )
         .await?;
     Ok(r.into_results())

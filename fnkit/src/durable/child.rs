@@ -7,12 +7,12 @@ use std::future::Future;
 use std::sync::Arc;
 
 use fnkit_spec::durable::wire::{
-    ContextOptions, OperationAction, OperationStatus, OperationType, OperationUpdate,
+    ContextOptions, Operation, OperationAction, OperationStatus, OperationType, OperationUpdate,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::context::DurableContext;
+use super::context::{DurableContext, Op};
 use super::serdes::{self, Serdes};
 use super::DurableError;
 use crate::Error;
@@ -98,7 +98,6 @@ impl DurableContext {
 
     /// A child context of `sub_type`, its result written through `serdes`; its operations'
     /// suspensions told to `scope` when given (a branch of a batch), else to this context's.
-    // long: one operation's whole life (replay, body, large result, failure), top to bottom.
     pub(super) async fn child_context<T, F, Fut>(
         &self,
         name: &str,
@@ -113,6 +112,24 @@ impl DurableContext {
         Fut: Future<Output = Result<T, Error>>,
     {
         let (op, record) = self.begin(OperationType::Context, sub_type, name)?;
+        self.run_child(op, record, serdes, scope, body).await
+    }
+
+    /// The child context `op`, whose record is `record`: see [`DurableContext::child_context`].
+    // long: one operation's whole life (replay, body, large result, failure), top to bottom.
+    pub(super) async fn run_child<T, F, Fut>(
+        &self,
+        op: Op<'_>,
+        record: Option<Operation>,
+        serdes: Option<&dyn Serdes>,
+        scope: Option<Arc<tokio::sync::Notify>>,
+        body: F,
+    ) -> Result<T, DurableError>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce(DurableContext) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
         let details = record
             .as_ref()
             .and_then(|op| op.context_details.clone())

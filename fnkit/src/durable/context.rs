@@ -105,7 +105,18 @@ impl DurableContext {
         sub_type: &'a str,
         name: &'a str,
     ) -> Result<(Op<'a>, Option<Operation>), DurableError> {
-        let id = self.next();
+        self.begin_at(self.next(), kind, sub_type, name)
+    }
+
+    /// [`DurableContext::begin`] at `id`, which the caller chose (a batch's branch: from its
+    /// index).
+    pub(super) fn begin_at<'a>(
+        &self,
+        id: OperationId,
+        kind: OperationType,
+        sub_type: &'a str,
+        name: &'a str,
+    ) -> Result<(Op<'a>, Option<Operation>), DurableError> {
         let record = self.record(&id, kind, sub_type, name)?;
         let op = Op {
             id,
@@ -118,6 +129,11 @@ impl DurableContext {
 
     pub(super) fn next(&self) -> OperationId {
         self.ids.lock().unwrap_or_else(|e| e.into_inner()).next_id()
+    }
+
+    /// The id of this context's `n`-th operation (from 1), the counter untouched.
+    pub(super) fn id_at(&self, n: u64) -> OperationId {
+        self.ids.lock().unwrap_or_else(|e| e.into_inner()).at(n)
     }
 
     /// The record of `id`, checked against the operation the code asks for there.
@@ -209,6 +225,15 @@ impl DurableContext {
             parent: Some(id.wire.clone()),
             replaying: Arc::new(AtomicBool::new(replaying)),
             scope: self.scope.clone(),
+        }
+    }
+
+    /// A virtual context at `id` (a batch's branch with FLAT nesting): its operations' ids are
+    /// under `id`, but `id` itself is never recorded, and they are this context's children.
+    pub(super) fn virtual_child(&self, id: &OperationId) -> DurableContext {
+        DurableContext {
+            parent: self.parent.clone(),
+            ..self.child(id)
         }
     }
 

@@ -49,7 +49,12 @@ impl OperationIds {
 
     /// The id the next operation will get, without giving it out.
     pub fn peek(&self) -> OperationId {
-        let n = self.next;
+        self.at(self.next)
+    }
+
+    /// The id of this context's `n`-th operation (from 1), whatever the counter says: a batch
+    /// gives its branch `i` the id at `i + 1` from the index, not from the order branches start.
+    pub fn at(&self, n: u64) -> OperationId {
         let path = match &self.prefix {
             Some(prefix) => format!("{prefix}-{n}"),
             None => n.to_string(),
@@ -88,6 +93,12 @@ mod tests {
         let deeper = inner.next_id();
         assert_eq!(deeper.path, "2-2");
         assert_eq!(OperationIds::child(&deeper).next_id().path, "2-2-1");
+        assert_eq!(
+            inner.at(7).path,
+            "2-7",
+            "by position, the counter untouched"
+        );
+        assert_eq!(inner.next_id().path, "2-3");
         // Within the API's id rule: [a-zA-Z0-9-_]{1,64}.
         assert!(fnkit_spec::durable::is_operation_id(&deeper.wire));
     }

@@ -42,7 +42,7 @@ pub use condition::Condition;
 pub use context::{execute, DurableContext};
 pub use logger::{DurableLogger, Level};
 pub use ops::{Callback, CallbackConfig, InvokeConfig};
-pub use parallel::{BatchConfig, Branch};
+pub use parallel::{BatchConfig, Branch, MapConfig, Nesting};
 pub use retry::Retry;
 pub use serdes::Serdes;
 pub use step::{StepConfig, StepContext, StepSemantics};

@@ -2,7 +2,9 @@
 //! of the batch's operation, at most `max_concurrency` at a time, started in index order, until
 //! the completion config says the batch is done. A branch that has to wait suspends only itself:
 //! it keeps its slot, the others go on, and the batch suspends the invocation when no branch can
-//! run. The result, one item per branch that started, is the batch operation's own.
+//! run. The result, one item per branch that started, is the batch operation's own. Branch `i`'s
+//! id is the batch's operation `i + 1`, from its index, whatever order branches start in; with
+//! FLAT nesting that id is never recorded, and only the branch's own operations are.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -14,9 +16,12 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::Notify;
 
+use fnkit_spec::durable::wire::OperationType;
+
 use super::batch::{BatchItem, BatchResult, CompletionConfig, ItemStatus};
 use super::context::DurableContext;
-use super::serdes::Serdes;
+use super::ids::OperationId;
+use super::serdes::{self, Serdes};
 use super::DurableError;
 use crate::Error;
 
@@ -67,6 +72,20 @@ impl<'a, T> Branch<'a, T> {
     }
 }
 
+/// How a batch's branches appear in the execution's history.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Nesting {
+    /// Each branch is a child context of its own (`ParallelBranch`, `MapIteration`) whose
+    /// result is checkpointed: a finished branch does not run again on a replay.
+    #[default]
+    Nested,
+    /// Branches have no context of their own: their operations are the batch's children. Two
+    /// checkpoints fewer per branch, but until the batch finishes a branch's body runs again on
+    /// every replay (its operations return their records). A history written one way cannot be
+    /// replayed the other: that is a non-determinism error.
+    Flat,
+}
+
 /// How a batch runs.
 #[derive(Debug, Clone, Default)]
 pub struct BatchConfig {
@@ -78,6 +97,8 @@ pub struct BatchConfig {
     pub item_serdes: Option<Arc<dyn Serdes>>,
     /// How the whole result is written into the batch's checkpoint (JSON when unset).
     pub serdes: Option<Arc<dyn Serdes>>,
+    /// Whether each branch is a child context of its own (the default) or not.
+    pub nesting: Nesting,
 }
 
 impl BatchConfig {
@@ -105,6 +126,12 @@ impl BatchConfig {
         self
     }
 
+    /// The same, its branches nested as `nesting` says.
+    pub fn nesting(mut self, nesting: Nesting) -> Self {
+        self.nesting = nesting;
+        self
+    }
+
     fn check(&self, total: usize) -> Result<(), DurableError> {
         if self.max_concurrency == Some(0) {
             return Err(DurableError::Invalid(
@@ -112,6 +139,71 @@ impl BatchConfig {
             ));
         }
         self.completion.unwrap_or_default().check(total)
+    }
+}
+
+/// Names a `map` iteration from its item and index.
+type Namer<I> = Box<dyn Fn(&I, usize) -> String + Send + Sync>;
+
+/// How `map` runs: a batch's configuration, and how each iteration is named. A [`BatchConfig`]
+/// converts into one that names iteration `i` `map-item-<i>`.
+///
+/// ```no_run
+/// # use fnkit::durable::{BatchConfig, DurableContext, MapConfig};
+/// # async fn f(ctx: DurableContext) -> Result<(), fnkit::durable::DurableError> {
+/// let orders = vec!["A-17".to_owned(), "B-4".to_owned()];
+/// let config = MapConfig::from(BatchConfig::default().max_concurrency(4))
+///     .item_namer(|order: &String, _| format!("order {order}"));
+/// let sent = ctx
+///     .map("ship", orders, config, |ctx, order, _| async move {
+///         Ok(ctx.step("label", |_| async move { Ok(format!("label for {order}")) }).await?)
+///     })
+///     .await?;
+/// # Ok(()) }
+/// ```
+pub struct MapConfig<I> {
+    /// How the batch runs.
+    pub batch: BatchConfig,
+    namer: Option<Namer<I>>,
+}
+
+impl<I> MapConfig<I> {
+    /// The same, iteration `i` over `item` named `namer(&item, i)` (1 to 256 printable ASCII
+    /// characters, or `""` for none).
+    pub fn item_namer(
+        mut self,
+        namer: impl Fn(&I, usize) -> String + Send + Sync + 'static,
+    ) -> Self {
+        self.namer = Some(Box::new(namer));
+        self
+    }
+
+    fn name(&self, item: &I, index: usize) -> String {
+        match &self.namer {
+            Some(namer) => namer(item, index),
+            None => format!("map-item-{index}"),
+        }
+    }
+}
+
+impl<I> From<BatchConfig> for MapConfig<I> {
+    fn from(batch: BatchConfig) -> Self {
+        MapConfig { batch, namer: None }
+    }
+}
+
+impl<I> Default for MapConfig<I> {
+    fn default() -> Self {
+        BatchConfig::default().into()
+    }
+}
+
+impl<I> std::fmt::Debug for MapConfig<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MapConfig")
+            .field("batch", &self.batch)
+            .field("item_namer", &self.namer.is_some())
+            .finish()
     }
 }
 
@@ -144,13 +236,13 @@ impl DurableContext {
     }
 
     /// Runs `f` on each of `items` (with its index) as the operation `name` (`""`: none), each
-    /// in a child context of its own named `map-item-<index>`; returns every started item's
-    /// outcome.
+    /// in a child context of its own, named `map-item-<index>` unless
+    /// [`MapConfig::item_namer`] says otherwise; returns every started item's outcome.
     pub async fn map<I, T, F, Fut>(
         &self,
         name: &str,
         items: Vec<I>,
-        config: BatchConfig,
+        config: impl Into<MapConfig<I>>,
         f: F,
     ) -> Result<BatchResult<T>, DurableError>
     where
@@ -159,17 +251,22 @@ impl DurableContext {
         F: Fn(DurableContext, I, usize) -> Fut + Send + Sync,
         Fut: Future<Output = Result<T, Error>> + Send,
     {
-        config.check(items.len())?;
+        let config = config.into();
+        config.batch.check(items.len())?;
         let f = &f;
-        let named: Vec<(String, Body<'_, T>)> = items
-            .into_iter()
-            .enumerate()
-            .map(|(i, item)| {
-                let body: Body<'_, T> = Box::new(move |ctx| Box::pin(f(ctx, item, i)));
-                (format!("map-item-{i}"), body)
-            })
-            .collect();
-        self.batch(name, "Map", "MapIteration", named, config).await
+        let mut named: Vec<(String, Body<'_, T>)> = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            let item_name = config.name(&item, i);
+            if !item_name.is_empty() && !fnkit_spec::durable::is_operation_name(&item_name) {
+                return Err(DurableError::Invalid(format!(
+                    "the item namer named item {i} {item_name:?}, not 1 to 256 printable ASCII characters"
+                )));
+            }
+            let body: Body<'_, T> = Box::new(move |ctx| Box::pin(f(ctx, item, i)));
+            named.push((item_name, body));
+        }
+        self.batch(name, "Map", "MapIteration", named, config.batch)
+            .await
     }
 
     async fn batch<T>(
@@ -210,7 +307,6 @@ where
     let total = branches.len();
     let completion = config.completion.unwrap_or_default();
     let max = config.max_concurrency.unwrap_or(total.max(1));
-    let item_serdes = config.item_serdes.clone();
     let mut pending: VecDeque<_> = branches.into_iter().enumerate().collect();
     let mut running = FuturesUnordered::new();
     // Admitted in index order: a branch's item is at its index.
@@ -233,24 +329,14 @@ where
                 result: None,
                 error: None,
             });
-            let scope = Arc::new(Notify::new());
-            let serdes = item_serdes.clone();
-            let parent = ctx.clone();
-            running.push(async move {
-                let branch = parent.child_context(
-                    &name,
-                    branch_type,
-                    serdes.as_deref(),
-                    Some(scope.clone()),
-                    body,
-                );
-                let ended: Ended<T> = tokio::select! {
-                    biased;
-                    outcome = branch => (index, Some(outcome)),
-                    () = scope.notified() => (index, None),
-                };
-                ended
-            });
+            let id = ctx.id_at(index as u64 + 1);
+            let started = Started {
+                index,
+                id,
+                name,
+                branch_type,
+            };
+            running.push(branch(ctx.clone(), started, body, config));
             in_flight += 1;
         }
         if running.is_empty() {
@@ -282,4 +368,106 @@ where
         all: items,
         completion_reason: completion.reason(succeeded, failed, total),
     })
+}
+
+/// A branch as the coordinator admitted it: its index, its id, its name and its sub-type.
+struct Started {
+    index: usize,
+    id: OperationId,
+    name: String,
+    branch_type: &'static str,
+}
+
+/// Runs one branch until it ends or suspends (it waits: it keeps its slot).
+async fn branch<T>(
+    parent: DurableContext,
+    started: Started,
+    body: Body<'_, T>,
+    config: &BatchConfig,
+) -> Ended<T>
+where
+    T: Serialize + DeserializeOwned + Send,
+{
+    let scope = Arc::new(Notify::new());
+    let serdes = config.item_serdes.as_deref();
+    let Started {
+        index,
+        id,
+        name,
+        branch_type,
+    } = started;
+    let outcome = async {
+        match config.nesting {
+            Nesting::Nested => {
+                let (op, record) =
+                    parent.begin_at(id, OperationType::Context, branch_type, &name)?;
+                parent
+                    .run_child(op, record, serdes, Some(scope.clone()), body)
+                    .await
+            }
+            Nesting::Flat => flat(&parent, &id, serdes, scope.clone(), body).await,
+        }
+    };
+    tokio::select! {
+        biased;
+        outcome = outcome => (index, Some(outcome)),
+        () = scope.notified() => (index, None),
+    }
+}
+
+/// A branch with FLAT nesting: its body in a virtual context at `id`, nothing recorded of its
+/// own; its result read back through `serdes` as a nested branch's would be.
+async fn flat<T>(
+    parent: &DurableContext,
+    id: &OperationId,
+    serdes: Option<&dyn Serdes>,
+    scope: Arc<Notify>,
+    body: Body<'_, T>,
+) -> Result<T, DurableError>
+where
+    T: Serialize + DeserializeOwned,
+{
+    if let Some(op) = parent.operation(id) {
+        // Recorded with nested branches: not what this code would write.
+        return Err(DurableError::NonDeterministic {
+            position: id.path.clone(),
+            recorded: format!("{} {:?} named {:?}", op.kind, op.sub_type, op.name),
+            asked: "a branch with FLAT nesting (no operation of its own)".into(),
+        });
+    }
+    match body(parent.virtual_child(id).in_scope(scope)).await {
+        Ok(value) => serdes::read(serdes, Some(&serdes::write(serdes, &value)?)),
+        Err(e) => Err(DurableError::Child(super::error_object(&e))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_name_the_item_namer_gives_is_checked_before_anything_runs() {
+        let ctx = DurableContext::over("arn:aws:lambda:us-east-1:1:function:f/d/e", vec![]);
+        let config = MapConfig::default().item_namer(|item: &u8, _| format!("item\n{item}"));
+        let ran = std::sync::atomic::AtomicBool::new(false);
+        let outcome = ctx
+            .map("m", vec![1u8], config, |_, n, _| {
+                ran.store(true, std::sync::atomic::Ordering::SeqCst);
+                async move { Ok(n) }
+            })
+            .await;
+        match outcome {
+            Err(DurableError::Invalid(message)) => assert!(message.contains("item 0"), "{message}"),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+    }
+
+    #[test]
+    fn a_batch_config_names_items_by_index_and_a_namer_by_item() {
+        let plain: MapConfig<&str> = BatchConfig::default().into();
+        assert_eq!(plain.name(&"x", 3), "map-item-3");
+        let named = plain.item_namer(|item, i| format!("{item}-{i}"));
+        assert_eq!(named.name(&"x", 3), "x-3");
+    }
 }

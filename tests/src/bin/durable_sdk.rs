@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use fnkit::durable::retry::Jitter;
-use fnkit::durable::{DurableContext, Retry, StepConfig};
+use fnkit::durable::{BatchConfig, DurableContext, Nesting, Retry, StepConfig};
 use fnkit::prelude::*;
 use serde_json::Value;
 
@@ -57,6 +57,45 @@ async fn dies_once(input: Value, ctx: DurableContext) -> Result<u32, Error> {
     })
     .await
     .map_err(Error::from)
+}
+
+/// Maps `[1, 2, 3]` two at a time, nested as the input's `nesting` says (`"flat"` or not):
+/// each item doubles in a step, waits a second (its branch suspends; the batch does when both
+/// running branches wait) and adds one in a step. Returns the results in item order.
+#[function(durable, timeout = "20s")]
+async fn batched(input: Value, ctx: DurableContext) -> Result<Vec<u64>, Error> {
+    let nesting = match input["nesting"].as_str() {
+        Some("flat") => Nesting::Flat,
+        _ => Nesting::Nested,
+    };
+    let config = BatchConfig::default().max_concurrency(2).nesting(nesting);
+    let r = ctx
+        .map("items", vec![1u64, 2, 3], config, |ctx, n, _| async move {
+            let doubled: u64 = ctx.step("double", |_| async move { Ok(n * 2) }).await?;
+            ctx.wait("pause", Duration::from_secs(1)).await?;
+            Ok(ctx.step("add", |_| async move { Ok(doubled + 1) }).await?)
+        })
+        .await?;
+    r.throw_if_error()?;
+    Ok(r.into_results())
+}
+
+/// Runs its branches nested the first time and FLAT on the replay after their wait: the replay
+/// finds a branch's context where FLAT code has none, which the SDK must refuse.
+#[function(durable, timeout = "20s")]
+async fn renested(_input: Value, ctx: DurableContext) -> Result<Vec<u64>, Error> {
+    let nesting = match ctx.is_replaying() {
+        true => Nesting::Flat,
+        false => Nesting::Nested,
+    };
+    let config = BatchConfig::default().nesting(nesting);
+    let r = ctx
+        .map("items", vec![1u64], config, |ctx, n, _| async move {
+            ctx.wait("pause", Duration::from_secs(1)).await?;
+            Ok(n)
+        })
+        .await?;
+    Ok(r.into_results())
 }
 
 fn main() {
