@@ -10,6 +10,7 @@ use syn::ItemFn;
 
 use fnkit_spec::manifest::{RateUnit, ScheduleExpr, StorageEvents, Trigger};
 
+use crate::args::durable::Durable;
 use crate::args::Args;
 use crate::errors::Errors;
 use crate::validate::{self, ArgKind, Expect, Handler};
@@ -30,7 +31,7 @@ pub(crate) fn function(attr: TokenStream, item: TokenStream) -> TokenStream {
     };
     let expect = Expect {
         trigger: args.trigger.as_ref(),
-        durable: args.durable.map(|(_, span)| span),
+        durable: args.durable.as_ref().map(|(_, span)| *span),
     };
     let handler = validate::check(&item_fn, &expect, &mut errors);
     if !errors.is_empty() {
@@ -66,8 +67,8 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
         syn::ReturnType::Default => item.sig.paren_token.span.join(),
         syn::ReturnType::Type(_, ty) => ty.span(),
     };
-    let call = match args.durable {
-        Some((_, span)) => durable_call(&p, &marker, span, output_span, handler, ident, &names),
+    let call = match &args.durable {
+        Some(durable) => durable_call(&p, &marker, durable, output_span, handler, ident, &names),
         None => quote!(let __fnkit_out = #ident(#(#names),*).await;),
     };
     let durable = durable_config(&p, args);
@@ -128,8 +129,8 @@ fn register(args: &Args, trigger: &Trigger, item: &ItemFn, handler: &Handler<'_>
 
 /// `.with_durable(...)` for a durable function's settings, or nothing.
 fn durable_config(p: &TokenStream, args: &Args) -> TokenStream {
-    match args.durable {
-        Some((config, _)) => {
+    match &args.durable {
+        Some((Durable { config, .. }, _)) => {
             let (timeout, retention) = (config.execution_timeout_secs, config.retention_days);
             quote!(.with_durable(#p::DurableConfig {
                 execution_timeout_secs: #timeout, retention_days: #retention,
@@ -143,17 +144,19 @@ fn durable_config(p: &TokenStream, args: &Args) -> TokenStream {
 /// `durable::execute` replays the execution's state and calls the handler with the execution's
 /// input (the event argument) and its `DurableContext`. The paths to `durable` carry the key's
 /// span, so without fnkit's `durable` feature the error (with rustc's note that the module is
-/// gated behind that feature) is under `durable` in the attribute.
+/// gated behind that feature) is under `durable` in the attribute. With `plugins = path`, the
+/// process calls `path` once, at the first invocation, and every invocation's plugins come from
+/// what it returned.
 fn durable_call(
     p: &TokenStream,
     marker: &TokenStream,
-    key: proc_macro2::Span,
+    (settings, key): &(Durable, proc_macro2::Span),
     output_span: proc_macro2::Span,
     handler: &Handler<'_>,
     ident: &proc_macro2::Ident,
     names: &[proc_macro2::Ident],
 ) -> TokenStream {
-    let durable = quote_spanned!(key=> #p::durable);
+    let durable = quote_spanned!(*key=> #p::durable);
     // `execute` calls the handler with (input, context), whatever order the fn takes them in.
     let param = |want: ArgKind| {
         let mut found = handler
@@ -176,10 +179,23 @@ fn durable_call(
             #into
         }
     };
+    let Some(plugins) = &settings.plugins else {
+        return quote! {
+            let __fnkit_envelope =
+                <#durable::Value as #p::FromEvent<#marker>>::from_event(&mut __fnkit_inv)?;
+            let __fnkit_out = #durable::execute(__fnkit_envelope, #handler).await;
+        };
+    };
+    // The call is spanned at the path: a function of another type is an error there.
+    let made = quote_spanned! {plugins.span()=>
+        __FNKIT_PLUGINS.get_or_init(#plugins)
+    };
     quote! {
+        static __FNKIT_PLUGINS: #durable::OnceLock<#durable::Plugins> = #durable::OnceLock::new();
         let __fnkit_envelope =
             <#durable::Value as #p::FromEvent<#marker>>::from_event(&mut __fnkit_inv)?;
-        let __fnkit_out = #durable::execute(__fnkit_envelope, #handler).await;
+        let __fnkit_plugins: &#durable::Plugins = #made;
+        let __fnkit_out = #durable::execute_with(__fnkit_envelope, __fnkit_plugins, #handler).await;
     }
 }
 

@@ -149,8 +149,10 @@ pub mod __private {
     /// feature this module is configured out, and rustc's error says so.
     #[cfg(feature = "durable")]
     pub mod durable {
-        pub use crate::durable::{execute, DurableReturn};
+        pub use crate::durable::plugin::Plugins;
+        pub use crate::durable::{execute, execute_with, DurableReturn};
         pub use ::serde_json::Value;
+        pub use ::std::sync::OnceLock;
     }
 
     /// Boxes a handler's future.

@@ -228,3 +228,43 @@ async fn a_history_written_nested_is_not_replayed_flat() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn plugins_hear_each_invocation_operation_and_attempt_once_in_order() {
+    let e = emulator(bin()).await;
+    let trace = e.state_dir.join("trace");
+    let input = json!({"trace": trace});
+    let reply = invoke(&e, "watched:$LATEST", input, &[]).await;
+    assert_eq!(reply.json(), json!(3), "{}", reply.text());
+    let lines = std::fs::read_to_string(&trace).expect("the plugin wrote its trace");
+    let lines: Vec<&str> = lines.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "invocation-start first=true",
+            "operation-start a replayed=false",
+            "attempt-start a 1",
+            "attempt-end a SUCCEEDED",
+            "operation-end a SUCCEEDED",
+            "operation-start later replayed=false",
+            "attempt-start later 1",
+            "operation-start pause replayed=false",
+            // The wait suspends the invocation: the child's body does not end in it.
+            "attempt-end later INCOMPLETE",
+            "invocation-end PENDING",
+            // The replay: `a` ended in an earlier invocation and is not heard of again; the
+            // wait ended between invocations and is heard of once, when reached.
+            "invocation-start first=false",
+            "operation-start later replayed=true",
+            "attempt-start later -",
+            "operation-end pause SUCCEEDED",
+            "operation-start b replayed=false",
+            "attempt-start b 1",
+            "attempt-end b SUCCEEDED",
+            "operation-end b SUCCEEDED",
+            "attempt-end later SUCCEEDED",
+            "operation-end later SUCCEEDED",
+            "invocation-end SUCCEEDED",
+        ]
+    );
+}

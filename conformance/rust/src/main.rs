@@ -215,6 +215,7 @@ mod more_children;
 mod more_invokes;
 mod more_steps;
 mod more_wfc;
+mod plugins;
 mod sdk_features;
 mod suites_3_to_7;
 

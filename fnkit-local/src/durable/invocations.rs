@@ -12,7 +12,7 @@ use fnkit_spec::durable::MAX_STATE_PAGE;
 use serde_json::{json, Value};
 
 use super::events::{self, event};
-use super::model::{Deferred, Loaded, MAX_FAILED_INVOCATIONS};
+use super::model::{Deferred, Loaded, StoredOp, MAX_FAILED_INVOCATIONS};
 
 /// How an invocation ended, as the engine saw it.
 #[derive(Debug)]
@@ -53,12 +53,17 @@ pub(crate) fn claim(l: &mut Loaded, request_id: &str, now: i64) -> Option<Invoca
     l.exec.kick = false;
     l.exec.retry_at_ms = None;
     l.exec.token_seq += 1;
+    // Changed since the last state an invocation saw (a wait that ended, a callback completed).
+    let seen = l.exec.seen_seq;
+    let mut updated: Vec<&StoredOp> = l.ops.values().filter(|o| o.touched_seq > seen).collect();
+    updated.sort_by_key(|o| o.start_seq);
+    let updated_operation_ids = updated.into_iter().map(|o| o.op.id.clone()).collect();
     l.exec.seen_seq = l.exec.op_seq;
     Some(InvocationInput {
         durable_execution_arn: l.exec.arn.clone(),
         checkpoint_token: token(request_id, l.exec.token_seq),
         initial_execution_state: l.page(0, MAX_STATE_PAGE),
-        updated_operation_ids: Vec::new(),
+        updated_operation_ids,
     })
 }
 

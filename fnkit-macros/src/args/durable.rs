@@ -1,5 +1,6 @@
 //! Reads the `durable` key: bare (`durable`, the defaults) or with settings
-//! (`durable(timeout = "7d", retention = "30d")`), into the manifest's `DurableConfig`.
+//! (`durable(timeout = "7d", retention = "30d", plugins = telemetry)`): the manifest's
+//! `DurableConfig`, and the path of a `fn() -> Plugins` whose plugins watch each invocation.
 
 use fnkit_spec::durable::DurableConfig;
 
@@ -7,11 +8,21 @@ use super::literals::{checked, entries, first_time, lit_str, unknown_key, Entry}
 use crate::errors::Errors;
 use crate::values;
 
-const KEYS: &[&str] = &["timeout", "retention"];
+const KEYS: &[&str] = &["timeout", "retention", "plugins"];
+
+/// What `durable(...)` says.
+#[derive(Default)]
+pub(crate) struct Durable {
+    /// The manifest's settings.
+    pub config: DurableConfig,
+    /// `plugins = path`: a `fn() -> Plugins`.
+    pub plugins: Option<syn::Path>,
+}
 
 /// The settings of `entry`; `None` after an error (recorded in `errors`).
-pub(super) fn parse(entry: &Entry<'_>, errors: &mut Errors) -> Option<DurableConfig> {
+pub(super) fn parse(entry: &Entry<'_>, errors: &mut Errors) -> Option<Durable> {
     let mut config = DurableConfig::default();
+    let mut plugins = None;
     if entry.value.is_some() {
         errors.spanned(
             entry.key_span,
@@ -21,7 +32,7 @@ pub(super) fn parse(entry: &Entry<'_>, errors: &mut Errors) -> Option<DurableCon
         return None;
     }
     let Some(list) = entry.list else {
-        return Some(config);
+        return Some(Durable::default());
     };
     let mut ok = true;
     let mut seen = Vec::new();
@@ -35,21 +46,35 @@ pub(super) fn parse(entry: &Entry<'_>, errors: &mut Errors) -> Option<DurableCon
             ok = false;
             continue;
         }
-        let example = if setting.key == "timeout" {
-            "1d"
-        } else {
-            "14d"
+        let example = match setting.key.as_str() {
+            "timeout" => "\"1d\"",
+            "plugins" => "telemetry",
+            _ => "\"14d\"",
         };
         let Some(expr) = setting.value else {
             let key = &setting.key;
             errors.spanned(
                 setting.key_span,
-                format!("`{key}` needs a value: `{key} = \"{example}\"`"),
+                format!("`{key}` needs a value: `{key} = {example}`"),
             );
             ok = false;
             continue;
         };
-        let Some(lit) = lit_str(expr, &setting.key, example, errors) else {
+        if setting.key == "plugins" {
+            match expr {
+                syn::Expr::Path(p) if p.qself.is_none() => plugins = Some(p.path.clone()),
+                other => {
+                    errors.spanned(
+                        other,
+                        "`plugins` takes the path of a `fn() -> fnkit::durable::plugin::Plugins`: \
+                         `plugins = telemetry`",
+                    );
+                    ok = false;
+                }
+            }
+            continue;
+        }
+        let Some(lit) = lit_str(expr, &setting.key, example.trim_matches('"'), errors) else {
             ok = false;
             continue;
         };
@@ -61,5 +86,5 @@ pub(super) fn parse(entry: &Entry<'_>, errors: &mut Errors) -> Option<DurableCon
         };
         ok &= read.is_some();
     }
-    ok.then_some(config)
+    ok.then_some(Durable { config, plugins })
 }

@@ -4,7 +4,7 @@
 //! each key is interpreted on its own. Unlike a `lookahead1` parser, which stops at the first bad
 //! key, this reports every independent mistake in one compile.
 
-mod durable;
+pub(crate) mod durable;
 mod literals;
 #[cfg(test)]
 mod tests;
@@ -54,7 +54,7 @@ pub(crate) struct Args {
     pub env: Vec<spec::Variable>,
     pub krate: Option<syn::Path>,
     /// `durable` / `durable(...)`: its settings and the key's span.
-    pub durable: Option<(fnkit_spec::durable::DurableConfig, Span)>,
+    pub durable: Option<(durable::Durable, Span)>,
 }
 
 impl Args {
@@ -169,8 +169,8 @@ impl Args {
             "durable" => {
                 // Durable even when a setting is wrong (its error is recorded), so the
                 // signature is checked as a durable function's.
-                let config = durable::parse(entry, errors).unwrap_or_default();
-                args.durable = Some((config, entry.key_span.span()));
+                let settings = durable::parse(entry, errors).unwrap_or_default();
+                args.durable = Some((settings, entry.key_span.span()));
             }
             "crate" => {
                 let lit = value(entry, "\"fnkit\"", errors)

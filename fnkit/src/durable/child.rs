@@ -152,7 +152,8 @@ impl DurableContext {
             Some(scope) => self.child(&op.id).in_scope(scope),
             None => self.child(&op.id),
         };
-        let outcome = body(child).await;
+        let first = record.is_none().then_some(1);
+        let outcome = self.attempt(&op, first, replay_children, body(child)).await;
         if record.as_ref().map(|op| op.status) == Some(OperationStatus::Succeeded) {
             // Replaying a large result: rebuilt from the children, recorded already.
             return outcome.map_err(|e| DurableError::Child(super::error_object(&e)));

@@ -145,7 +145,8 @@ impl DurableContext {
             });
             updates
         };
-        let next = match check(state, self.step_context(&op.id, name, attempt)).await {
+        let check = check(state, self.step_context(&op.id, name, attempt));
+        let next = match self.attempt(&op, Some(attempt), false, check).await {
             Ok(next) => next,
             Err(e) => {
                 let error = super::error_object(&e);

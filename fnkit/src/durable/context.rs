@@ -3,7 +3,7 @@
 //! against what the code asks for: a different operation there is a non-determinism error); a
 //! finished one returns its recorded result without running again; a new one runs and is
 //! checkpointed. An operation that has to wait (a wait, a step's next attempt) suspends the
-//! handler: its future never completes, and [`execute`] answers PENDING so the service invokes
+//! handler: its future never completes, and [`execute`](super::execute) answers PENDING so the service invokes
 //! the handler again when the wait is over.
 
 use std::collections::HashMap;
@@ -13,28 +13,29 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fnkit_spec::durable::wire::{
-    CheckpointRequest, InvocationInput, InvocationOutput, InvocationStatus, Operation,
-    OperationAction, OperationStatus, OperationType, OperationUpdate, WaitOptions,
+    CheckpointRequest, Operation, OperationAction, OperationStatus, OperationType, OperationUpdate,
+    WaitOptions,
 };
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use tokio::sync::Notify;
 
 use super::client::Client;
 use super::ids::{OperationId, OperationIds};
 use super::logger::DurableLogger;
+use super::plugin::{AttemptEndInfo, AttemptInfo, AttemptOutcome, Host, OperationInfo};
 use super::DurableError;
 use crate::Error;
 
 /// What every context of one invocation shares.
 #[derive(Debug)]
-struct Shared {
-    arn: String,
-    client: Client,
+pub(super) struct Shared {
+    pub(super) arn: String,
+    pub(super) client: Client,
     /// The token of the next checkpoint.
-    token: tokio::sync::Mutex<String>,
+    pub(super) token: tokio::sync::Mutex<String>,
     /// The execution's operations by id, as last read.
-    ops: Mutex<HashMap<String, Operation>>,
+    pub(super) ops: Mutex<HashMap<String, Operation>>,
+    /// This invocation's plugins.
+    pub(super) host: Host,
 }
 
 /// The handle a durable handler runs its operations through (`step`, `wait`).
@@ -63,6 +64,25 @@ pub struct DurableContext {
     /// its children, a branch's own inside `map` and `parallel` (the batch goes on with its other
     /// branches, and suspends itself when none can).
     scope: Arc<Notify>,
+}
+
+/// An attempt whose body has not ended: dropped so (the invocation suspended), it ends
+/// `Incomplete`.
+struct Unfinished<'a> {
+    host: &'a Host,
+    info: Option<&'a AttemptInfo<'a>>,
+}
+
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        if let Some(info) = self.info {
+            self.host.attempt_ended(&AttemptEndInfo {
+                attempt: info,
+                outcome: AttemptOutcome::Incomplete,
+                error: None,
+            });
+        }
+    }
 }
 
 /// An operation at its place in the code: what its record must match, and what every update
@@ -97,6 +117,18 @@ impl Op<'_> {
 }
 
 impl DurableContext {
+    /// The root context of an invocation: the handler's own, its suspensions told to `scope`.
+    pub(super) fn root(shared: Arc<Shared>, scope: Arc<Notify>) -> DurableContext {
+        DurableContext {
+            shared,
+            ids: Arc::new(Mutex::new(OperationIds::root())),
+            parent: None,
+            // Until the first operation without a record (is_replaying looks ahead).
+            replaying: Arc::new(AtomicBool::new(true)),
+            scope,
+        }
+    }
+
     /// The next operation of this context, `kind`/`sub_type` named `name`, with its record
     /// (checked to be the same operation).
     pub(super) fn begin<'a>(
@@ -153,8 +185,11 @@ impl DurableContext {
         let Some(op) = ops.get(&id.wire).cloned() else {
             // New code from here on: not a replay any more.
             self.replaying.store(false, Ordering::Relaxed);
+            drop(ops);
+            self.announce(id, kind, sub_type, name, None);
             return Ok(None);
         };
+        drop(ops);
         if kind == OperationType::Step && !op.status.is_terminal() {
             // A step about to run its body again does real work: not a replay either.
             self.replaying.store(false, Ordering::Relaxed);
@@ -164,6 +199,12 @@ impl DurableContext {
             && op.name.as_deref().unwrap_or_default() == name
             && op.parent_id == self.parent;
         if same {
+            if !op.status.is_terminal() {
+                self.announce(id, kind, sub_type, name, Some(op.status));
+            } else if self.shared.host.was_updated(&op.id) {
+                // It ended while the handler was away (a wait, a callback): first seen now.
+                self.shared.host.operation_ended(&op);
+            }
             Ok(Some(op))
         } else {
             Err(DurableError::NonDeterministic {
@@ -172,6 +213,83 @@ impl DurableContext {
                 asked: format!("{kind} {sub_type:?} named {name:?}"),
             })
         }
+    }
+
+    /// Tells the plugins operation `id` starts (`recorded`: the status of its record, made by
+    /// an earlier invocation).
+    fn announce(
+        &self,
+        id: &OperationId,
+        kind: OperationType,
+        sub_type: &str,
+        name: &str,
+        recorded: Option<OperationStatus>,
+    ) {
+        if self.shared.host.is_empty() {
+            return;
+        }
+        self.shared.host.operation_started(&OperationInfo {
+            id: &id.wire,
+            kind,
+            sub_type: Some(sub_type),
+            name: (!name.is_empty()).then_some(name),
+            parent_id: self.parent.as_deref(),
+            status: recorded.unwrap_or(OperationStatus::Started),
+            is_replayed: recorded.is_some(),
+            attempt: None,
+            result: None,
+            error: None,
+        });
+    }
+
+    /// Runs an operation's `body` (a step's attempt, a condition's check, a child context's
+    /// body), telling the plugins it starts and how it ends; a body dropped before it ends (the
+    /// invocation suspended) ends `Incomplete`.
+    pub(super) async fn attempt<T>(
+        &self,
+        op: &Op<'_>,
+        attempt: Option<u32>,
+        is_replay_children: bool,
+        body: impl Future<Output = Result<T, Error>>,
+    ) -> Result<T, Error> {
+        let host = &self.shared.host;
+        if host.is_empty() {
+            return body.await;
+        }
+        let info = AttemptInfo {
+            operation: OperationInfo {
+                id: &op.id.wire,
+                kind: op.kind,
+                sub_type: Some(op.sub_type),
+                name: (!op.name.is_empty()).then_some(op.name),
+                parent_id: self.parent.as_deref(),
+                status: OperationStatus::Started,
+                is_replayed: false,
+                attempt,
+                result: None,
+                error: None,
+            },
+            attempt,
+            is_replay_children,
+        };
+        host.attempt_started(&info);
+        let mut unfinished = Unfinished {
+            host,
+            info: Some(&info),
+        };
+        let out = body.await;
+        unfinished.info = None;
+        let error = out.as_ref().err().map(super::error_object);
+        let outcome = match &out {
+            Ok(_) => AttemptOutcome::Succeeded,
+            Err(_) => AttemptOutcome::Failed,
+        };
+        host.attempt_ended(&AttemptEndInfo {
+            attempt: &info,
+            outcome,
+            error: error.as_ref(),
+        });
+        out
     }
 
     /// The status of `id` as last read.
@@ -202,9 +320,19 @@ impl DurableContext {
         if let Some(next) = answer.checkpoint_token {
             *token = next;
         }
+        drop(token);
+        let mut ended = Vec::new();
         let mut ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
         for op in answer.new_execution_state.operations {
+            let was = ops.get(&op.id).map(|o| o.status);
+            if op.status.is_terminal() && !was.is_some_and(OperationStatus::is_terminal) {
+                ended.push(op.clone());
+            }
             ops.insert(op.id.clone(), op);
+        }
+        drop(ops);
+        for op in &ended {
+            self.shared.host.operation_ended(op);
         }
         Ok(())
     }
@@ -312,6 +440,7 @@ impl DurableContext {
             client: Client::unused(),
             token: tokio::sync::Mutex::new(String::new()),
             ops: Mutex::new(ops.into_iter().map(|op| (op.id.clone(), op)).collect()),
+            host: Host::none(),
         };
         DurableContext {
             shared: Arc::new(shared),
@@ -321,86 +450,4 @@ impl DurableContext {
             scope: Arc::new(Notify::new()),
         }
     }
-}
-
-/// Runs a durable handler for one invocation: reads the envelope (paging through the state),
-/// gives the handler the execution's input and a context, and answers the service: SUCCEEDED
-/// with the handler's result, FAILED with its error, or PENDING when it suspended. A failure to
-/// reach the service is the invocation's own error, so the service invokes it again.
-pub async fn execute<T, R, F, Fut>(
-    envelope: serde_json::Value,
-    handler: F,
-) -> Result<serde_json::Value, Error>
-where
-    T: DeserializeOwned,
-    R: Serialize,
-    F: FnOnce(T, DurableContext) -> Fut,
-    Fut: Future<Output = Result<R, Error>>,
-{
-    let envelope: InvocationInput = serde_json::from_value(envelope)
-        .map_err(|e| Error::new("DurableExecution.InvalidEnvelope", e.to_string()))?;
-    let client = Client::from_env()?;
-    let arn = envelope.durable_execution_arn;
-    let mut ops: HashMap<String, Operation> = HashMap::new();
-    let mut page = envelope.initial_execution_state;
-    loop {
-        ops.extend(page.operations.into_iter().map(|op| (op.id.clone(), op)));
-        match page.next_marker.filter(|m| !m.is_empty()) {
-            Some(marker) => {
-                page = client
-                    .state(&arn, &envelope.checkpoint_token, &marker)
-                    .await?
-            }
-            None => break,
-        }
-    }
-    let exec_id = arn.rsplit('/').next().unwrap_or_default();
-    let text = ops
-        .get(exec_id)
-        .and_then(|op| op.execution_details.as_ref())
-        .and_then(|d| d.input_payload.clone())
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| "null".into());
-    let input: T = serde_json::from_str(&text)
-        .map_err(|e| Error::new("DurableExecution.InvalidInput", e.to_string()))?;
-    let shared = Arc::new(Shared {
-        arn,
-        client,
-        token: tokio::sync::Mutex::new(envelope.checkpoint_token),
-        ops: Mutex::new(ops),
-    });
-    // Told when an operation of the root's scope (the handler's own, not a batch branch's)
-    // suspends the handler.
-    let suspended = Arc::new(Notify::new());
-    let ctx = DurableContext {
-        shared,
-        ids: Arc::new(Mutex::new(OperationIds::root())),
-        parent: None,
-        // Until the first operation without a record (is_replaying looks ahead).
-        replaying: Arc::new(AtomicBool::new(true)),
-        scope: suspended.clone(),
-    };
-    let output = tokio::select! {
-        biased;
-        out = handler(input, ctx) => match out {
-            Ok(result) => InvocationOutput {
-                status: InvocationStatus::Succeeded,
-                result: Some(serde_json::to_string(&result).map_err(|e| Error::new("DurableExecution.Serialization", e.to_string()))?),
-                error: None,
-            },
-            Err(e) if e.error_type() == super::SERVICE_ERROR => return Err(e),
-            Err(e) => InvocationOutput {
-                status: InvocationStatus::Failed,
-                result: None,
-                error: Some(super::error_object(&e)),
-            },
-        },
-        () = suspended.notified() => InvocationOutput {
-            status: InvocationStatus::Pending,
-            result: None,
-            error: None,
-        },
-    };
-    serde_json::to_value(output)
-        .map_err(|e| Error::new("DurableExecution.Serialization", e.to_string()))
 }

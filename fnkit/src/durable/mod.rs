@@ -1,19 +1,21 @@
 //! Lambda durable functions in Rust (the `durable` feature), declared with
 //! `#[function(durable)]`: steps (retries with backoff and jitter, at least or at most once per
-//! attempt), waits, `wait_for_condition`, `map` and `parallel`, child contexts, callbacks,
-//! `wait_for_callback`, invokes, a replay-aware logger, per-operation serialisation, replay with
-//! a non-determinism error; against fnkit-local's durable execution service or AWS's (HTTPS,
-//! SigV4). **Next:** FLAT nesting and an item namer for batches, plugins, testing without the
-//! service (docs/durable.md).
+//! attempt), waits, `wait_for_condition`, `map` and `parallel` (nested or FLAT, items named by a
+//! namer), child contexts, callbacks, `wait_for_callback`, invokes, a replay-aware logger,
+//! per-operation serialisation, replay with a non-determinism error, and [`plugin`]s told of
+//! each invocation's life; against fnkit-local's durable execution service or AWS's (HTTPS,
+//! SigV4). **Next:** testing without the service (docs/durable.md).
 //!
 //! | module | owns |
 //! |---|---|
 //! | [`ids`] | deterministic operation ids: a positional path per context, hashed |
 //! | [`retry`] | step retry strategies: exponential backoff with jitter, and the presets |
-//! | `context.rs` | [`DurableContext`], waits, replay, suspension, [`execute`] |
+//! | [`plugin`] | plugins: the hooks, their factories, and the host that calls them |
+//! | `invocation.rs` | one invocation: the envelope, the handler on the root context, the answer ([`execute`]) |
+//! | `context.rs` | [`DurableContext`], waits, replay, suspension, the plugins' operation and attempt hooks |
 //! | `step.rs` | steps: [`StepConfig`], attempts, retries, at most or at least once |
 //! | `batch.rs` | what `map` and `parallel` decide and return: [`CompletionConfig`], [`BatchResult`] |
-//! | `parallel.rs` | `map` and `parallel`: [`Branch`], [`BatchConfig`], the coordinator that runs branches as futures with a suspension scope each |
+//! | `parallel.rs` | `map` and `parallel`: [`Branch`], [`BatchConfig`], [`MapConfig`], [`Nesting`], the coordinator that runs branches as futures with a suspension scope each |
 //! | `condition.rs` | `wait_for_condition`: polling a check until its state satisfies a [`Condition`] |
 //! | `child.rs` | child contexts: a group of operations recorded as one, [`ChildConfig`] |
 //! | `logger.rs` | [`DurableLogger`]: JSON log lines that leave out what a replay writes again |
@@ -27,11 +29,15 @@ mod client;
 mod condition;
 mod context;
 pub mod ids;
+mod invocation;
 mod logger;
 #[cfg(test)]
 mod logger_tests;
 mod ops;
 mod parallel;
+pub mod plugin;
+#[cfg(test)]
+mod plugin_tests;
 pub mod retry;
 mod serdes;
 mod step;
@@ -39,13 +45,18 @@ mod step;
 pub use batch::{BatchItem, BatchResult, CompletionConfig, CompletionReason, ItemStatus};
 pub use child::ChildConfig;
 pub use condition::Condition;
-pub use context::{execute, DurableContext};
+pub use context::DurableContext;
+pub use invocation::{execute, execute_with};
 pub use logger::{DurableLogger, Level};
 pub use ops::{Callback, CallbackConfig, InvokeConfig};
 pub use parallel::{BatchConfig, Branch, MapConfig, Nesting};
 pub use retry::Retry;
 pub use serdes::Serdes;
 pub use step::{StepConfig, StepContext, StepSemantics};
+
+/// The durable execution API's own types (operations, their types and statuses, errors), as
+/// plugins and errors carry them.
+pub use fnkit_spec::durable::wire;
 
 use fnkit_spec::durable::wire::ErrorObject;
 

@@ -146,7 +146,12 @@ impl DurableContext {
                 format!("the step {name:?} was interrupted during attempt {attempt}"),
             ))
         } else {
-            let body = body(self.step_context(&op.id, name, attempt));
+            let body = self.attempt(
+                &op,
+                Some(attempt),
+                false,
+                body(self.step_context(&op.id, name, attempt)),
+            );
             let start = op.update(OperationAction::Start);
             match status {
                 // Started in an invocation that died (at least once): run again, no new START.

@@ -23,6 +23,19 @@ async fn reordered(ctx: DurableContext, call: Context, input: serde_json::Value)
     ctx.step("one", |_| async { Ok(1) }).await
 }
 
+/// Counts invocations; the plugins come from a function, once per process.
+struct Count;
+impl fnkit::durable::plugin::DurablePlugin for Count {}
+
+fn telemetry() -> fnkit::durable::plugin::Plugins {
+    fnkit::durable::plugin::Plugins::default().with(|_: &fnkit::durable::plugin::InvocationInfo<'_>| Count)
+}
+
+#[function(durable(plugins = telemetry, retention = "1d"))]
+async fn watched(input: u64, ctx: DurableContext) -> Result<u64, Error> {
+    Ok(ctx.step("double", |_| async move { Ok(input * 2) }).await?)
+}
+
 fn main() {
     let manifest = fnkit::registry::manifest().unwrap();
     let durable = |name: &str| manifest.functions.iter().find(|f| f.name == name).unwrap().durable;
@@ -30,4 +43,5 @@ fn main() {
     let week = durable("reordered").unwrap();
     assert_eq!((week.execution_timeout_secs, week.retention_days), (7 * 86_400, 30));
     assert_eq!(manifest.functions.iter().find(|f| f.name == "reordered").unwrap().timeout_secs, 60);
+    assert_eq!(durable("watched").unwrap().retention_days, 1, "plugins stay out of the manifest");
 }

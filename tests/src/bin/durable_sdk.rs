@@ -5,6 +5,10 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use fnkit::durable::plugin::{
+    AttemptEndInfo, AttemptInfo, DurablePlugin, InvocationEndInfo, InvocationInfo, OperationInfo,
+    Plugins,
+};
 use fnkit::durable::retry::Jitter;
 use fnkit::durable::{BatchConfig, DurableContext, Nesting, Retry, StepConfig};
 use fnkit::prelude::*;
@@ -96,6 +100,82 @@ async fn renested(_input: Value, ctx: DurableContext) -> Result<Vec<u64>, Error>
         })
         .await?;
     Ok(r.into_results())
+}
+
+/// Appends a line per hook to the file the execution's input names (`trace`): the hook, the
+/// operation's name, and what the hook says of it.
+struct Trace {
+    file: std::path::PathBuf,
+}
+
+impl Trace {
+    fn line(&self, line: String) {
+        use std::io::Write as _;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.file);
+        if let Ok(mut file) = file {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+}
+
+fn name<'a>(op: &OperationInfo<'a>) -> &'a str {
+    op.name.unwrap_or("-")
+}
+
+impl DurablePlugin for Trace {
+    fn on_invocation_start(&self, info: &InvocationInfo<'_>) {
+        self.line(format!(
+            "invocation-start first={}",
+            info.is_first_invocation
+        ));
+    }
+    fn on_invocation_end(&self, info: &InvocationEndInfo<'_>) {
+        self.line(format!("invocation-end {}", info.outcome.as_str()));
+    }
+    fn on_operation_start(&self, op: &OperationInfo<'_>) {
+        self.line(format!(
+            "operation-start {} replayed={}",
+            name(op),
+            op.is_replayed
+        ));
+    }
+    fn on_operation_end(&self, op: &OperationInfo<'_>) {
+        self.line(format!("operation-end {} {}", name(op), op.status));
+    }
+    fn on_attempt_start(&self, info: &AttemptInfo<'_>) {
+        let attempt = info.attempt.map_or("-".to_owned(), |n| n.to_string());
+        self.line(format!("attempt-start {} {attempt}", name(&info.operation)));
+    }
+    fn on_attempt_end(&self, info: &AttemptEndInfo<'_>) {
+        let op = &info.attempt.operation;
+        self.line(format!(
+            "attempt-end {} {}",
+            name(op),
+            info.outcome.as_str()
+        ));
+    }
+}
+
+fn trace() -> Plugins {
+    Plugins::default().with(|info: &InvocationInfo<'_>| Trace {
+        file: info.input["trace"].as_str().unwrap_or("/dev/null").into(),
+    })
+}
+
+/// A step, then a child context that waits and runs a step: two invocations, traced.
+#[function(durable(plugins = trace), timeout = "10s")]
+async fn watched(_input: Value, ctx: DurableContext) -> Result<u32, Error> {
+    let a: u32 = ctx.step("a", |_| async { Ok(1) }).await?;
+    let b: u32 = ctx
+        .run_in_child_context("later", |child| async move {
+            child.wait("pause", Duration::from_secs(1)).await?;
+            Ok(child.step("b", |_| async { Ok(2) }).await?)
+        })
+        .await?;
+    Ok(a + b)
 }
 
 fn main() {
