@@ -8,10 +8,11 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`durable`] | durable functions: the wire types of the durable execution API, the envelope, the ARN |
+//! | [`durable`] | durable functions: the wire types of the durable execution API, the envelope, the ARN; with the `engine` feature, the service's rules |
 //! | [`env`] | environment variable names Lambda accepts, and the `.env`-style file format |
 //! | [`manifest`] | the manifest types (`--fnkit-describe`), their limits and [`manifest::Manifest::check`] |
 //! | [`names`] | function, bucket and queue names as Lambda, S3 and SQS accept them |
+//! | [`qualifier`] | what a function name or ARN and its qualifier say |
 //! | [`schedule`] | cron (with seconds) and rates: checking, next firing, EventBridge and Knative forms |
 //! | [`storage`] | which object changes a storage trigger fires for; S3's overlapping-notification rule |
 //! | [`route`] | HTTP routes (`/users/{id}`, `/files/{path+}`) and the one route table with its tie-break |
@@ -29,6 +30,7 @@ pub mod durable;
 pub mod env;
 pub mod manifest;
 pub mod names;
+pub mod qualifier;
 pub mod route;
 pub mod schedule;
 pub mod storage;

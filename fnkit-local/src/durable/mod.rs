@@ -5,25 +5,19 @@
 //! one invocation at a time, until it answers SUCCEEDED or FAILED or runs out of time. All of it
 //! is in SQLite, so executions survive a crash of the emulator and resume after a restart.
 //!
+//! What a checkpoint, a callback or the clock does to an execution is the engine's
+//! (`fnkit_spec::durable::engine`: pure functions, shared with `fnkit::testing::durable`); this
+//! module keeps executions in SQLite and runs them.
+//!
 //! | file | owns |
 //! |---|---|
-//! | `model.rs` | one execution in memory: its row, operations, events; waits and retries falling due; closing |
-//! | `apply.rs` | a checkpoint's updates: the state machine of each operation type |
-//! | `callbacks.rs` | callback ids, and completing a callback from outside |
-//! | `chained.rs` | chained invokes: starting the target (an execution, or an invocation), ending the operation |
-//! | `invocations.rs` | claiming an invocation (the envelope), tokens, checkpoints, state pages, judging an end |
-//! | `events.rs` | history events' JSON; epoch ms to the REST API's epoch seconds |
+//! | `chained.rs` | chained invokes' targets run: a durable target's execution invoked, a plain one invoked once; reconciling at start-up |
 //! | `store.rs` | the SQLite tables, one transaction per change |
 //! | `service.rs` | this handle's work: invoking through the engine, the scheduler, recovery |
 //!
 //! The HTTP routes (`/2025-12-01/...`) are `http/durable_api.rs`.
 
-mod apply;
-mod callbacks;
 mod chained;
-mod events;
-mod invocations;
-mod model;
 mod service;
 mod store;
 
@@ -33,8 +27,8 @@ use tokio::sync::{watch, Notify};
 
 use crate::db::DbError;
 use crate::engine::Engine;
-pub(crate) use model::Completion;
-pub(crate) use model::Exec;
+use fnkit_spec::durable::engine::chained as engine_chained;
+pub(crate) use fnkit_spec::durable::engine::model::{Completion, Exec};
 pub(crate) use service::describe;
 pub(crate) use store::{DurableStore, ListFilter};
 
@@ -82,20 +76,20 @@ pub(crate) struct Durable {
     /// Bumped whenever an execution ends; synchronous callers wait on it.
     closed: watch::Sender<u64>,
     /// What chained invokes can target.
-    targets: Arc<chained::Targets>,
+    targets: Arc<engine_chained::Targets>,
 }
 
 impl Durable {
     /// The service over `store`, invoking through `engine`.
     pub fn new(store: DurableStore, engine: Arc<Engine>) -> Arc<Durable> {
         let functions = engine.functions.iter().map(|(name, f)| {
-            let target = chained::Target {
+            let target = engine_chained::Target {
                 durable: f.spec.durable,
                 version: f.version,
             };
             (name.clone(), target)
         });
-        let targets = Arc::new(chained::Targets {
+        let targets = Arc::new(engine_chained::Targets {
             functions: functions.collect(),
             region: engine.config.region.clone(),
             account: service::ACCOUNT.to_owned(),

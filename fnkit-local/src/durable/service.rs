@@ -10,13 +10,14 @@ use fnkit_spec::durable::arn::ExecutionArn;
 use fnkit_spec::durable::wire::{CheckpointRequest, ErrorObject, ExecutionStatus};
 use serde_json::{json, Value};
 
-use super::callbacks::{self, Refusal};
-use super::chained::{self, TargetEnded};
-use super::invocations::{self, Ended};
-use super::model::Completion;
-use super::model::{Exec, Loaded};
+use fnkit_spec::durable::engine::callbacks::{self, Refusal};
+use fnkit_spec::durable::engine::chained::{self, TargetEnded};
+use fnkit_spec::durable::engine::invocations::{self, Ended};
+use fnkit_spec::durable::engine::model::{Completion, Exec, Loaded};
+use fnkit_spec::durable::engine::{events, Ticked};
+
 use super::store::{ListFilter, Started};
-use super::{events, ApiError, Durable};
+use super::{ApiError, Durable};
 use crate::engine::{new_request_id, Extras, Mode};
 use crate::report::Outcome;
 use crate::versions::Resolved;
@@ -103,7 +104,7 @@ impl Durable {
             .invoke_with(&function, payload, Mode::Async, "durable", extras)
             .await
         {
-            Ok(invoked) if invoked.outcome == Outcome::Ok => Ended::Answered(invoked.body),
+            Ok(invoked) if invoked.outcome == Outcome::Ok => Ended::Answered(invoked.body.to_vec()),
             Ok(invoked) => {
                 let body: Value = serde_json::from_slice(&invoked.body).unwrap_or_default();
                 let kind = invoked
@@ -352,25 +353,14 @@ impl Durable {
     async fn tick(self: &Arc<Self>, arn: String, now: i64) {
         let ticked = self
             .store
-            .transact(&arn, move |l: &mut Loaded| {
-                if l.exec.status != ExecutionStatus::Running {
-                    return (None, false);
-                }
-                if now >= l.exec.timeout_at_ms() {
-                    let secs = l.exec.timeout_secs;
-                    let m = format!(
-                        "The durable execution ran past its execution timeout of {secs} seconds"
-                    );
-                    l.exec.error = Some(ErrorObject::new("Execution.TimedOut", m));
-                    l.exec.invocation = None;
-                    l.close(ExecutionStatus::TimedOut, now);
-                    return (Some(chained::parent_of(l)), false);
-                }
-                if l.exec.invocation.is_none() && l.apply_due(now) {
-                    l.exec.kick = true;
-                }
-                (None, l.exec.kick)
-            })
+            .transact(
+                &arn,
+                move |l: &mut Loaded| match fnkit_spec::durable::engine::tick(l, now) {
+                    Ticked::TimedOut => (Some(chained::parent_of(l)), false),
+                    Ticked::Invoke => (None, true),
+                    Ticked::Nothing => (None, false),
+                },
+            )
             .await;
         match ticked {
             Ok(Some((Some(parent), _))) => self.ended(parent).await,

@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde_json::Value;
 
-use super::model::{Exec, Loaded, StoredOp};
 use crate::db::{Db, DbError};
+use fnkit_spec::durable::engine::model::{Exec, Loaded, StoredOp};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS durable_executions (

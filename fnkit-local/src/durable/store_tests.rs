@@ -26,8 +26,8 @@ fn ended(id: &str, end_ms: i64, retention_days: u32) -> Exec {
 
 #[tokio::test]
 async fn a_refused_checkpoint_leaves_nothing_of_itself() {
-    use crate::durable::chained::Targets;
-    use crate::durable::invocations;
+    use fnkit_spec::durable::engine::chained::Targets;
+    use fnkit_spec::durable::engine::invocations;
     use fnkit_spec::durable::wire::{CheckpointRequest, OperationUpdate};
     let dir = std::env::temp_dir().join(format!("fnkit-durable-{}", uuid::Uuid::new_v4()));
     let store = DurableStore::open(&dir).unwrap();

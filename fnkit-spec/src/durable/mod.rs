@@ -13,6 +13,8 @@
 //! (rest-json timestamps). [`wire::Millis`] reads either.
 
 pub mod arn;
+#[cfg(feature = "engine")]
+pub mod engine;
 pub mod wire;
 
 use std::ops::RangeInclusive;

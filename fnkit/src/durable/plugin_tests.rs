@@ -23,7 +23,10 @@ struct Ear {
 
 impl Ear {
     fn hear(&self, hook: &str) {
-        self.heard.lock().unwrap().push(format!("{} {hook}", self.label));
+        self.heard
+            .lock()
+            .unwrap()
+            .push(format!("{} {hook}", self.label));
         assert!(!self.panics, "{} panics in {hook}", self.label);
     }
 }

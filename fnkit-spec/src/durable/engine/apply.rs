@@ -11,11 +11,11 @@
 //! | CALLBACK | START: the service gives it its id; outside systems complete it (`callbacks.rs`) |
 //! | CHAINED_INVOKE | START: the target runs; its end completes the operation (`chained.rs`) |
 
-use fnkit_spec::durable::wire::{
+use crate::durable::wire::{
     CallbackDetails, ContextDetails, Millis, Operation, OperationAction as A, OperationStatus as S,
     OperationType as T, OperationUpdate, StepDetails, WaitDetails,
 };
-use fnkit_spec::durable::{self as spec, DELAY_SECS};
+use crate::durable::{self as spec, DELAY_SECS};
 use serde_json::json;
 
 use super::chained::Targets;
@@ -23,7 +23,7 @@ use super::events::{self, event};
 use super::model::{CallbackClock, Loaded};
 
 /// Applies `updates` at `now_ms`; the first broken rule is the error.
-pub(crate) fn apply(
+pub fn apply(
     l: &mut Loaded,
     updates: &[OperationUpdate],
     now_ms: i64,

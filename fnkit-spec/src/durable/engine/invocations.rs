@@ -3,12 +3,12 @@
 //! end. One invocation of an execution at a time; a checkpoint token is valid for the invocation
 //! in flight and only until it is used.
 
-use base64::Engine as _;
-use fnkit_spec::durable::wire::{
+use crate::durable::wire::{
     CheckpointRequest, CheckpointResponse, ErrorObject, ExecutionState, ExecutionStatus,
     InvocationInput, InvocationOutput, InvocationStatus,
 };
-use fnkit_spec::durable::MAX_STATE_PAGE;
+use crate::durable::MAX_STATE_PAGE;
+use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::events::{self, event};
@@ -16,9 +16,9 @@ use super::model::{Deferred, Loaded, StoredOp, MAX_FAILED_INVOCATIONS};
 
 /// How an invocation ended, as the engine saw it.
 #[derive(Debug)]
-pub(crate) enum Ended {
+pub enum Ended {
     /// The handler answered (its body, to be read as an envelope answer).
-    Answered(bytes::Bytes),
+    Answered(Vec<u8>),
     /// A Lambda-level failure: a crash, a timeout, an error posted to the Runtime API.
     Failed(ErrorObject),
 }
@@ -42,7 +42,7 @@ fn token(request_id: &str, seq: u64) -> String {
 
 /// Claims the execution for invocation `request_id` if it should run now: running, no invocation
 /// in flight, something unseen, no failed invocation's retry pending. Returns its envelope.
-pub(crate) fn claim(l: &mut Loaded, request_id: &str, now: i64) -> Option<InvocationInput> {
+pub fn claim(l: &mut Loaded, request_id: &str, now: i64) -> Option<InvocationInput> {
     let e = &l.exec;
     let retry_due = e.retry_at_ms.is_none_or(|at| at <= now);
     if e.status != ExecutionStatus::Running || e.invocation.is_some() || !e.kick || !retry_due {
@@ -91,7 +91,7 @@ fn check_token(l: &Loaded, given: &str, current: bool) -> Result<(), String> {
 
 /// A checkpoint at `now`: the answer to send (`Ok`), or why it is refused. A call repeated with
 /// the same client token and checkpoint token answers as the first did.
-pub(crate) fn checkpoint(
+pub fn checkpoint(
     l: &mut Loaded,
     req: &CheckpointRequest,
     now: i64,
@@ -135,12 +135,7 @@ pub(crate) fn checkpoint(
 }
 
 /// A page of state for the invocation in flight (`GetDurableExecutionState`).
-pub(crate) fn state(
-    l: &Loaded,
-    token: &str,
-    marker: Option<&str>,
-    max: usize,
-) -> Result<Value, String> {
+pub fn state(l: &Loaded, token: &str, marker: Option<&str>, max: usize) -> Result<Value, String> {
     check_token(l, token, false)?;
     let from = match marker.filter(|m| !m.is_empty()) {
         None => 0,
@@ -154,7 +149,7 @@ pub(crate) fn state(
 /// Judges the end of invocation `request_id`: `InvocationCompleted`, then the execution ends
 /// (a SUCCEEDED or FAILED answer), stays suspended (PENDING), or the invocation is retried
 /// after a Lambda-level failure (failing the execution after [`MAX_FAILED_INVOCATIONS`]).
-pub(crate) fn finish(l: &mut Loaded, request_id: &str, ended: Ended, now: i64) {
+pub fn finish(l: &mut Loaded, request_id: &str, ended: Ended, now: i64) {
     if l.exec.invocation.as_deref() != Some(request_id) {
         return; // stopped or timed out meanwhile: its answer changes nothing
     }

@@ -3,22 +3,22 @@
 //! needs the key even when it asserts nothing in it), payloads are wrapped with `Truncated`, and
 //! times are stored in epoch ms and written in epoch seconds by [`rest_times`].
 
-use fnkit_spec::durable::wire::{ErrorObject, Operation};
+use crate::durable::wire::{ErrorObject, Operation};
 use serde_json::{json, Map, Value};
 
 /// `{"Payload": text, "Truncated": false}`.
-pub(crate) fn payload(text: &str) -> Value {
+pub fn payload(text: &str) -> Value {
     json!({"Payload": text, "Truncated": false})
 }
 
 /// `{"Payload": {ErrorObject}, "Truncated": false}`.
-pub(crate) fn error(e: &ErrorObject) -> Value {
+pub fn error(e: &ErrorObject) -> Value {
     json!({"Payload": e, "Truncated": false})
 }
 
 /// An event of `kind` (`StepStarted`) for operation `op` (none for the execution's own events)
 /// with its details; the event id and time are filled in when it is appended.
-pub(crate) fn event(kind: &str, op: Option<&Operation>, details: Value) -> Value {
+pub fn event(kind: &str, op: Option<&Operation>, details: Value) -> Value {
     let mut e = Map::new();
     e.insert("EventType".into(), kind.into());
     if let Some(op) = op {
@@ -39,7 +39,7 @@ pub(crate) fn event(kind: &str, op: Option<&Operation>, details: Value) -> Value
 
 /// Rewrites every `...Timestamp` member holding epoch ms into epoch seconds, as rest-json
 /// writes timestamps (botocore reads them into datetimes).
-pub(crate) fn rest_times(v: &mut Value) {
+pub fn rest_times(v: &mut Value) {
     match v {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
@@ -59,7 +59,7 @@ pub(crate) fn rest_times(v: &mut Value) {
 
 /// The event without its payloads (`IncludeExecutionData=false`): every `Payload` member is
 /// dropped, `Truncated` stays.
-pub(crate) fn without_data(v: &mut Value) {
+pub fn without_data(v: &mut Value) {
     match v {
         Value::Object(map) => {
             map.remove("Payload");

@@ -10,53 +10,66 @@
 
 use std::collections::BTreeMap;
 
-use fnkit_spec::durable::arn::ExecutionArn;
-use fnkit_spec::durable::wire::{
+use crate::durable::arn::ExecutionArn;
+use crate::durable::wire::{
     ErrorObject, ExecutionDetails, ExecutionState, ExecutionStatus, Millis, Operation,
     OperationStatus, OperationType,
 };
-use fnkit_spec::durable::DurableConfig;
+use crate::durable::DurableConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::events::{self, event};
+pub use super::outside::{Completion, Deferred, TargetEnded};
 
 /// The most operation JSON one page of state carries: the envelope must stay under the 6 MiB an
 /// invocation's payload may be, with room for its other members.
-pub(crate) const MAX_PAGE_BYTES: usize = 5 * 1024 * 1024;
+pub const MAX_PAGE_BYTES: usize = 5 * 1024 * 1024;
 
 /// Lambda-level failures (a crash, a timeout, an answer that is not an envelope) after which the
 /// execution fails: the invocation is retried this many times in all.
-pub(crate) const MAX_FAILED_INVOCATIONS: u32 = 5;
+pub const MAX_FAILED_INVOCATIONS: u32 = 5;
 
 /// An execution's row.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Exec {
+pub struct Exec {
+    /// The execution's ARN.
     pub arn: String,
+    /// The function it is an execution of.
     pub function: String,
     /// `$LATEST` or the version number it runs.
     pub version: String,
+    /// Its name (the idempotency key of the Invoke that started it).
     pub name: String,
     /// The ARN's last segment, the EXECUTION operation's id.
     pub id: String,
+    /// Where it is.
     pub status: ExecutionStatus,
     /// The caller's payload, JSON text.
     pub input: String,
     /// The result, once it is known (from the invocation's answer, or an EXECUTION update).
     pub result: Option<String>,
+    /// The error, once it failed (or timed out, or was stopped).
     pub error: Option<ErrorObject>,
+    /// When it started, epoch ms.
     pub start_ms: i64,
+    /// When it ended, epoch ms.
     pub end_ms: Option<i64>,
+    /// Its execution timeout.
     pub timeout_secs: u32,
+    /// How long its history is kept after it ends.
     pub retention_days: u32,
     /// The request id of the invocation in flight.
     pub invocation: Option<String>,
+    /// When the invocation in flight (or the last) started, epoch ms.
     pub invocation_start_ms: i64,
     /// The sequence number of the one valid checkpoint token.
     pub token_seq: u64,
     /// Operation changes are numbered; the invocation in flight has seen those up to here.
     pub seen_seq: u64,
+    /// The last operation change's number.
     pub op_seq: u64,
+    /// The last event's id.
     pub event_seq: u64,
     /// Lambda-level failures in a row.
     pub failed_invocations: u32,
@@ -75,54 +88,6 @@ pub(crate) struct Exec {
     /// Waits and step retries fall due as soon as no invocation runs (`--durable-skip-time`).
     #[serde(default)]
     pub skip_time: bool,
-}
-
-/// How a chained invoke's target ended.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct TargetEnded {
-    pub status: ExecutionStatus,
-    pub result: Option<String>,
-    pub error: Option<ErrorObject>,
-}
-
-impl TargetEnded {
-    /// How execution `exec` ended.
-    pub fn of(exec: &Exec) -> TargetEnded {
-        TargetEnded {
-            status: exec.status,
-            result: exec.result.clone(),
-            error: exec.error.clone(),
-        }
-    }
-}
-
-/// How an outside system completes a callback.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub(crate) enum Completion {
-    /// With a result (the request body, kept as text).
-    Success(String),
-    /// With an error.
-    Failure(ErrorObject),
-    /// Still working: the heartbeat timeout starts again.
-    Heartbeat,
-}
-
-/// A completion from outside, kept for the invocation's next checkpoint or its end.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) enum Deferred {
-    /// A callback's success or failure.
-    Callback { op: String, completion: Completion },
-    /// A chained invoke's target ended.
-    Chained { op: String, ended: TargetEnded },
-}
-
-impl Deferred {
-    /// The operation it completes.
-    pub fn op(&self) -> &str {
-        match self {
-            Deferred::Callback { op, .. } | Deferred::Chained { op, .. } => op,
-        }
-    }
 }
 
 impl Exec {
@@ -175,7 +140,8 @@ impl Exec {
 
 /// An operation as stored: the wire form and its sequence numbers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct StoredOp {
+pub struct StoredOp {
+    /// The operation, as the API shows it.
     pub op: Operation,
     /// Order of first appearance (state pages are "ordered by start sequence").
     pub start_seq: u64,
@@ -191,9 +157,12 @@ pub(crate) struct StoredOp {
 
 /// When a running callback times out: overall, and without a heartbeat.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-pub(crate) struct CallbackClock {
+pub struct CallbackClock {
+    /// When it times out overall, epoch ms.
     pub timeout_at_ms: Option<i64>,
+    /// The heartbeat timeout (0: none).
     pub heartbeat_secs: u64,
+    /// When it times out without a heartbeat, epoch ms.
     pub heartbeat_at_ms: Option<i64>,
 }
 
@@ -249,8 +218,10 @@ impl StoredOp {
 
 /// An execution loaded for one transaction.
 #[derive(Debug)]
-pub(crate) struct Loaded {
+pub struct Loaded {
+    /// The execution's row.
     pub exec: Exec,
+    /// Its operations, by id.
     pub ops: BTreeMap<String, StoredOp>,
     /// Ids of the operations this transaction changed.
     pub changed: Vec<String>,

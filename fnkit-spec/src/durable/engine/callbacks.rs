@@ -4,8 +4,8 @@
 //! nonce, so it goes into a URL path as it is, for curl as for the SDKs), so the service finds
 //! it without an index, and no two callbacks share one.
 
+use crate::durable::wire::{Millis, OperationStatus, OperationType};
 use base64::Engine as _;
-use fnkit_spec::durable::wire::{Millis, OperationStatus, OperationType};
 use serde_json::json;
 
 use super::events::{self, event};
@@ -13,7 +13,7 @@ use super::model::{Completion, Deferred, Loaded};
 
 /// Why a callback call is refused.
 #[derive(Debug)]
-pub(crate) enum Refusal {
+pub enum Refusal {
     /// It timed out (`CallbackTimeoutException`).
     TimedOut(String),
     /// It is not running (completed, or its execution ended).
@@ -21,13 +21,13 @@ pub(crate) enum Refusal {
 }
 
 /// A new callback id for operation `op_id` of execution `arn`.
-pub(crate) fn new_id(arn: &str, op_id: &str) -> String {
+pub fn new_id(arn: &str, op_id: &str) -> String {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{arn}\n{op_id}\n{nonce}"))
 }
 
 /// The execution and operation a callback id names.
-pub(crate) fn parse_id(id: &str) -> Option<(String, String)> {
+pub fn parse_id(id: &str) -> Option<(String, String)> {
     use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
     // Ids given before they were URL-safe are standard base64; executions keep them.
     let bytes = URL_SAFE_NO_PAD
@@ -44,7 +44,7 @@ pub(crate) fn parse_id(id: &str) -> Option<(String, String)> {
 /// Applies `completion` to callback `id` (operation `op_id`) at `now`. A completion appends its
 /// event and marks the execution to be invoked again (even while it waits on something else:
 /// each completion re-invokes, as AWS does); a heartbeat appends nothing.
-pub(crate) fn complete(
+pub fn complete(
     l: &mut Loaded,
     id: &str,
     op_id: &str,
@@ -93,7 +93,7 @@ pub(crate) fn complete(
 }
 
 /// Applies `completion` to running callback `op_id` (nothing if it is not running any more).
-pub(crate) fn apply(l: &mut Loaded, op_id: &str, completion: Completion, now: i64) {
+pub fn apply(l: &mut Loaded, op_id: &str, completion: Completion, now: i64) {
     let Some(stored) = l.ops.get(op_id) else {
         return;
     };
