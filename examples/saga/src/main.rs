@@ -18,6 +18,9 @@
 //! ```
 //!
 //! (`aws lambda send-durable-execution-callback-success --callback-id ...` does the same.)
+//!
+//! Its unit tests (below) run the saga in-process with `fnkit::testing::durable`: the day the
+//! approval may take is skipped, the approver's answer is queued: `cargo test -p saga`.
 
 use std::time::Duration;
 
@@ -163,4 +166,98 @@ async fn release(ctx: &DurableContext, reservation: &str) -> Result<String, Dura
 
 fn main() {
     fnkit::run()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use fnkit::testing::durable::DurableTest;
+
+    use super::*;
+
+    fn order(amount_cents: u64) -> Order {
+        Order {
+            id: "o-1".into(),
+            sku: "tea".into(),
+            quantity: 2,
+            amount_cents,
+            approval_secs: None,
+        }
+    }
+
+    /// The saga's own settings: two days to run.
+    fn saga() -> DurableTest {
+        DurableTest::new().timeout(Duration::from_secs(2 * 86_400))
+    }
+
+    fn approval(approved: bool) -> Approval {
+        Approval {
+            approved,
+            by: "ada".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_approved_order_is_charged() {
+        let run = saga()
+            .callback_succeeds("approval", approval(true))
+            .run(order(1800), order_saga)
+            .await;
+        let outcome: Outcome = run.result().unwrap();
+        let charge = "charge-o-1".to_owned();
+        let reservation = "hold-o-1-tea".to_owned();
+        assert_eq!(
+            outcome,
+            Outcome::Completed {
+                reservation,
+                charge
+            },
+            "{run}"
+        );
+        assert_eq!(run.count("StepStarted", "release-stock"), 0);
+    }
+
+    #[tokio::test]
+    async fn a_refused_order_releases_its_stock() {
+        let run = saga()
+            .callback_succeeds("approval", approval(false))
+            .run(order(1800), order_saga)
+            .await;
+        let released = "hold-o-1-tea".to_owned();
+        let by = "ada".to_owned();
+        assert_eq!(
+            run.result::<Outcome>().unwrap(),
+            Outcome::Rejected { by, released }
+        );
+        assert_eq!(run.count("StepStarted", "charge-card"), 0, "{run}");
+    }
+
+    #[tokio::test]
+    async fn an_order_nobody_approves_expires_after_a_day() {
+        let run = saga().run(order(1800), order_saga).await;
+        let released = "hold-o-1-tea".to_owned();
+        assert_eq!(
+            run.result::<Outcome>().unwrap(),
+            Outcome::Expired { released },
+            "{run}"
+        );
+        assert_eq!(run.elapsed, APPROVAL_WINDOW, "the day, skipped: {run}");
+    }
+
+    #[tokio::test]
+    async fn a_declined_card_is_tried_three_times_then_the_stock_is_released() {
+        let run = saga()
+            .callback_succeeds("approval", approval(true))
+            .run(order(250_000), order_saga)
+            .await;
+        match run.result::<Outcome>().unwrap() {
+            Outcome::ChargeFailed { reason, .. } => {
+                assert!(reason.contains("declined"), "{reason}")
+            }
+            other => panic!("{other:?}\n{run}"),
+        }
+        assert_eq!(run.count("StepStarted", "charge-card"), 3, "{run}");
+        assert_eq!(run.count("StepSucceeded", "release-stock"), 1, "{run}");
+    }
 }

@@ -33,12 +33,36 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Pauses before the second and third tries of a call.
 const BACKOFF: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(400)];
 
-/// A client of the durable execution API: a handle on the process's one client.
+/// A client of the durable execution API: a handle on the process's one client, or on a
+/// service in this process (`fnkit::testing::durable`).
 #[derive(Debug, Clone)]
-pub(crate) struct Client(Arc<Inner>);
+pub(crate) enum Client {
+    /// Over HTTP(S).
+    Http(Arc<Inner>),
+    /// A service in this process.
+    InProcess(Arc<dyn InProcess>),
+}
+
+/// A durable execution service in this process: the two calls a handler makes, answered with
+/// the JSON the HTTP API would send.
+pub(crate) trait InProcess: Send + Sync + std::fmt::Debug {
+    /// `CheckpointDurableExecution`.
+    fn checkpoint(
+        &self,
+        arn: &str,
+        request: &CheckpointRequest,
+    ) -> Result<serde_json::Value, DurableError>;
+    /// `GetDurableExecutionState`, one page.
+    fn state(
+        &self,
+        arn: &str,
+        token: &str,
+        marker: &str,
+    ) -> Result<serde_json::Value, DurableError>;
+}
 
 #[derive(Debug)]
-struct Inner {
+pub(crate) struct Inner {
     /// Scheme and authority, without a trailing `/`.
     endpoint: String,
     region: String,
@@ -108,6 +132,76 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+impl Inner {
+    /// The request for `method` on `path_and_query` with `body`, signed when there are
+    /// credentials.
+    fn request(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        body: &Bytes,
+        now: SystemTime,
+    ) -> Result<http::Request<Full<Bytes>>, DurableError> {
+        let uri = format!("{}{path_and_query}", self.endpoint);
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(&uri)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(body.clone()))
+            .map_err(service)?;
+        if let Some(credentials) = &self.credentials {
+            sign_v4(&mut request, body, credentials, &self.region, now)?;
+        }
+        Ok(request)
+    }
+
+    /// One call, tried again after a throttle, a server error or a broken connection.
+    async fn call(&self, method: &str, path: &str, body: Vec<u8>) -> Result<Bytes, DurableError> {
+        // One buffer for every try (each request shares it).
+        let body = Bytes::from(body);
+        let mut pauses = BACKOFF.iter();
+        loop {
+            let request = self.request(method, path, &body, SystemTime::now())?;
+            match self.once(request).await {
+                Err(Failure::Transient(e)) => match pauses.next() {
+                    Some(pause) => tokio::time::sleep(*pause).await,
+                    None => return Err(e),
+                },
+                Err(Failure::Final(e)) => return Err(e),
+                Ok(body) => return Ok(body),
+            }
+        }
+    }
+
+    async fn once(&self, request: http::Request<Full<Bytes>>) -> Result<Bytes, Failure> {
+        let exchange = async {
+            let response = self.pool.request(request).await.map_err(|e| {
+                // A connection that failed or broke: the request may be sent again.
+                Failure::Transient(service(e))
+            })?;
+            let status = response.status();
+            let body = response.into_body().collect().await;
+            let body = body.map_err(|e| Failure::Transient(service(e)))?.to_bytes();
+            if status.is_success() {
+                return Ok(body);
+            }
+            let e = service(format!("{status}: {}", String::from_utf8_lossy(&body)));
+            let again = status == http::StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+            Err(if again {
+                Failure::Transient(e)
+            } else {
+                Failure::Final(e)
+            })
+        };
+        match tokio::time::timeout(CALL_TIMEOUT, exchange).await {
+            Ok(answer) => answer,
+            Err(_) => Err(Failure::Final(service(
+                "the durable execution API did not answer in time",
+            ))),
+        }
+    }
+}
+
 impl Client {
     /// The process's client of the endpoint and credentials the environment names, made at
     /// the first call (loading the TLS roots reads files: off the runtime's other tasks).
@@ -124,6 +218,15 @@ impl Client {
             }
         });
         made.clone().map_err(DurableError::Service)
+    }
+
+    /// The HTTP client (a test's).
+    #[cfg(test)]
+    fn http(&self) -> &Inner {
+        match self {
+            Client::Http(http) => http,
+            Client::InProcess(_) => unreachable!("a test's client is over HTTP"),
+        }
     }
 
     /// A client of a local endpoint nothing listens on, for tests that never call it.
@@ -185,80 +288,12 @@ impl Client {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(30))
             .build(connector);
-        Ok(Client(Arc::new(Inner {
+        Ok(Client::Http(Arc::new(Inner {
             endpoint,
             region,
             credentials,
             pool,
         })))
-    }
-
-    /// The request for `method` on `path_and_query` with `body`, signed when there are
-    /// credentials.
-    fn request(
-        &self,
-        method: &str,
-        path_and_query: &str,
-        body: &Bytes,
-        now: SystemTime,
-    ) -> Result<http::Request<Full<Bytes>>, DurableError> {
-        let uri = format!("{}{path_and_query}", self.0.endpoint);
-        let mut request = http::Request::builder()
-            .method(method)
-            .uri(&uri)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .body(Full::new(body.clone()))
-            .map_err(service)?;
-        if let Some(credentials) = &self.0.credentials {
-            sign_v4(&mut request, body, credentials, &self.0.region, now)?;
-        }
-        Ok(request)
-    }
-
-    /// One call, tried again after a throttle, a server error or a broken connection.
-    async fn call(&self, method: &str, path: &str, body: Vec<u8>) -> Result<Bytes, DurableError> {
-        // One buffer for every try (each request shares it).
-        let body = Bytes::from(body);
-        let mut pauses = BACKOFF.iter();
-        loop {
-            let request = self.request(method, path, &body, SystemTime::now())?;
-            match self.once(request).await {
-                Err(Failure::Transient(e)) => match pauses.next() {
-                    Some(pause) => tokio::time::sleep(*pause).await,
-                    None => return Err(e),
-                },
-                Err(Failure::Final(e)) => return Err(e),
-                Ok(body) => return Ok(body),
-            }
-        }
-    }
-
-    async fn once(&self, request: http::Request<Full<Bytes>>) -> Result<Bytes, Failure> {
-        let exchange = async {
-            let response = self.0.pool.request(request).await.map_err(|e| {
-                // A connection that failed or broke: the request may be sent again.
-                Failure::Transient(service(e))
-            })?;
-            let status = response.status();
-            let body = response.into_body().collect().await;
-            let body = body.map_err(|e| Failure::Transient(service(e)))?.to_bytes();
-            if status.is_success() {
-                return Ok(body);
-            }
-            let e = service(format!("{status}: {}", String::from_utf8_lossy(&body)));
-            let again = status == http::StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
-            Err(if again {
-                Failure::Transient(e)
-            } else {
-                Failure::Final(e)
-            })
-        };
-        match tokio::time::timeout(CALL_TIMEOUT, exchange).await {
-            Ok(answer) => answer,
-            Err(_) => Err(Failure::Final(service(
-                "the durable execution API did not answer in time",
-            ))),
-        }
     }
 
     /// `CheckpointDurableExecution`.
@@ -268,8 +303,14 @@ impl Client {
         request: &CheckpointRequest,
     ) -> Result<CheckpointResponse, DurableError> {
         let path = format!("/2025-12-01/durable-executions/{}/checkpoint", encode(arn));
+        let http = match self {
+            Client::Http(http) => http,
+            Client::InProcess(s) => {
+                return serde_json::from_value(s.checkpoint(arn, request)?).map_err(service)
+            }
+        };
         let body = serde_json::to_vec(request).map_err(service)?;
-        let answer = self.call("POST", &path, body).await?;
+        let answer = http.call("POST", &path, body).await?;
         serde_json::from_slice(&answer).map_err(service)
     }
 
@@ -286,7 +327,13 @@ impl Client {
             encode(token),
             encode(marker)
         );
-        let answer = self.call("GET", &path, Vec::new()).await?;
+        let http = match self {
+            Client::Http(http) => http,
+            Client::InProcess(s) => {
+                return serde_json::from_value(s.state(arn, token, marker)?).map_err(service)
+            }
+        };
+        let answer = http.call("GET", &path, Vec::new()).await?;
         serde_json::from_slice(&answer).map_err(service)
     }
 }
@@ -328,7 +375,11 @@ mod tests {
         ])
         .await;
         let client = Client::new(&address, "us-east-1".into(), None).unwrap();
-        let body = client.call("GET", "/state", Vec::new()).await.unwrap();
+        let body = client
+            .http()
+            .call("GET", "/state", Vec::new())
+            .await
+            .unwrap();
         assert_eq!(&body[..], b"{}");
         assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 3);
 
@@ -336,7 +387,11 @@ mod tests {
             "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 5\r\n\r\nstale";
         let (address, seen) = server(vec![refusal.to_owned(), refusal.to_owned()]).await;
         let client = Client::new(&address, "us-east-1".into(), None).unwrap();
-        let error = client.call("GET", "/state", Vec::new()).await.unwrap_err();
+        let error = client
+            .http()
+            .call("GET", "/state", Vec::new())
+            .await
+            .unwrap_err();
         assert!(error.to_string().contains("400"), "{error}");
         assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 1);
     }

@@ -48,9 +48,25 @@ where
     F: FnOnce(T, DurableContext) -> Fut,
     Fut: Future<Output = Result<R, Error>>,
 {
+    execute_in(envelope, Client::from_env()?, plugins, handler).await
+}
+
+/// [`execute_with`] through `client` (the process's, or a service in this process).
+// long: the envelope read, the plugins told, the handler run, the plugins told; top to bottom.
+pub(crate) async fn execute_in<T, R, F, Fut>(
+    envelope: serde_json::Value,
+    client: Client,
+    plugins: &Plugins,
+    handler: F,
+) -> Result<serde_json::Value, Error>
+where
+    T: DeserializeOwned,
+    R: Serialize,
+    F: FnOnce(T, DurableContext) -> Fut,
+    Fut: Future<Output = Result<R, Error>>,
+{
     let envelope: InvocationInput = serde_json::from_value(envelope)
         .map_err(|e| Error::new("DurableExecution.InvalidEnvelope", e.to_string()))?;
-    let client = Client::from_env()?;
     let arn = envelope.durable_execution_arn;
     let mut ops: HashMap<String, Operation> = HashMap::new();
     let mut page = envelope.initial_execution_state;

@@ -4,7 +4,7 @@
 //! namer), child contexts, callbacks, `wait_for_callback`, invokes, a replay-aware logger,
 //! per-operation serialisation, replay with a non-determinism error, and [`plugin`]s told of
 //! each invocation's life; against fnkit-local's durable execution service or AWS's (HTTPS,
-//! SigV4). **Next:** testing without the service (docs/durable.md).
+//! SigV4). `fnkit::testing::durable` runs a handler in-process with time skipped.
 //!
 //! | module | owns |
 //! |---|---|
@@ -44,8 +44,10 @@ mod step;
 
 pub use batch::{BatchItem, BatchResult, CompletionConfig, CompletionReason, ItemStatus};
 pub use child::ChildConfig;
+pub(crate) use client::{Client, InProcess};
 pub use condition::Condition;
 pub use context::DurableContext;
+pub(crate) use invocation::execute_in;
 pub use invocation::{execute, execute_with};
 pub use logger::{DurableLogger, Level};
 pub use ops::{Callback, CallbackConfig, InvokeConfig};

@@ -70,7 +70,7 @@ pub fn start(
     let target = targets
         .functions
         .get(&name)
-        .ok_or_else(|| format!("the function {raw} is not served by fnkit-local"))?;
+        .ok_or_else(|| format!("the function {raw} is not served"))?;
     // An unqualified target runs as $LATEST.
     let version = versions::resolve(qualifier.as_deref(), target.version)
         .ok_or_else(|| format!("the function {raw} has no version or alias of that name"))?;

@@ -3,7 +3,8 @@
 //! decode → handler → encode path as production.
 //!
 //! Each builder gives the typed event (`build`), to call a handler directly, and the payload the
-//! platform would send (`payload`), to go through [`invoke`].
+//! platform would send (`payload`), to go through [`invoke`]. Durable handlers (feature
+//! `durable`) run in-process with time skipped through `durable::DurableTest`.
 //!
 //! ```
 //! use fnkit::prelude::*;
@@ -25,6 +26,9 @@
 //! assert_eq!(res.body().to_str().unwrap(), "hello bob");
 //! # });
 //! ```
+
+#[cfg(feature = "durable")]
+pub mod durable;
 
 use std::time::{Duration, SystemTime};
 
