@@ -66,6 +66,33 @@ pub struct DurableContext {
     scope: Arc<Notify>,
 }
 
+impl Shared {
+    /// One checkpoint of `updates`: the call, then the next token and the changed operations
+    /// kept; returns the operations that ended with it.
+    async fn send(&self, updates: Vec<OperationUpdate>) -> Result<Vec<Operation>, DurableError> {
+        let mut token = self.token.lock().await;
+        let request = CheckpointRequest {
+            checkpoint_token: token.clone(),
+            updates,
+            client_token: Some(uuid::Uuid::new_v4().to_string()),
+        };
+        let answer = self.client.checkpoint(&self.arn, &request).await?;
+        if let Some(next) = answer.checkpoint_token {
+            *token = next;
+        }
+        let mut ended = Vec::new();
+        let mut ops = self.ops.lock().unwrap_or_else(|e| e.into_inner());
+        for op in answer.new_execution_state.operations {
+            let was = ops.get(&op.id).map(|o| o.status);
+            if op.status.is_terminal() && !was.is_some_and(OperationStatus::is_terminal) {
+                ended.push(op.clone());
+            }
+            ops.insert(op.id.clone(), op);
+        }
+        Ok(ended)
+    }
+}
+
 /// An attempt whose body has not ended: dropped so (the invocation suspended), it ends
 /// `Incomplete`.
 struct Unfinished<'a> {
@@ -298,7 +325,10 @@ impl DurableContext {
         ops.get(&id.wire).map(|op| op.status)
     }
 
-    /// Sends `updates` and reads back what changed.
+    /// Sends `updates` and reads back what changed. The call and what it changes (the next
+    /// token, the operations) run as a task of their own, so a caller dropped mid-call (a branch
+    /// of a batch that stopped early) cannot leave the token behind the service's: a checkpoint
+    /// that landed is always read back.
     pub(super) async fn checkpoint(
         &self,
         mut updates: Vec<OperationUpdate>,
@@ -306,31 +336,10 @@ impl DurableContext {
         for u in &mut updates {
             u.parent_id = self.parent.clone();
         }
-        let mut token = self.shared.token.lock().await;
-        let request = CheckpointRequest {
-            checkpoint_token: token.clone(),
-            updates,
-            client_token: Some(uuid::Uuid::new_v4().to_string()),
-        };
-        let answer = self
-            .shared
-            .client
-            .checkpoint(&self.shared.arn, &request)
-            .await?;
-        if let Some(next) = answer.checkpoint_token {
-            *token = next;
-        }
-        drop(token);
-        let mut ended = Vec::new();
-        let mut ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
-        for op in answer.new_execution_state.operations {
-            let was = ops.get(&op.id).map(|o| o.status);
-            if op.status.is_terminal() && !was.is_some_and(OperationStatus::is_terminal) {
-                ended.push(op.clone());
-            }
-            ops.insert(op.id.clone(), op);
-        }
-        drop(ops);
+        let shared = self.shared.clone();
+        let ended = tokio::spawn(async move { shared.send(updates).await })
+            .await
+            .map_err(|e| DurableError::Service(format!("the checkpoint did not finish: {e}")))??;
         for op in &ended {
             self.shared.host.operation_ended(op);
         }

@@ -1,0 +1,119 @@
+//! `map` and `parallel` beyond the conformance suite's cases, run in-process with
+//! `fnkit::testing::durable`: a batch that stops early while a branch waits, a FLAT map whose
+//! branches' bodies run again on each replay while their steps run once, and a nested map that
+//! does not run a finished branch again.
+#![cfg(feature = "durable")]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use fnkit::durable::wire::ExecutionStatus;
+use fnkit::durable::{
+    BatchConfig, Branch, CompletionConfig, CompletionReason, DurableContext, ItemStatus, Nesting,
+};
+use fnkit::testing::durable::DurableTest;
+use fnkit::Error;
+use serde_json::{json, Value};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Two branches at once: the first returns, the second waits an hour. One success is enough,
+/// so the batch stops with the second still waiting; a step after it runs in the same
+/// invocation.
+async fn first_wins(_: Value, ctx: DurableContext) -> Result<Value, Error> {
+    let quick = Branch::new(|_| async { Ok(1u32) });
+    let slow = Branch::new(|ctx: DurableContext| async move {
+        ctx.wait("long", HOUR).await?;
+        Ok(2u32)
+    });
+    let completion = CompletionConfig::default().min_successful(1);
+    let config = BatchConfig::default().completion(completion);
+    let r = ctx.parallel("race", vec![slow, quick], config).await?;
+    let after: u32 = ctx.step("after", |_| async { Ok(3) }).await?;
+    let statuses: Vec<ItemStatus> = r.all.iter().map(|i| i.status).collect();
+    Ok(json!({"statuses": statuses, "reason": r.completion_reason,
+        "results": r.results(), "after": after}))
+}
+
+#[tokio::test]
+async fn a_batch_that_stops_early_leaves_a_waiting_branch_started_and_goes_on() {
+    let run = DurableTest::new().run(json!(null), first_wins).await;
+    let out: Value = run.result().unwrap();
+    assert_eq!(out["statuses"], json!(["STARTED", "SUCCEEDED"]), "{run}");
+    assert_eq!(
+        out["reason"],
+        json!(CompletionReason::MinSuccessfulReached),
+        "{run}"
+    );
+    assert_eq!(out["results"], json!([1]));
+    assert_eq!(out["after"], json!(3));
+    assert_eq!(run.invocations, 1, "nothing waited for the hour: {run}");
+    assert_eq!(run.elapsed, Duration::ZERO, "{run}");
+}
+
+/// Runs of each item's body, by item, for `batched`.
+static FLAT_BODIES: [AtomicU32; 3] = [AtomicU32::new(0), AtomicU32::new(0), AtomicU32::new(0)];
+static NESTED_BODIES: [AtomicU32; 3] = [AtomicU32::new(0), AtomicU32::new(0), AtomicU32::new(0)];
+
+/// Maps three items one at a time; each waits a minute between two steps. Counts each item's
+/// body runs in `bodies`.
+async fn batched(
+    ctx: DurableContext,
+    nesting: Nesting,
+    bodies: &'static [AtomicU32; 3],
+) -> Result<Vec<u64>, Error> {
+    let config = BatchConfig::default().max_concurrency(1).nesting(nesting);
+    let r = ctx
+        .map("items", vec![1u64, 2, 3], config, |ctx, n, i| async move {
+            bodies[i].fetch_add(1, Ordering::SeqCst);
+            let doubled: u64 = ctx.step("double", |_| async move { Ok(n * 2) }).await?;
+            ctx.wait("pause", Duration::from_secs(60)).await?;
+            Ok(ctx.step("add", |_| async move { Ok(doubled + 1) }).await?)
+        })
+        .await?;
+    r.throw_if_error()?;
+    Ok(r.into_results())
+}
+
+#[tokio::test]
+async fn a_flat_map_runs_its_bodies_again_on_replay_and_each_step_once() {
+    let run = DurableTest::new()
+        .run(json!(null), |_: Value, ctx| {
+            batched(ctx, Nesting::Flat, &FLAT_BODIES)
+        })
+        .await;
+    assert_eq!(run.result::<Vec<u64>>().unwrap(), [3, 5, 7], "{run}");
+    assert_eq!(run.invocations, 4, "a wait per item: {run}");
+    assert_eq!(run.elapsed, Duration::from_secs(180), "{run}");
+    // Until the map finishes, every started item's body runs again in each invocation: item 0's
+    // in all four, item 1's in the last three, item 2's in the last two.
+    let runs: Vec<u32> = FLAT_BODIES
+        .iter()
+        .map(|n| n.load(Ordering::SeqCst))
+        .collect();
+    assert_eq!(runs, [4, 3, 2], "{run}");
+    assert_eq!(run.count("StepStarted", "double"), 3, "{run}");
+    assert_eq!(run.count("StepStarted", "add"), 3, "{run}");
+    assert!(
+        !run.events.iter().any(|e| e["SubType"] == "MapIteration"),
+        "{run}"
+    );
+}
+
+#[tokio::test]
+async fn a_nested_map_does_not_run_a_finished_items_body_again() {
+    let run = DurableTest::new()
+        .run(json!(null), |_: Value, ctx| {
+            batched(ctx, Nesting::Nested, &NESTED_BODIES)
+        })
+        .await;
+    assert_eq!(run.status, ExecutionStatus::Succeeded, "{run}");
+    assert_eq!(run.result::<Vec<u64>>().unwrap(), [3, 5, 7], "{run}");
+    // Each item's body runs when it starts and once more after its wait, never after it ended.
+    let runs: Vec<u32> = NESTED_BODIES
+        .iter()
+        .map(|n| n.load(Ordering::SeqCst))
+        .collect();
+    assert_eq!(runs, [2, 2, 2], "{run}");
+    assert_eq!(run.count("ContextSucceeded", "map-item-1"), 1, "{run}");
+}
