@@ -117,3 +117,62 @@ async fn a_nested_map_does_not_run_a_finished_items_body_again() {
     assert_eq!(runs, [2, 2, 2], "{run}");
     assert_eq!(run.count("ContextSucceeded", "map-item-1"), 1, "{run}");
 }
+
+/// Body runs of `large`'s branches: the waiting one's and the two quick ones'.
+static LARGE_BODIES: [AtomicU32; 3] = [AtomicU32::new(0), AtomicU32::new(0), AtomicU32::new(0)];
+
+/// A batch whose result (two branches of 150,000 characters, each small enough to checkpoint)
+/// is too large to checkpoint, stopped early with a branch waiting; then a wait, so the next
+/// invocation replays the batch from its summary.
+async fn large(_: Value, ctx: DurableContext) -> Result<Value, Error> {
+    let slow = Branch::new(|ctx: DurableContext| async move {
+        LARGE_BODIES[0].fetch_add(1, Ordering::SeqCst);
+        ctx.wait("long", HOUR).await?;
+        Ok("slow".to_owned())
+    });
+    let quick = |i: usize| {
+        Branch::new(move |_| async move {
+            LARGE_BODIES[i].fetch_add(1, Ordering::SeqCst);
+            Ok("x".repeat(150_000))
+        })
+    };
+    let completion = CompletionConfig::default().min_successful(2);
+    let config = BatchConfig::default().completion(completion);
+    let r = ctx
+        .parallel("big", vec![slow, quick(1), quick(2)], config)
+        .await?;
+    ctx.wait("later", Duration::from_secs(1)).await?;
+    let statuses: Vec<ItemStatus> = r.all.iter().map(|i| i.status).collect();
+    let lengths: Vec<usize> = r.results().iter().map(|s| s.len()).collect();
+    Ok(json!({"statuses": statuses, "lengths": lengths, "reason": r.completion_reason}))
+}
+
+#[tokio::test]
+async fn a_batch_too_large_to_checkpoint_is_rebuilt_from_its_summary_without_running_again() {
+    let run = DurableTest::new().run(json!(null), large).await;
+    let out: Value = run.result().unwrap();
+    assert_eq!(
+        out["statuses"],
+        json!(["STARTED", "SUCCEEDED", "SUCCEEDED"]),
+        "{run}"
+    );
+    assert_eq!(out["lengths"], json!([150_000, 150_000]));
+    assert_eq!(out["reason"], json!("MIN_SUCCESSFUL_REACHED"));
+    assert_eq!(run.invocations, 2, "the replay after the wait: {run}");
+    let runs: Vec<u32> = LARGE_BODIES
+        .iter()
+        .map(|n| n.load(Ordering::SeqCst))
+        .collect();
+    assert_eq!(runs, [1, 1, 1], "no branch ran again on the replay");
+    let succeeded = run
+        .events
+        .iter()
+        .find(|e| e["EventType"] == "ContextSucceeded" && e["SubType"] == "Parallel")
+        .unwrap();
+    let payload = succeeded["ContextSucceededDetails"]["Result"]["Payload"]
+        .as_str()
+        .unwrap();
+    let summary: Value = serde_json::from_str(payload).unwrap();
+    assert_eq!(summary["type"], "ParallelResult", "{summary}");
+    assert_eq!(summary["startedIndexes"], json!([0]), "{summary}");
+}

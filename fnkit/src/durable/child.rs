@@ -112,10 +112,13 @@ impl DurableContext {
         Fut: Future<Output = Result<T, Error>>,
     {
         let (op, record) = self.begin(OperationType::Context, sub_type, name)?;
-        self.run_child(op, record, serdes, scope, body).await
+        self.run_child(op, record, serdes, scope, &|_| None, body)
+            .await
     }
 
     /// The child context `op`, whose record is `record`: see [`DurableContext::child_context`].
+    /// A result too large to checkpoint is written as `summarize` says (a batch's summary), or
+    /// as nothing.
     // long: one operation's whole life (replay, body, large result, failure), top to bottom.
     pub(super) async fn run_child<T, F, Fut>(
         &self,
@@ -123,6 +126,7 @@ impl DurableContext {
         record: Option<Operation>,
         serdes: Option<&dyn Serdes>,
         scope: Option<Arc<tokio::sync::Notify>>,
+        summarize: &dyn Fn(&T) -> Option<String>,
         body: F,
     ) -> Result<T, DurableError>
     where
@@ -168,8 +172,12 @@ impl DurableContext {
                     true => value,
                     false => serdes::read(serdes, Some(&payload))?,
                 };
+                let payload = match large {
+                    true => summarize(&value).unwrap_or_default(),
+                    false => payload,
+                };
                 self.checkpoint(vec![OperationUpdate {
-                    payload: Some(if large { String::new() } else { payload }),
+                    payload: Some(payload),
                     context_options: large.then_some(ContextOptions {
                         replay_children: Some(true),
                     }),

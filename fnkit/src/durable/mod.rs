@@ -16,6 +16,7 @@
 //! | `step.rs` | steps: [`StepConfig`], attempts, retries, at most or at least once |
 //! | `batch.rs` | what `map` and `parallel` decide and return: [`CompletionConfig`], [`BatchResult`] |
 //! | `parallel.rs` | `map` and `parallel`: [`Branch`], [`BatchConfig`], [`MapConfig`], [`Nesting`], the coordinator that runs branches as futures with a suspension scope each |
+//! | `summary.rs` | a batch result too large to checkpoint: its summary, and rebuilding it on replay |
 //! | `condition.rs` | `wait_for_condition`: polling a check until its state satisfies a [`Condition`] |
 //! | `child.rs` | child contexts: a group of operations recorded as one, [`ChildConfig`] |
 //! | `logger.rs` | [`DurableLogger`]: JSON log lines that leave out what a replay writes again |
@@ -41,6 +42,7 @@ mod plugin_tests;
 pub mod retry;
 mod serdes;
 mod step;
+mod summary;
 
 pub use batch::{BatchItem, BatchResult, CompletionConfig, CompletionReason, ItemStatus};
 pub use child::ChildConfig;

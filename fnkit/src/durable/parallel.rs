@@ -16,17 +16,18 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::Notify;
 
-use fnkit_spec::durable::wire::OperationType;
+use fnkit_spec::durable::wire::{OperationStatus, OperationType};
 
 use super::batch::{BatchItem, BatchResult, CompletionConfig, ItemStatus};
 use super::context::DurableContext;
 use super::ids::OperationId;
 use super::serdes::{self, Serdes};
+use super::summary::{replay, Summary};
 use super::DurableError;
 use crate::Error;
 
 /// A branch's body, boxed.
-type Body<'a, T> = Box<
+pub(super) type Body<'a, T> = Box<
     dyn FnOnce(DurableContext) -> Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>
         + Send
         + 'a,
@@ -280,13 +281,25 @@ impl DurableContext {
     where
         T: Serialize + DeserializeOwned + Send,
     {
+        let (op, record) = self.begin(OperationType::Context, sub_type, name)?;
+        // A finished batch whose result was too large: its summary, to rebuild it from.
+        let summary = record
+            .as_ref()
+            .filter(|r| r.status == OperationStatus::Succeeded)
+            .and_then(|r| r.context_details.as_ref())
+            .filter(|d| d.replay_children == Some(true))
+            .and_then(|d| serde_json::from_str::<Summary>(d.result.as_deref()?).ok());
         let serdes = config.serdes.clone();
-        self.child_context(name, sub_type, serdes.as_deref(), None, |ctx| async move {
-            run(ctx, branches, branch_type, &config)
-                .await
-                .map_err(Error::from)
-        })
-        .await
+        let summarize = |r: &BatchResult<T>| serde_json::to_string(&Summary::of(r, sub_type)).ok();
+        let body = |ctx| async move {
+            let result = match summary {
+                Some(summary) => replay(ctx, branches, branch_type, &config, summary).await,
+                None => run(ctx, branches, branch_type, &config).await,
+            };
+            result.map_err(Error::from)
+        };
+        self.run_child(op, record, serdes.as_deref(), None, &summarize, body)
+            .await
     }
 }
 
@@ -371,15 +384,15 @@ where
 }
 
 /// A branch as the coordinator admitted it: its index, its id, its name and its sub-type.
-struct Started {
-    index: usize,
-    id: OperationId,
-    name: String,
-    branch_type: &'static str,
+pub(super) struct Started {
+    pub(super) index: usize,
+    pub(super) id: OperationId,
+    pub(super) name: String,
+    pub(super) branch_type: &'static str,
 }
 
 /// Runs one branch until it ends or suspends (it waits: it keeps its slot).
-async fn branch<T>(
+pub(super) async fn branch<T>(
     parent: DurableContext,
     started: Started,
     body: Body<'_, T>,
@@ -402,7 +415,7 @@ where
                 let (op, record) =
                     parent.begin_at(id, OperationType::Context, branch_type, &name)?;
                 parent
-                    .run_child(op, record, serdes, Some(scope.clone()), body)
+                    .run_child(op, record, serdes, Some(scope.clone()), &|_| None, body)
                     .await
             }
             Nesting::Flat => flat(&parent, &id, serdes, scope.clone(), body).await,
