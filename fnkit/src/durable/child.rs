@@ -126,7 +126,7 @@ impl DurableContext {
         record: Option<Operation>,
         serdes: Option<&dyn Serdes>,
         scope: Option<Arc<tokio::sync::Notify>>,
-        summarize: &dyn Fn(&T) -> Option<String>,
+        summarize: &(dyn Fn(&T) -> Option<String> + Sync),
         body: F,
     ) -> Result<T, DurableError>
     where
