@@ -176,3 +176,39 @@ async fn a_batch_too_large_to_checkpoint_is_rebuilt_from_its_summary_without_run
     assert_eq!(summary["type"], "ParallelResult", "{summary}");
     assert_eq!(summary["startedIndexes"], json!([0]), "{summary}");
 }
+
+/// FLAT the first time, nested on the replay after its branch's wait.
+async fn unnested(_: Value, ctx: DurableContext) -> Result<Vec<u32>, Error> {
+    let nesting = match ctx.is_replaying() {
+        true => Nesting::Nested,
+        false => Nesting::Flat,
+    };
+    let config = BatchConfig::default().nesting(nesting);
+    let r = ctx
+        .map("items", vec![1u32], config, |ctx, n, _| async move {
+            ctx.wait("pause", Duration::from_secs(1)).await?;
+            Ok(n)
+        })
+        .await?;
+    Ok(r.into_results())
+}
+
+#[tokio::test]
+async fn a_history_written_flat_is_not_replayed_nested_and_gets_no_branch_context() {
+    let run = DurableTest::new().run(json!(null), unnested).await;
+    assert_eq!(run.status, ExecutionStatus::Failed, "{run}");
+    let error = run.error.clone().unwrap_or_default();
+    assert_eq!(
+        error.error_type.as_deref(),
+        Some("DurableExecution.NonDeterministic"),
+        "{run}"
+    );
+    assert!(
+        error.error_message.unwrap_or_default().contains("FLAT"),
+        "{run}"
+    );
+    assert!(
+        !run.events.iter().any(|e| e["SubType"] == "MapIteration"),
+        "no branch context was started: {run}"
+    );
+}

@@ -177,7 +177,7 @@ async fn a_failed_checkpoint_fails_the_invocation_and_the_next_one_runs_the_step
 
 async fn bill(month: u32, ctx: DurableContext) -> Result<Value, Error> {
     Ok(ctx
-        .invoke("bill", "billing:live", &json!({"month": month}))
+        .invoke("bill", "billing:prod", &json!({"month": month}))
         .await?)
 }
 
@@ -216,4 +216,38 @@ async fn an_execution_that_outlives_its_timeout_times_out_then() {
         .await;
     assert_eq!(run.status, ExecutionStatus::TimedOut, "{run}");
     assert_eq!(run.elapsed, Duration::from_secs(60), "{run}");
+}
+
+/// Two items at once, each waiting for a callback named `approval`.
+async fn two_approvals(_: Value, ctx: DurableContext) -> Result<Vec<String>, Error> {
+    let r = ctx
+        .map(
+            "orders",
+            vec![0, 1],
+            fnkit::durable::BatchConfig::default(),
+            |ctx, _: u32, _| async move {
+                let config = CallbackConfig::default();
+                let by: String = ctx
+                    .wait_for_callback("approval", config, |_id| async { Ok(()) })
+                    .await?;
+                Ok(by)
+            },
+        )
+        .await?;
+    r.throw_if_error()?;
+    Ok(r.into_results())
+}
+
+#[tokio::test]
+async fn answers_to_callbacks_of_one_name_go_out_in_the_order_the_callbacks_were_created() {
+    let run = DurableTest::new()
+        .callback_succeeds("approval", "ada")
+        .callback_succeeds("approval", "grace")
+        .run(json!(null), two_approvals)
+        .await;
+    assert_eq!(
+        run.result::<Vec<String>>().unwrap(),
+        ["ada", "grace"],
+        "{run}"
+    );
 }

@@ -86,6 +86,7 @@ impl Durable {
             let target = engine_chained::Target {
                 durable: f.spec.durable,
                 version: f.version,
+                any_qualifier: false,
             };
             (name.clone(), target)
         });

@@ -93,8 +93,8 @@ impl Shared {
     }
 }
 
-/// An attempt whose body has not ended: dropped so (the invocation suspended), it ends
-/// `Incomplete`.
+/// An attempt whose body has not ended: dropped so, it ends `Incomplete` (the invocation
+/// suspended), or `Failed` (the body panicked).
 struct Unfinished<'a> {
     host: &'a Host,
     info: Option<&'a AttemptInfo<'a>>,
@@ -103,9 +103,14 @@ struct Unfinished<'a> {
 impl Drop for Unfinished<'_> {
     fn drop(&mut self) {
         if let Some(info) = self.info {
+            // Dropped by a panic in the body: it failed; else the invocation left it.
+            let outcome = match std::thread::panicking() {
+                true => AttemptOutcome::Failed,
+                false => AttemptOutcome::Incomplete,
+            };
             self.host.attempt_ended(&AttemptEndInfo {
                 attempt: info,
-                outcome: AttemptOutcome::Incomplete,
+                outcome,
                 error: None,
             });
         }
@@ -228,9 +233,10 @@ impl DurableContext {
         if same {
             if !op.status.is_terminal() {
                 self.announce(id, kind, sub_type, name, Some(op.status));
-            } else if self.shared.host.was_updated(&op.id) {
-                // It ended while the handler was away (a wait, a callback): first seen now.
-                self.shared.host.operation_ended(&op);
+            } else {
+                // Ended while the handler was away (a wait, a callback), or before the code got
+                // here: first heard of now.
+                self.shared.host.reached_ended(&op);
             }
             Ok(Some(op))
         } else {
@@ -261,7 +267,11 @@ impl DurableContext {
             sub_type: Some(sub_type),
             name: (!name.is_empty()).then_some(name),
             parent_id: self.parent.as_deref(),
-            status: recorded.unwrap_or(OperationStatus::Started),
+            // A step whose next attempt is due starts it: STARTED, as its START will say.
+            status: match recorded {
+                None | Some(OperationStatus::Ready) => OperationStatus::Started,
+                Some(status) => status,
+            },
             is_replayed: recorded.is_some(),
             attempt: None,
             result: None,
@@ -402,6 +412,11 @@ impl DurableContext {
     /// lines written while the context [is replaying](DurableContext::is_replaying).
     pub fn logger(&self) -> DurableLogger {
         DurableLogger::new(self.clone(), None)
+    }
+
+    /// Whether the service is in this process (`fnkit::testing::durable`).
+    pub(super) fn in_process(&self) -> bool {
+        matches!(self.shared.client, Client::InProcess(_))
     }
 
     /// The execution's ARN.

@@ -156,7 +156,9 @@ where
     // suspends the handler.
     let suspended = Arc::new(Notify::new());
     let ctx = DurableContext::root(shared, suspended.clone());
-    let handler = std::panic::AssertUnwindSafe(handler(input, ctx)).catch_unwind();
+    // Built inside the guard: a handler that panics before its first await is caught too.
+    let handler =
+        std::panic::AssertUnwindSafe(async move { handler(input, ctx).await }).catch_unwind();
     let serialization = |e: serde_json::Error| {
         Ended::Error(Error::new("DurableExecution.Serialization", e.to_string()))
     };

@@ -15,7 +15,8 @@
 //! | `context.rs` | [`DurableContext`], waits, replay, suspension, the plugins' operation and attempt hooks |
 //! | `step.rs` | steps: [`StepConfig`], attempts, retries, at most or at least once |
 //! | `batch.rs` | what `map` and `parallel` decide and return: [`CompletionConfig`], [`BatchResult`] |
-//! | `parallel.rs` | `map` and `parallel`: [`Branch`], [`BatchConfig`], [`MapConfig`], [`Nesting`], the coordinator that runs branches as futures with a suspension scope each |
+//! | `batch_config.rs` | how a batch runs: [`BatchConfig`], [`Nesting`], [`MapConfig`] |
+//! | `parallel.rs` | `map` and `parallel`: [`Branch`], the coordinator that runs branches as futures with a suspension scope each |
 //! | `summary.rs` | a batch result too large to checkpoint: its summary, and rebuilding it on replay |
 //! | `condition.rs` | `wait_for_condition`: polling a check until its state satisfies a [`Condition`] |
 //! | `child.rs` | child contexts: a group of operations recorded as one, [`ChildConfig`] |
@@ -25,6 +26,7 @@
 //! | `client.rs` | the durable execution API over HTTP(S), SigV4-signed |
 
 mod batch;
+mod batch_config;
 mod child;
 mod client;
 mod condition;
@@ -45,6 +47,7 @@ mod step;
 mod summary;
 
 pub use batch::{BatchItem, BatchResult, CompletionConfig, CompletionReason, ItemStatus};
+pub use batch_config::{BatchConfig, MapConfig, Nesting};
 pub use child::ChildConfig;
 pub(crate) use client::{Client, InProcess};
 pub use condition::Condition;
@@ -53,7 +56,7 @@ pub(crate) use invocation::execute_in;
 pub use invocation::{execute, execute_with};
 pub use logger::{DurableLogger, Level};
 pub use ops::{Callback, CallbackConfig, InvokeConfig};
-pub use parallel::{BatchConfig, Branch, MapConfig, Nesting};
+pub use parallel::Branch;
 pub use retry::Retry;
 pub use serdes::Serdes;
 pub use step::{StepConfig, StepContext, StepSemantics};

@@ -18,9 +18,10 @@ use tokio::sync::Notify;
 
 use fnkit_spec::durable::wire::{OperationStatus, OperationType};
 
-use super::batch::{BatchItem, BatchResult, CompletionConfig, ItemStatus};
+use super::batch::{BatchItem, BatchResult, ItemStatus};
+use super::batch_config::{BatchConfig, MapConfig, Nesting};
 use super::context::DurableContext;
-use super::ids::OperationId;
+use super::ids::{OperationId, OperationIds};
 use super::serdes::{self, Serdes};
 use super::summary::{replay, Summary};
 use super::DurableError;
@@ -73,141 +74,6 @@ impl<'a, T> Branch<'a, T> {
     }
 }
 
-/// How a batch's branches appear in the execution's history.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Nesting {
-    /// Each branch is a child context of its own (`ParallelBranch`, `MapIteration`) whose
-    /// result is checkpointed: a finished branch does not run again on a replay.
-    #[default]
-    Nested,
-    /// Branches have no context of their own: their operations are the batch's children. Two
-    /// checkpoints fewer per branch, but until the batch finishes a branch's body runs again on
-    /// every replay (its operations return their records). A history written one way cannot be
-    /// replayed the other: that is a non-determinism error.
-    Flat,
-}
-
-/// How a batch runs.
-#[derive(Debug, Clone, Default)]
-pub struct BatchConfig {
-    /// At most this many branches at a time (all when unset; at least 1).
-    pub max_concurrency: Option<usize>,
-    /// When the batch stops (`parallel`: at the first failure; `map`: likewise).
-    pub completion: Option<CompletionConfig>,
-    /// How each branch's result is written into its checkpoint (JSON when unset).
-    pub item_serdes: Option<Arc<dyn Serdes>>,
-    /// How the whole result is written into the batch's checkpoint (JSON when unset).
-    pub serdes: Option<Arc<dyn Serdes>>,
-    /// Whether each branch is a child context of its own (the default) or not.
-    pub nesting: Nesting,
-}
-
-impl BatchConfig {
-    /// The same, at most `n` branches at a time.
-    pub fn max_concurrency(mut self, n: usize) -> Self {
-        self.max_concurrency = Some(n);
-        self
-    }
-
-    /// The same, stopping as `completion` says.
-    pub fn completion(mut self, completion: CompletionConfig) -> Self {
-        self.completion = Some(completion);
-        self
-    }
-
-    /// The same, each branch's result written through `serdes`.
-    pub fn item_serdes(mut self, serdes: impl Serdes + 'static) -> Self {
-        self.item_serdes = Some(Arc::new(serdes));
-        self
-    }
-
-    /// The same, the whole result written through `serdes`.
-    pub fn serdes(mut self, serdes: impl Serdes + 'static) -> Self {
-        self.serdes = Some(Arc::new(serdes));
-        self
-    }
-
-    /// The same, its branches nested as `nesting` says.
-    pub fn nesting(mut self, nesting: Nesting) -> Self {
-        self.nesting = nesting;
-        self
-    }
-
-    fn check(&self, total: usize) -> Result<(), DurableError> {
-        if self.max_concurrency == Some(0) {
-            return Err(DurableError::Invalid(
-                "max_concurrency must be at least 1, got: 0".into(),
-            ));
-        }
-        self.completion.unwrap_or_default().check(total)
-    }
-}
-
-/// Names a `map` iteration from its item and index.
-type Namer<I> = Box<dyn Fn(&I, usize) -> String + Send + Sync>;
-
-/// How `map` runs: a batch's configuration, and how each iteration is named. A [`BatchConfig`]
-/// converts into one that names iteration `i` `map-item-<i>`.
-///
-/// ```no_run
-/// # use fnkit::durable::{BatchConfig, DurableContext, MapConfig};
-/// # async fn f(ctx: DurableContext) -> Result<(), fnkit::durable::DurableError> {
-/// let orders = vec!["A-17".to_owned(), "B-4".to_owned()];
-/// let config = MapConfig::from(BatchConfig::default().max_concurrency(4))
-///     .item_namer(|order: &String, _| format!("order {order}"));
-/// let sent = ctx
-///     .map("ship", orders, config, |ctx, order, _| async move {
-///         Ok(ctx.step("label", |_| async move { Ok(format!("label for {order}")) }).await?)
-///     })
-///     .await?;
-/// # Ok(()) }
-/// ```
-pub struct MapConfig<I> {
-    /// How the batch runs.
-    pub batch: BatchConfig,
-    namer: Option<Namer<I>>,
-}
-
-impl<I> MapConfig<I> {
-    /// The same, iteration `i` over `item` named `namer(&item, i)` (1 to 256 printable ASCII
-    /// characters, or `""` for none).
-    pub fn item_namer(
-        mut self,
-        namer: impl Fn(&I, usize) -> String + Send + Sync + 'static,
-    ) -> Self {
-        self.namer = Some(Box::new(namer));
-        self
-    }
-
-    fn name(&self, item: &I, index: usize) -> String {
-        match &self.namer {
-            Some(namer) => namer(item, index),
-            None => format!("map-item-{index}"),
-        }
-    }
-}
-
-impl<I> From<BatchConfig> for MapConfig<I> {
-    fn from(batch: BatchConfig) -> Self {
-        MapConfig { batch, namer: None }
-    }
-}
-
-impl<I> Default for MapConfig<I> {
-    fn default() -> Self {
-        BatchConfig::default().into()
-    }
-}
-
-impl<I> std::fmt::Debug for MapConfig<I> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MapConfig")
-            .field("batch", &self.batch)
-            .field("item_namer", &self.namer.is_some())
-            .finish()
-    }
-}
-
 impl DurableContext {
     /// Runs `branches` as the operation `name` (`""`: none), each in a child context of its
     /// own, and returns every started branch's outcome; a failed branch does not fail the
@@ -222,16 +88,12 @@ impl DurableContext {
         T: Serialize + DeserializeOwned + Send,
     {
         config.check(branches.len())?;
-        let named: Vec<(String, Body<'_, T>)> = branches
-            .into_iter()
-            .enumerate()
-            .map(|(i, b)| {
-                (
-                    b.name.unwrap_or_else(|| format!("parallel-branch-{i}")),
-                    b.body,
-                )
-            })
-            .collect();
+        let mut named: Vec<(String, Body<'_, T>)> = Vec::with_capacity(branches.len());
+        for (i, b) in branches.into_iter().enumerate() {
+            let name = b.name.unwrap_or_else(|| format!("parallel-branch-{i}"));
+            check_name(&name, i)?;
+            named.push((name, b.body));
+        }
         self.batch(name, "Parallel", "ParallelBranch", named, config)
             .await
     }
@@ -258,11 +120,7 @@ impl DurableContext {
         let mut named: Vec<(String, Body<'_, T>)> = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
             let item_name = config.name(&item, i);
-            if !item_name.is_empty() && !fnkit_spec::durable::is_operation_name(&item_name) {
-                return Err(DurableError::Invalid(format!(
-                    "the item namer named item {i} {item_name:?}, not 1 to 256 printable ASCII characters"
-                )));
-            }
+            check_name(&item_name, i)?;
             let body: Body<'_, T> = Box::new(move |ctx| Box::pin(f(ctx, item, i)));
             named.push((item_name, body));
         }
@@ -301,6 +159,17 @@ impl DurableContext {
         self.run_child(op, record, serdes.as_deref(), None, &summarize, body)
             .await
     }
+}
+
+/// Checks branch `i`'s name before the batch starts: a bad one found later would fail the batch
+/// for good after other branches ran.
+fn check_name(name: &str, i: usize) -> Result<(), DurableError> {
+    if name.is_empty() || fnkit_spec::durable::is_operation_name(name) {
+        return Ok(());
+    }
+    Err(DurableError::Invalid(format!(
+        "branch {i} is named {name:?}, not 1 to 256 printable ASCII characters"
+    )))
 }
 
 /// How a branch's future ended: its outcome, or suspended (it waits; it keeps its slot).
@@ -414,6 +283,9 @@ where
             Nesting::Nested => {
                 let (op, record) =
                     parent.begin_at(id, OperationType::Context, branch_type, &name)?;
+                if record.is_none() {
+                    written_flat(&parent, &op.id)?;
+                }
                 parent
                     .run_child(op, record, serdes, Some(scope.clone()), &|_| None, body)
                     .await
@@ -425,6 +297,24 @@ where
         biased;
         outcome = outcome => (index, Some(outcome)),
         () = scope.notified() => (index, None),
+    }
+}
+
+/// Refuses to start nested branch `id` when its first operation is recorded as the batch's own
+/// child: the history was written with FLAT nesting (a START now would leave a branch context in
+/// it that FLAT code cannot replay).
+fn written_flat(parent: &DurableContext, id: &OperationId) -> Result<(), DurableError> {
+    let first = OperationIds::child(id).at(1);
+    match parent.operation(&first) {
+        Some(op) if op.parent_id == parent.parent => Err(DurableError::NonDeterministic {
+            position: id.path.clone(),
+            recorded: format!(
+                "{} {:?} named {:?} with no branch context (FLAT nesting)",
+                op.kind, op.sub_type, op.name
+            ),
+            asked: "a nested branch".into(),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -461,19 +351,29 @@ mod tests {
     #[tokio::test]
     async fn a_name_the_item_namer_gives_is_checked_before_anything_runs() {
         let ctx = DurableContext::over("arn:aws:lambda:us-east-1:1:function:f/d/e", vec![]);
-        let config = MapConfig::default().item_namer(|item: &u8, _| format!("item\n{item}"));
+        // The second item's name is bad; the first, fine, would run first, one at a time.
+        let namer = |item: &u8, _: usize| match item {
+            1 => "fine".to_owned(),
+            n => format!("item\n{n}"),
+        };
+        let config = MapConfig::from(BatchConfig::default().max_concurrency(1)).item_namer(namer);
         let ran = std::sync::atomic::AtomicBool::new(false);
         let outcome = ctx
-            .map("m", vec![1u8], config, |_, n, _| {
+            .map("m", vec![1u8, 2], config, |_, n, _| {
                 ran.store(true, std::sync::atomic::Ordering::SeqCst);
                 async move { Ok(n) }
             })
             .await;
         match outcome {
-            Err(DurableError::Invalid(message)) => assert!(message.contains("item 0"), "{message}"),
+            Err(DurableError::Invalid(message)) => {
+                assert!(message.contains("branch 1"), "{message}")
+            }
             other => panic!("expected Invalid, got {other:?}"),
         }
-        assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "no branch ran"
+        );
     }
 
     #[test]

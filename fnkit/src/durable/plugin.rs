@@ -78,8 +78,18 @@ where
 pub struct Plugins(Vec<Arc<dyn PluginFactory>>);
 
 impl Plugins {
-    /// The same, and then `factory`'s plugin.
-    pub fn with(mut self, factory: impl PluginFactory + 'static) -> Plugins {
+    /// The same, and then the plugin `make` builds for each invocation.
+    pub fn with<F, P>(self, make: F) -> Plugins
+    where
+        F: Fn(&InvocationInfo<'_>) -> P + Send + Sync + 'static,
+        P: DurablePlugin + 'static,
+    {
+        self.with_factory(make)
+    }
+
+    /// The same, and then `factory`'s plugin (a factory of your own: one that builds none for
+    /// some invocations, say).
+    pub fn with_factory(mut self, factory: impl PluginFactory + 'static) -> Plugins {
         self.0.push(Arc::new(factory));
         self
     }
@@ -170,7 +180,8 @@ pub struct OperationInfo<'a> {
     pub parent_id: Option<&'a str>,
     /// Its status.
     pub status: OperationStatus,
-    /// Whether it was recorded before this invocation.
+    /// Whether it was recorded before this invocation (an end is always `false`, as in AWS's
+    /// Python SDK).
     pub is_replayed: bool,
     /// A step's `Attempt` as recorded.
     pub attempt: Option<u32>,
@@ -271,8 +282,9 @@ pub(super) struct Host {
     ended: Mutex<HashSet<String>>,
     /// Operations that changed since the last invocation.
     updated: HashSet<String>,
-    /// Operations recorded before this invocation.
-    recorded: HashSet<String>,
+    /// Operations that ended in this invocation before the code reached them (a callback
+    /// completed from outside): heard of when it does.
+    unreached: Mutex<HashSet<String>>,
 }
 
 impl std::fmt::Debug for Host {
@@ -307,10 +319,7 @@ impl Host {
                 true => info.updated_operation_ids.iter().cloned().collect(),
                 false => HashSet::new(),
             },
-            recorded: match listening {
-                true => info.operations.keys().cloned().collect(),
-                false => HashSet::new(),
-            },
+            unreached: Mutex::default(),
         };
         host.each("on_invocation_start", |p| p.on_invocation_start(info));
         host
@@ -324,7 +333,7 @@ impl Host {
             started: Mutex::default(),
             ended: Mutex::default(),
             updated: HashSet::new(),
-            recorded: HashSet::new(),
+            unreached: Mutex::default(),
         }
     }
 
@@ -355,16 +364,48 @@ impl Host {
         }
     }
 
+    /// Operation `op` ended, seen in a checkpoint's answer: heard of now if the code reached it
+    /// in this invocation, else when it does.
     pub(super) fn operation_ended(&self, op: &Operation) {
-        if !self.is_empty() && Host::first(&self.ended, &op.id) {
-            let info = OperationInfo::of(op, self.recorded.contains(&op.id));
-            self.each("on_operation_end", |p| p.on_operation_end(&info));
+        if self.is_empty() {
+            return;
+        }
+        let reached = self
+            .started
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&op.id);
+        match reached {
+            true => self.end(op),
+            false => {
+                let mut unreached = self.unreached.lock().unwrap_or_else(|e| e.into_inner());
+                unreached.insert(op.id.clone());
+            }
         }
     }
 
-    /// Whether `id` changed since the last invocation.
-    pub(super) fn was_updated(&self, id: &str) -> bool {
-        self.updated.contains(id)
+    /// The code reached operation `op`, recorded as ended: heard of if it ended since the last
+    /// invocation or during this one; one that ended in an earlier invocation was heard of then.
+    pub(super) fn reached_ended(&self, op: &Operation) {
+        if self.is_empty() {
+            return;
+        }
+        let unreached = self
+            .unreached
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&op.id);
+        if unreached || self.updated.contains(&op.id) {
+            self.end(op);
+        }
+    }
+
+    /// Tells the plugins `op` ended, once per invocation.
+    fn end(&self, op: &Operation) {
+        if Host::first(&self.ended, &op.id) {
+            let info = OperationInfo::of(op, false);
+            self.each("on_operation_end", |p| p.on_operation_end(&info));
+        }
     }
 
     pub(super) fn attempt_started(&self, info: &AttemptInfo<'_>) {

@@ -10,9 +10,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::batch::{BatchItem, BatchResult, CompletionReason, ItemStatus};
+use super::batch_config::{BatchConfig, Nesting};
 use super::context::DurableContext;
 use super::parallel::{branch, Body, Started};
-use super::{BatchConfig, DurableError, Nesting};
+use super::DurableError;
 
 /// The summary a large batch result is checkpointed as.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -28,7 +28,7 @@ struct Count;
 impl fnkit::durable::plugin::DurablePlugin for Count {}
 
 fn telemetry() -> fnkit::durable::plugin::Plugins {
-    fnkit::durable::plugin::Plugins::default().with(|_: &fnkit::durable::plugin::InvocationInfo<'_>| Count)
+    fnkit::durable::plugin::Plugins::default().with(|_| Count)
 }
 
 #[function(durable(plugins = telemetry, retention = "1d"))]

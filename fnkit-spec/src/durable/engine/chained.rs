@@ -27,6 +27,8 @@ pub struct Target {
     pub durable: Option<DurableConfig>,
     /// Its current version number.
     pub version: u32,
+    /// Every qualifier names it, as `$LATEST` (a test's stand-in: `fnkit::testing::durable`).
+    pub any_qualifier: bool,
 }
 
 /// The served functions by name, and the ARNs' region and account.
@@ -72,8 +74,11 @@ pub fn start(
         .get(&name)
         .ok_or_else(|| format!("the function {raw} is not served"))?;
     // An unqualified target runs as $LATEST.
-    let version = versions::resolve(qualifier.as_deref(), target.version)
-        .ok_or_else(|| format!("the function {raw} has no version or alias of that name"))?;
+    let version = match target.any_qualifier {
+        true => Resolved::Latest,
+        false => versions::resolve(qualifier.as_deref(), target.version)
+            .ok_or_else(|| format!("the function {raw} has no version or alias of that name"))?,
+    };
     let payload = u.payload.clone().unwrap_or_default();
     let mut details = json!({"FunctionName": raw, "Input": events::payload(&payload),
         "ExecutedVersion": version.executed()});

@@ -153,7 +153,10 @@ impl DurableTest {
     }
 
     /// Runs `handler` on `input` until the execution ends, or waits on something nothing queued
-    /// will end: invoking it as the service would, each invocation replaying the last.
+    /// will end: invoking it as the service would, each invocation replaying the last. A
+    /// `#[function(durable)]` fn that takes `(input, DurableContext)` is a handler as it is; one
+    /// that takes them in another order, or a `Context` too, goes in a closure:
+    /// `|input, ctx| order(ctx, input, fnkit::testing::context().build())`.
     pub async fn run<I, T, F, Fut>(&self, input: I, handler: F) -> Execution
     where
         I: Serialize,

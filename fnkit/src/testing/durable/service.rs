@@ -102,6 +102,7 @@ impl InProcess for Service {
                 let plain = chained::Target {
                     durable: None,
                     version: 1,
+                    any_qualifier: true,
                 };
                 state.targets.functions.entry(name).or_insert(plain);
             }
@@ -199,10 +200,11 @@ impl State {
     /// Completes the running callbacks and invokes the test queued an answer for.
     fn answer(&mut self) {
         let now = self.now;
+        // In the order they were created: answers to callbacks of one name go out in order.
         let running: Vec<(String, String, String)> = self
             .l
-            .ops
-            .values()
+            .ordered()
+            .into_iter()
             .filter(|o| o.op.kind == OperationType::Callback)
             .filter(|o| o.op.status == OperationStatus::Started)
             .filter_map(|o| {
