@@ -10,13 +10,14 @@ use hyper::{Request, Response};
 
 use super::reply::{body, empty, json, message, percent_decode, query, Reply};
 use super::Front;
-use crate::sources::buckets::PutError;
+use crate::sources::buckets::{KeyError, PutError};
 
 /// The largest object the upload API takes.
 const MAX_OBJECT_BYTES: usize = 64 * 1024 * 1024;
 
 fn refused(e: PutError) -> Reply {
     match e {
+        PutError::Key(k @ KeyError::Outside(_)) => message(StatusCode::FORBIDDEN, k),
         PutError::Key(k) => message(StatusCode::BAD_REQUEST, k),
         PutError::Io(io) => message(StatusCode::INTERNAL_SERVER_ERROR, io),
     }
@@ -66,9 +67,9 @@ async fn object(front: &Front, bucket: &str, key: &str, req: Request<Incoming>) 
             Err(e) => refused(e),
         },
         Method::GET => {
-            let path = match front.buckets.object_path(bucket, key) {
+            let path = match front.buckets.resolve(bucket, key).await {
                 Ok(p) => p,
-                Err(e) => return message(StatusCode::BAD_REQUEST, e),
+                Err(e) => return refused(e.into()),
             };
             match tokio::fs::read(&path).await {
                 Ok(bytes) => {

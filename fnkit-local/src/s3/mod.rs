@@ -104,11 +104,12 @@ impl LocalS3 {
     }
 }
 
-/// What a failed write of the buckets becomes: a refused key is `InvalidArgument` (400) and
-/// nothing is written.
+/// What a failed write of the buckets becomes: a refused key is `InvalidArgument` (400), one
+/// that resolves outside its bucket through a link `AccessDenied` (403), and nothing is written.
 fn put_error(e: PutError) -> S3Error {
     match e {
         PutError::Key(KeyError::Bucket(b)) => s3_error!(InvalidBucketName, "{b}"),
+        PutError::Key(outside @ KeyError::Outside(_)) => s3_error!(AccessDenied, "{outside}"),
         PutError::Key(k) => s3_error!(InvalidArgument, "{k}"),
         PutError::Io(io) => S3Error::internal_error(io),
     }

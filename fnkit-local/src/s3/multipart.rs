@@ -49,7 +49,8 @@ pub(super) async fn create(
 ) -> S3Result<dto::CreateMultipartUploadOutput> {
     s3.bucket_dir(&input.bucket).await?;
     s3.buckets
-        .object_path(&input.bucket, &input.key)
+        .resolve(&input.bucket, &input.key)
+        .await
         .map_err(|e| put_error(e.into()))?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     let dir = s3.uploads.join(&id);

@@ -12,6 +12,7 @@ use s3s::{s3_error, S3Error, S3Result};
 use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
 use super::{etag, put_error, timestamp, LocalS3};
+use crate::sources::buckets::{KeyError, PutError};
 use crate::work::store::ObjectMeta;
 
 /// Streams `body` into a new file at `temp`; on failure the file is removed.
@@ -64,8 +65,10 @@ pub(super) async fn put(
 async fn current(s3: &LocalS3, bucket: &str, key: &str) -> S3Result<ObjectMeta> {
     s3.bucket_dir(bucket).await?;
     let no_such_key = || s3_error!(NoSuchKey, "no object `{key}` in bucket `{bucket}`");
-    if s3.buckets.object_path(bucket, key).is_err() {
-        return Err(no_such_key());
+    match s3.buckets.resolve(bucket, key).await {
+        Ok(_) => {}
+        Err(outside @ KeyError::Outside(_)) => return Err(s3_error!(AccessDenied, "{outside}")),
+        Err(_) => return Err(no_such_key()),
     }
     s3.buckets
         .current(bucket, key)
@@ -81,8 +84,9 @@ pub(super) async fn get(
     let meta = current(s3, &input.bucket, &input.key).await?;
     let path = s3
         .buckets
-        .object_path(&input.bucket, &input.key)
-        .map_err(|e| s3_error!(NoSuchKey, "{e}"))?;
+        .resolve(&input.bucket, &input.key)
+        .await
+        .map_err(|e| s3_error!(AccessDenied, "{e}"))?;
     let mut file = match tokio::fs::File::open(&path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(s3_error!(NoSuchKey)),
@@ -167,7 +171,10 @@ pub(super) async fn delete_many(
                 ..Default::default()
             }),
             Err(e) => errors.push(dto::Error {
-                code: Some("InternalError".into()),
+                code: Some(match e {
+                    PutError::Key(KeyError::Outside(_)) => "AccessDenied".into(),
+                    _ => "InternalError".into(),
+                }),
                 message: Some(e.to_string()),
                 key: Some(key),
                 ..Default::default()
@@ -198,8 +205,9 @@ pub(super) async fn copy(
     s3.bucket_dir(&input.bucket).await?;
     let source = s3
         .buckets
-        .object_path(&src_bucket, &src_key)
-        .map_err(|e| s3_error!(NoSuchKey, "{e}"))?;
+        .resolve(&src_bucket, &src_key)
+        .await
+        .map_err(|e| s3_error!(AccessDenied, "{e}"))?;
     let temp = s3
         .buckets
         .temp_for(&input.bucket, &input.key)

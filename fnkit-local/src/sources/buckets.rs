@@ -35,6 +35,8 @@ pub(crate) enum KeyError {
     Nul,
     #[error("the key `{0}` would leave the bucket (absolute path, `.` or `..` segment)")]
     Escapes(String),
+    #[error("the key `{0}` resolves outside the bucket (through a link, or a link loop)")]
+    Outside(String),
 }
 
 /// A failed upload, deletion or listing.
@@ -80,6 +82,25 @@ pub(crate) fn object_path(root: &Path, bucket: &str, key: &str) -> Result<PathBu
         return Err(KeyError::Escapes(key.to_owned()));
     }
     Ok(root.join(bucket).join(relative))
+}
+
+/// Whether `path` (an object's file, or where one would go) resolves inside `bucket_dir` with
+/// every link followed: the path itself when it exists, else its nearest existing folder. A link
+/// out of the bucket, or a loop of links, is outside; a dangling link stays where it is (a write
+/// replaces the link, a deletion removes it). Blocking.
+pub(crate) fn inside(bucket_dir: &Path, path: &Path) -> bool {
+    let Ok(bucket) = std::fs::canonicalize(bucket_dir) else {
+        return false;
+    };
+    let mut probe = Some(path);
+    while let Some(p) = probe {
+        match std::fs::canonicalize(p) {
+            Ok(real) => return real.starts_with(&bucket),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => probe = p.parent(),
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// The key of a file inside a bucket folder, if it is an object (not a temporary file).
@@ -134,8 +155,16 @@ pub(crate) fn md5_file(path: &Path) -> std::io::Result<(String, u64)> {
 }
 
 /// The object's metadata; its content is read (streamed through MD5 for the eTag) only when its
-/// size or mtime differ from `known`, so a scan of unchanged buckets only stats files. Blocking.
-fn meta_of(path: &Path, known: Option<&ObjectMeta>) -> std::io::Result<Option<ObjectMeta>> {
+/// size or mtime differ from `known`, so a scan of unchanged buckets only stats files. A file
+/// that resolves outside `bucket_dir` (through a link) is no object. Blocking.
+fn meta_of(
+    bucket_dir: &Path,
+    path: &Path,
+    known: Option<&ObjectMeta>,
+) -> std::io::Result<Option<ObjectMeta>> {
+    if !inside(bucket_dir, path) {
+        return Ok(None);
+    }
     let metadata = match std::fs::metadata(path) {
         Ok(m) if m.is_file() => m,
         Ok(_) => return Ok(None),
@@ -241,9 +270,22 @@ impl Buckets {
             .collect()
     }
 
-    /// The file of an object, or why its key is refused.
+    /// The file of an object, or why its key is refused (by its text alone: see
+    /// [`Buckets::resolve`] before touching the file).
     pub fn object_path(&self, bucket: &str, key: &str) -> Result<PathBuf, KeyError> {
         object_path(&self.root, bucket, key)
+    }
+
+    /// The file of an object, checked to resolve inside its bucket through any links (off the
+    /// runtime): every read, write and deletion goes through here.
+    pub async fn resolve(&self, bucket: &str, key: &str) -> Result<PathBuf, KeyError> {
+        let path = self.object_path(bucket, key)?;
+        let (bucket_dir, probe) = (self.root.join(bucket), path.clone());
+        let inside = tokio::task::spawn_blocking(move || inside(&bucket_dir, &probe)).await;
+        match inside {
+            Ok(true) => Ok(path),
+            _ => Err(KeyError::Outside(key.to_owned())),
+        }
     }
 
     /// Writes an object atomically (a temporary file renamed into place), then reconciles it so
@@ -260,7 +302,8 @@ impl Buckets {
     /// A temporary file for a new `bucket`/`key`, in the folder the object will be renamed into
     /// (created if needed, and checked to stay inside the bucket). The watcher ignores it.
     pub async fn temp_for(&self, bucket: &str, key: &str) -> Result<PathBuf, PutError> {
-        let path = self.object_path(bucket, key)?;
+        // Checked before its folders are made: none is made through a link out of the bucket.
+        let path = self.resolve(bucket, key).await?;
         let dir = path
             .parent()
             .ok_or_else(|| KeyError::Escapes(key.to_owned()))?
@@ -299,7 +342,7 @@ impl Buckets {
 
     /// Deletes an object and fires its event; `Ok(false)` if there was none.
     pub async fn delete(&self, bucket: &str, key: &str) -> Result<bool, PutError> {
-        let path = self.object_path(bucket, key)?;
+        let path = self.resolve(bucket, key).await?;
         match tokio::fs::remove_file(&path).await {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
@@ -347,7 +390,7 @@ impl Buckets {
     /// the file's size and mtime still match it (no lock, no hashing), else what
     /// [`Buckets::reconcile`] records (a file written by hand fires its event here first).
     pub async fn current(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, String> {
-        let path = self.object_path(bucket, key).map_err(|e| e.to_string())?;
+        let path = self.resolve(bucket, key).await.map_err(|e| e.to_string())?;
         if let Ok(metadata) = tokio::fs::metadata(&path).await {
             let known = self.work.store.object(bucket, key).await;
             if let (Ok((size, mtime_ns)), Ok(Some(known))) = (stamp(&metadata), known) {
@@ -375,13 +418,15 @@ impl Buckets {
     ) -> Result<Option<ObjectMeta>, String> {
         let _one_at_a_time = self.reconciling.lock().await;
         let store = &self.work.store;
-        let path = self.root.join(bucket).join(key);
+        let bucket_dir = self.root.join(bucket);
+        let path = bucket_dir.join(key);
         let before = store.object(bucket, key).await.map_err(|e| e.to_string())?;
         let known = before.clone();
-        let mut now = tokio::task::spawn_blocking(move || meta_of(&path, known.as_ref()))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        let mut now =
+            tokio::task::spawn_blocking(move || meta_of(&bucket_dir, &path, known.as_ref()))
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())?;
         if let (Some(n), Some(etag)) = (now.as_mut(), etag) {
             n.etag = etag;
         }

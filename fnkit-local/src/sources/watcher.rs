@@ -52,8 +52,13 @@ pub(crate) async fn start(
         let _ = tokio::fs::create_dir_all(root.join(bucket)).await;
     }
     let (tx, rx) = mpsc::channel::<(PathBuf, Seen)>(QUEUE);
-    // Watch first, then scan: a change made during the scan is seen by one or the other.
-    let watcher = watch(&root, tx, &logs)?;
+    // Watch first, then scan: a change made during the scan is seen by one or the other. The
+    // watch walks every folder to watch it: off the runtime.
+    let watching = (root.clone(), logs.clone());
+    let watcher = tokio::task::spawn_blocking(move || watch(&watching.0, tx, &watching.1))
+        .await
+        .ok()
+        .flatten()?;
     scan(&buckets, &logs).await;
     Some(tokio::spawn(async move {
         let _keep = watcher;
@@ -83,7 +88,9 @@ fn watch(
             let _ = tx.blocking_send((path, seen));
         }
     };
-    let mut watcher = match notify::recommended_watcher(handler) {
+    // Links are not followed: a link out of a bucket, or a loop of links, is not watched.
+    let config = notify::Config::default().with_follow_symlinks(false);
+    let mut watcher = match notify::RecommendedWatcher::new(handler, config) {
         Ok(w) => w,
         Err(e) => {
             logs.info(&format!("fnkit-local: cannot watch {}: {e}; storage triggers fire only for uploads through the API", root.display()));
@@ -167,7 +174,10 @@ fn classify(root: &Path, path: &Path) -> Option<Changed> {
             keys: vec![key],
         });
     }
-    if !path.is_dir() {
+    // A link (to a file or a folder) is looked at as a file, never walked through: the
+    // reconcile takes it only if it resolves inside the bucket.
+    let is_folder = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
+    if !is_folder {
         let key = key_of(&bucket_dir, path)?;
         return Some(Changed::File { bucket, key });
     }
