@@ -64,7 +64,10 @@ fn the_etag_is_the_md5_of_the_content_streamed() {
         etag: "known".into(),
         ..meta.clone()
     };
-    assert_eq!(meta_of(&dir, &path, Some(&known)).unwrap().unwrap().etag, "known");
+    assert_eq!(
+        meta_of(&dir, &path, Some(&known)).unwrap().unwrap().etag,
+        "known"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(meta_of(&dir, &path, None).unwrap(), None);
 }
@@ -82,11 +85,23 @@ fn a_path_is_inside_its_bucket_only_when_every_link_on_it_stays_inside() {
     symlink("real", bucket.join("alias")).unwrap();
     symlink("loop", bucket.join("loop")).unwrap();
     symlink("nowhere", bucket.join("dangling")).unwrap();
-    assert!(inside(&bucket, &bucket.join("real/new/file")), "a new file in a real folder");
-    assert!(inside(&bucket, &bucket.join("alias/file")), "a link that stays inside");
-    assert!(inside(&bucket, &bucket.join("dangling")), "a dangling link is replaced or removed");
+    assert!(
+        inside(&bucket, &bucket.join("real/new/file")),
+        "a new file in a real folder"
+    );
+    assert!(
+        inside(&bucket, &bucket.join("alias/file")),
+        "a link that stays inside"
+    );
+    assert!(
+        inside(&bucket, &bucket.join("dangling")),
+        "a dangling link is replaced or removed"
+    );
     assert!(!inside(&bucket, &bucket.join("out/secret")), "a link out");
-    assert!(!inside(&bucket, &bucket.join("out/new/file")), "a new file under a link out");
+    assert!(
+        !inside(&bucket, &bucket.join("out/new/file")),
+        "a new file under a link out"
+    );
     assert!(!inside(&bucket, &bucket.join("loop/file")), "a loop");
     std::fs::remove_dir_all(&base).unwrap();
 }

@@ -215,6 +215,22 @@ async fn linger(input: serde_json::Value) -> Result<serde_json::Value, Error> {
     Ok(input)
 }
 
+/// Writes what a careless function might: a line of invalid UTF-8, then a 3 MiB line, then
+/// `after <n>` with `println!` (which panics if the emulator stopped reading its output).
+#[function(timeout = "10s")]
+async fn noisy(input: serde_json::Value) -> serde_json::Value {
+    use std::io::Write as _;
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(b"\xff\xfe not utf-8\n");
+        let _ = out.write_all(&vec![b'y'; 3 * 1024 * 1024]);
+        let _ = out.write_all(b"\n");
+        let _ = out.flush();
+    }
+    println!("after {}", input["n"]);
+    input
+}
+
 /// Aborts the process when asked to (`{"abort": true}`).
 #[function]
 async fn abort(input: serde_json::Value) -> serde_json::Value {
