@@ -7,6 +7,7 @@
 //!
 //! | file | owns |
 //! |---|---|
+//! | `invoked.rs` | what a call gives back: [`Invoked`], [`InvokeError`], [`Mode`] |
 //! | `environment.rs` | one worker process: spawn, deliver, enforce timeout and memory, kill |
 //! | `worker.rs` | a worker's command line: the binary, Lambda's variables, nothing inherited |
 //! | `runtime_api.rs` | the Runtime API server of one environment |
@@ -21,6 +22,7 @@
 mod concurrency;
 mod environment;
 mod ids;
+mod invoked;
 mod judge;
 mod memory;
 mod output;
@@ -42,13 +44,13 @@ use crate::config::{Config, Reuse};
 use crate::ledger::Ledger;
 use crate::observe::logs::Logs;
 use crate::observe::metrics::Metrics;
-use crate::report::{self, Outcome, Record};
-use crate::versions::Resolved;
+use crate::report::{self, Record};
 pub(crate) use concurrency::unreserved_pool;
 use concurrency::Slot;
 use environment::{Environment, FunctionConfig, RunOutcome};
 pub(crate) use environment::{Extras, Launch};
 pub(crate) use ids::new_request_id;
+pub use invoked::{InvokeError, Invoked, Mode};
 use ids::{now_ms, random};
 use runtime_api::MAX_RESPONSE_BYTES;
 
@@ -82,59 +84,6 @@ impl Function {
     pub fn reserved(&self) -> bool {
         self.spec.concurrency.is_some()
     }
-}
-
-/// Why an invocation was not run.
-#[derive(Debug, thiserror::Error)]
-pub enum InvokeError {
-    /// No function of that name.
-    #[error("Function not found: {0}")]
-    NotFound(String),
-    /// Over a concurrency limit.
-    #[error("Rate Exceeded. {reason}")]
-    Throttled {
-        /// `ReservedFunctionConcurrentInvocationLimitExceeded` or `ConcurrentInvocationLimitExceeded`.
-        reason: &'static str,
-        /// The request id the throttle was recorded under.
-        request_id: String,
-    },
-    /// An asynchronous event reached its maximum age while it waited for a slot.
-    #[error("the event reached its maximum age while it waited for a free slot")]
-    EventAgeExceeded,
-    /// The request is larger than Lambda accepts.
-    #[error("Request must be smaller than {limit} bytes for the invoke operation")]
-    TooLarge {
-        /// The limit in bytes.
-        limit: usize,
-    },
-}
-
-/// Whether the caller waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// The caller waits for the answer; over a limit it is throttled.
-    Sync,
-    /// Nobody waits; over a limit the invocation waits for a free slot.
-    Async,
-}
-
-/// The end of an invocation, as callers see it.
-#[derive(Debug, Clone)]
-pub struct Invoked {
-    /// The request id.
-    pub request_id: String,
-    /// How it ended.
-    pub outcome: Outcome,
-    /// The response, or the error body (`{"errorType", "errorMessage"}`).
-    pub body: Bytes,
-    /// The error type, when it failed.
-    pub error_type: Option<String>,
-    /// The ledger record.
-    pub record: Record,
-    /// The end of the invocation's log (START to REPORT), at most 4 KB, when the caller asked.
-    pub log_tail: Option<String>,
-    /// The version that ran (`X-Amz-Executed-Version`).
-    pub(crate) executed_version: Resolved,
 }
 
 /// The engine: the served functions, their limits and what every invocation is recorded in.
@@ -309,6 +258,30 @@ impl Engine {
             .await;
         drop(slot);
         Ok(invoked)
+    }
+
+    /// [`Engine::invoke_with`] as a task of its own: a caller that goes away (a client that
+    /// hung up) does not cancel the call, which runs to its end and is logged, billed and
+    /// recorded, as Lambda runs and bills an invocation whose client disconnected.
+    pub async fn invoke_detached(
+        self: &Arc<Self>,
+        name: &str,
+        payload: Bytes,
+        mode: Mode,
+        trigger: &str,
+        extras: Extras,
+    ) -> Result<Invoked, InvokeError> {
+        let (engine, name, trigger) = (self.clone(), name.to_owned(), trigger.to_owned());
+        let call = async move {
+            engine
+                .invoke_with(&name, payload, mode, &trigger, extras)
+                .await
+        };
+        match tokio::spawn(call).await {
+            Ok(invoked) => invoked,
+            // The call panicked: the emulator's own bug, answered as a service error.
+            Err(e) => Err(InvokeError::Internal(e.to_string())),
+        }
     }
 
     /// A warm environment, or a new one, as the reuse policy says.

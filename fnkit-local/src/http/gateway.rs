@@ -71,7 +71,11 @@ pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
         .extensions_mut()
         .insert(GatewayRequestId(gateway_id.clone()));
     let payload = Bytes::from(to_v2_payload(&request, Some(&route_key)));
-    match core.invoke(function, payload, Mode::Sync, "http").await {
+    let extras = crate::engine::Extras::default();
+    match core
+        .invoke_detached(function, payload, Mode::Sync, "http", extras)
+        .await
+    {
         Ok(invoked) => {
             let mut reply = if invoked.outcome == Outcome::Ok {
                 match decode_response(&invoked.body) {

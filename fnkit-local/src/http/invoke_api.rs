@@ -134,7 +134,7 @@ pub(crate) async fn handle(front: &Front, raw_name: &str, req: Request<Incoming>
             extras.version = resolved;
             extras.qualifier = qualifier;
             match engine
-                .invoke_with(name, payload, Mode::Sync, "event", extras)
+                .invoke_detached(name, payload, Mode::Sync, "event", extras)
                 .await
             {
                 Ok(invoked) => answer(invoked),

@@ -92,6 +92,12 @@ pub(crate) fn invoke_error(e: InvokeError) -> Reply {
             &e.to_string(),
             None,
         ),
+        InvokeError::Internal(_) => aws_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "ServiceException",
+            &e.to_string(),
+            None,
+        ),
     }
 }
 

@@ -270,6 +270,19 @@ async fn slow(input: serde_json::Value) -> serde_json::Value {
     input
 }
 
+/// Creates the file `started` names, then waits until the file `release` names exists (within
+/// its timeout): a test holds the call in flight for as long as it needs, without sleeping.
+#[function(timeout = "10s")]
+async fn gate(input: serde_json::Value) -> Result<&'static str, Error> {
+    let started = input["started"].as_str().unwrap_or_default();
+    let release = std::path::Path::new(input["release"].as_str().unwrap_or_default());
+    std::fs::write(started, b"started")?;
+    while !release.exists() {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    Ok("released")
+}
+
 /// Like `slow` without reserved concurrency: it draws on the account's shared pool.
 #[function(timeout = "10s")]
 async fn hold(input: serde_json::Value) -> serde_json::Value {
