@@ -50,8 +50,8 @@ use concurrency::Slot;
 use environment::{Environment, FunctionConfig, RunOutcome};
 pub(crate) use environment::{Extras, Launch};
 pub(crate) use ids::new_request_id;
-pub use invoked::{InvokeError, Invoked, Mode};
 use ids::{now_ms, random};
+pub use invoked::{InvokeError, Invoked, Mode};
 use runtime_api::MAX_RESPONSE_BYTES;
 
 /// A function the emulator serves: its spec, binary, warm environments and limit.

@@ -8,7 +8,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response};
 
-use super::reply::{body, empty, json, message, percent_decode, query, Reply};
+use super::reply::{body, empty, json, message, percent_decode_exact, query, Reply};
 use super::Front;
 use crate::sources::buckets::{KeyError, PutError};
 
@@ -42,7 +42,13 @@ pub(crate) async fn handle(front: &Front, segments: &[&str], req: Request<Incomi
                 Err(e) => refused(e),
             }
         }
-        ([bucket, key], _) => object(front, bucket, &percent_decode(key), req).await,
+        ([bucket, key], _) => match percent_decode_exact(key) {
+            Some(key) => object(front, bucket, &key, req).await,
+            None => message(
+                StatusCode::BAD_REQUEST,
+                "the key is not UTF-8 once percent-decoded (S3 keys are UTF-8)",
+            ),
+        },
         _ => super::admin::not_found(),
     }
 }

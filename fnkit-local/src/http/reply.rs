@@ -110,6 +110,13 @@ pub(crate) fn query(req: &Request<Incoming>, key: &str) -> Option<String> {
 }
 
 /// A percent-decoded path segment or value.
+/// `s` percent-decoded, or `None` when the bytes it names are not UTF-8 (`%ff`): two such
+/// keys would otherwise decode to one and name the same object.
+pub(crate) fn percent_decode_exact(s: &str) -> Option<String> {
+    let decoded = percent_encoding::percent_decode_str(s).decode_utf8().ok()?;
+    Some(decoded.into_owned())
+}
+
 pub(crate) fn percent_decode(s: &str) -> String {
     percent_encoding::percent_decode_str(s)
         .decode_utf8_lossy()

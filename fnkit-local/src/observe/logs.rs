@@ -40,6 +40,20 @@ impl Default for Logs {
     }
 }
 
+/// `line` with its control characters but tabs escaped (`\n` as `\\n`): text that came from
+/// outside (an object key, an error message) cannot make one log line look like several.
+fn one_line(line: &str) -> std::borrow::Cow<'_, str> {
+    let control = |c: char| c.is_control() && c != '\t';
+    if !line.chars().any(control) {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let escaped = line.chars().map(|c| match control(c) {
+        true => c.escape_default().to_string(),
+        false => c.to_string(),
+    });
+    std::borrow::Cow::Owned(escaped.collect())
+}
+
 impl Logs {
     fn new(sink: Arc<Sink>) -> Logs {
         Logs {
@@ -83,9 +97,10 @@ impl Logs {
         (logs, lines)
     }
 
-    /// A line of the emulator's own.
+    /// A line of the emulator's own (control characters in it, from a key or a message,
+    /// escaped: one call is one line).
     pub fn info(&self, line: &str) {
-        (self.sink)(&[line]);
+        (self.sink)(&[&one_line(line)]);
     }
 
     /// A line a function's worker printed.
@@ -99,12 +114,14 @@ impl Logs {
 
     /// A platform line about a function (START, END, REPORT), prefixed with its name.
     pub fn platform(&self, function: &str, line: &str) {
-        self.keep(function, [line]);
+        let line = &one_line(line);
+        self.keep(function, [line.as_ref()]);
         (self.sink)(&[&format!("[{function}] {line}")]);
     }
 
     /// Several platform lines about a function, written together.
     pub fn platform_lines(&self, function: &str, lines: &[String]) {
+        let lines: Vec<String> = lines.iter().map(|l| one_line(l).into_owned()).collect();
         self.keep(function, lines.iter().map(String::as_str));
         let prefixed: Vec<String> = lines.iter().map(|l| format!("[{function}] {l}")).collect();
         let refs: Vec<&str> = prefixed.iter().map(String::as_str).collect();
@@ -171,5 +188,20 @@ mod tests {
             logs.worker("c", None, "");
         }
         assert!(logs.recent("c", 0, i64::MAX).len() < RECENT_BYTES / 16);
+    }
+
+    #[test]
+    fn text_from_outside_cannot_forge_a_second_log_line() {
+        let (logs, lines) = Logs::capture(false);
+        logs.info("fnkit-local: ObjectCreated:Put uploads/a\n[hello] REPORT RequestId: fake -> f");
+        logs.platform("hello", "REPORT RequestId: r\tDuration: 1.00 ms\r\x1b[2J");
+        let lines = lines.lock().unwrap().clone();
+        assert_eq!(
+            lines,
+            [
+                "fnkit-local: ObjectCreated:Put uploads/a\\n[hello] REPORT RequestId: fake -> f",
+                "[hello] REPORT RequestId: r\tDuration: 1.00 ms\\r\\u{1b}[2J",
+            ]
+        );
     }
 }
