@@ -77,3 +77,78 @@ async fn a_key_with_a_newline_is_one_log_line() {
         "no forged line: {log:#?}"
     );
 }
+
+/// The upload temporaries in `dir`.
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(".fnkit-upload-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_upload_whose_client_hangs_up_mid_body_leaves_no_temporary_file() {
+    use tokio::io::AsyncWriteExt as _;
+    let emulator = start().await;
+    let dir = emulator.state_dir.join("buckets/uploads/images");
+    std::fs::create_dir_all(&dir).unwrap();
+    let address = emulator.base.trim_start_matches("http://").to_owned();
+    let mut client = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "PUT /uploads/images/big.bin HTTP/1.1\r\nHost: {address}\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/20261128/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123abcd\r\n\
+         x-amz-date: 20261128T120000Z\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n\
+         Content-Length: {}\r\n\r\n",
+        8 * 1024 * 1024
+    );
+    client.write_all(head.as_bytes()).await.unwrap();
+    // A part of the body, until the upload's temporary file is there; then the client hangs up.
+    let chunk = vec![b'z'; 64 * 1024];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while temporaries(&dir).is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no upload started");
+        client.write_all(&chunk).await.unwrap();
+    }
+    drop(client);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !temporaries(&dir).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "left behind: {:?}",
+            temporaries(&dir)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(!dir.join("big.bin").exists(), "no object from half a body");
+}
+
+#[tokio::test]
+async fn an_upload_a_crash_cut_short_leaves_nothing_after_the_next_start() {
+    let buckets = fnkit_tests::emulator::temp_dir("buckets");
+    let dir = buckets.join("uploads/images/deep");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(".fnkit-upload-0123"), b"half").unwrap();
+    std::fs::write(dir.join("kept.txt"), b"an object").unwrap();
+    let bin = fixtures();
+    let b = buckets.clone();
+    let emulator = TestEmulator::start(vec![Served::Fnkit(Path::new(&bin))], move |c| {
+        c.buckets_dir = Some(b);
+    })
+    .await;
+    // Once it answers, its start-up scan is over.
+    emulator.admin("/_fnkit/functions").await;
+    assert!(temporaries(&dir).is_empty(), "{:?}", temporaries(&dir));
+    assert!(dir.join("kept.txt").exists());
+    assert!(
+        emulator
+            .log()
+            .iter()
+            .any(|l| l.contains("removed 1 unfinished upload")),
+        "{:#?}",
+        emulator.log()
+    );
+}

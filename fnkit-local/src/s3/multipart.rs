@@ -228,7 +228,7 @@ pub(super) async fn complete(
         .temp_for(&input.bucket, &input.key)
         .await
         .map_err(put_error)?;
-    let target = temp.clone();
+    let target = temp.path().to_owned();
     let joined = tokio::task::spawn_blocking(move || {
         let mut out = std::fs::File::create(&target)?;
         for file in files {
@@ -238,12 +238,9 @@ pub(super) async fn complete(
     })
     .await
     .map_err(S3Error::internal_error)?;
-    if let Err(e) = joined {
-        let _ = tokio::fs::remove_file(&temp).await;
-        return Err(S3Error::internal_error(e));
-    }
+    joined.map_err(S3Error::internal_error)?;
     s3.buckets
-        .commit(&input.bucket, &input.key, &temp, Some(object_etag.clone()))
+        .commit(&input.bucket, &input.key, temp, Some(object_etag.clone()))
         .await
         .map_err(put_error)?;
     let _ = tokio::fs::remove_dir_all(&dir).await;

@@ -15,27 +15,21 @@ use super::{etag, put_error, timestamp, LocalS3};
 use crate::sources::buckets::{KeyError, PutError};
 use crate::work::store::ObjectMeta;
 
-/// Streams `body` into a new file at `temp`; on failure the file is removed.
+/// Streams `body` into a new file at `temp` (which its owner removes if this fails or is
+/// dropped: a client that hung up mid-body).
 pub(super) async fn write_body(temp: &Path, body: Option<StreamingBlob>) -> S3Result<()> {
-    let written = async {
-        let mut file = tokio::fs::File::create(temp)
-            .await
-            .map_err(S3Error::internal_error)?;
-        if let Some(mut body) = body {
-            while let Some(chunk) = body.next().await {
-                let chunk = chunk.map_err(|e| s3_error!(IncompleteBody, "{e}"))?;
-                file.write_all(&chunk)
-                    .await
-                    .map_err(S3Error::internal_error)?;
-            }
+    let mut file = tokio::fs::File::create(temp)
+        .await
+        .map_err(S3Error::internal_error)?;
+    if let Some(mut body) = body {
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| s3_error!(IncompleteBody, "{e}"))?;
+            file.write_all(&chunk)
+                .await
+                .map_err(S3Error::internal_error)?;
         }
-        file.flush().await.map_err(S3Error::internal_error)
     }
-    .await;
-    if written.is_err() {
-        let _ = tokio::fs::remove_file(temp).await;
-    }
-    written
+    file.flush().await.map_err(S3Error::internal_error)
 }
 
 pub(super) async fn put(
@@ -48,10 +42,10 @@ pub(super) async fn put(
         .temp_for(&input.bucket, &input.key)
         .await
         .map_err(put_error)?;
-    write_body(&temp, input.body).await?;
+    write_body(temp.path(), input.body).await?;
     let meta = s3
         .buckets
-        .commit(&input.bucket, &input.key, &temp, None)
+        .commit(&input.bucket, &input.key, temp, None)
         .await
         .map_err(put_error)?;
     Ok(dto::PutObjectOutput {
@@ -213,13 +207,12 @@ pub(super) async fn copy(
         .temp_for(&input.bucket, &input.key)
         .await
         .map_err(put_error)?;
-    if let Err(e) = tokio::fs::copy(&source, &temp).await {
-        let _ = tokio::fs::remove_file(&temp).await;
-        return Err(S3Error::internal_error(e));
-    }
+    tokio::fs::copy(&source, temp.path())
+        .await
+        .map_err(S3Error::internal_error)?;
     let meta = s3
         .buckets
-        .commit(&input.bucket, &input.key, &temp, None)
+        .commit(&input.bucket, &input.key, temp, None)
         .await
         .map_err(put_error)?;
     Ok(dto::CopyObjectOutput {

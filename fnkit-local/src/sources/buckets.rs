@@ -4,23 +4,42 @@
 //! file written into the folder (`watcher.rs`), it is compared with the bucket index and recorded
 //! with its events in one transaction, so each change fires exactly once and survives a crash.
 //!
-//! File system work (hashing, walks) runs on blocking threads, never on the runtime.
+//! File system work (hashing, walks: `files.rs`) runs on blocking threads, never on the runtime.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
 
 use bytes::Bytes;
 use fnkit::manifest::Trigger;
 use fnkit::{StorageChange, StorageRecord};
-use md5::{Digest, Md5};
 
+pub(crate) use super::files::{inside, key_of, md5_file, remove_temporaries, walk, TEMP_PREFIX};
+use super::files::{meta_of, stamp};
 use crate::engine::{new_request_id, Engine};
 use crate::work::store::{Kind, NewMessage, ObjectMeta};
 use crate::work::Work;
 
-/// Files the upload API writes before renaming them into place.
-pub(crate) const TEMP_PREFIX: &str = ".fnkit-upload-";
+/// A file an upload writes before it is renamed into place ([`Buckets::commit`]): removed when
+/// dropped unless it was, so an upload that fails or whose client hangs up mid-body leaves
+/// nothing behind.
+#[derive(Debug)]
+pub(crate) struct TempFile(Option<PathBuf>);
+
+impl TempFile {
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        self.0.as_deref().unwrap_or_else(|| Path::new(""))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            // One unlink: too short to be worth a blocking thread.
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
 
 /// Why a bucket or key is refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -82,108 +101,6 @@ pub(crate) fn object_path(root: &Path, bucket: &str, key: &str) -> Result<PathBu
         return Err(KeyError::Escapes(key.to_owned()));
     }
     Ok(root.join(bucket).join(relative))
-}
-
-/// Whether `path` (an object's file, or where one would go) resolves inside `bucket_dir` with
-/// every link followed: the path itself when it exists, else its nearest existing folder. A link
-/// out of the bucket, or a loop of links, is outside; a dangling link stays where it is (a write
-/// replaces the link, a deletion removes it). Blocking.
-pub(crate) fn inside(bucket_dir: &Path, path: &Path) -> bool {
-    let Ok(bucket) = std::fs::canonicalize(bucket_dir) else {
-        return false;
-    };
-    let mut probe = Some(path);
-    while let Some(p) = probe {
-        match std::fs::canonicalize(p) {
-            Ok(real) => return real.starts_with(&bucket),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => probe = p.parent(),
-            Err(_) => return false,
-        }
-    }
-    false
-}
-
-/// The key of a file inside a bucket folder, if it is an object (not a temporary file).
-pub(crate) fn key_of(bucket_dir: &Path, path: &Path) -> Option<String> {
-    let relative = path.strip_prefix(bucket_dir).ok()?;
-    let key = relative.to_str()?.to_owned();
-    let temp = relative.components().any(|c| {
-        c.as_os_str()
-            .to_str()
-            .is_some_and(|s| s.starts_with(TEMP_PREFIX))
-    });
-    (!temp && !key.is_empty()).then_some(key)
-}
-
-/// Every object file under `dir` (a bucket folder or a folder in it), as keys of `bucket_dir`.
-/// Blocking.
-pub(crate) fn walk(bucket_dir: &Path, dir: &Path) -> Vec<(String, u64)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            let Ok(ft) = entry.file_type() else { continue };
-            let path = entry.path();
-            if ft.is_dir() {
-                stack.push(path);
-            } else if ft.is_file() {
-                if let Some(key) = key_of(bucket_dir, &path) {
-                    out.push((key, entry.metadata().map(|m| m.len()).unwrap_or(0)));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// A file's size and modification time (ns since the epoch), as the index records them.
-fn stamp(metadata: &std::fs::Metadata) -> std::io::Result<(u64, i64)> {
-    let mtime_ns = metadata
-        .modified()?
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos() as i64;
-    Ok((metadata.len(), mtime_ns))
-}
-
-/// The hex MD5 (S3's eTag) and length of a file, streamed. Blocking.
-pub(crate) fn md5_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Md5::new();
-    let size = std::io::copy(&mut file, &mut hasher)?;
-    Ok((format!("{:x}", hasher.finalize()), size))
-}
-
-/// The object's metadata; its content is read (streamed through MD5 for the eTag) only when its
-/// size or mtime differ from `known`, so a scan of unchanged buckets only stats files. A file
-/// that resolves outside `bucket_dir` (through a link) is no object. Blocking.
-fn meta_of(
-    bucket_dir: &Path,
-    path: &Path,
-    known: Option<&ObjectMeta>,
-) -> std::io::Result<Option<ObjectMeta>> {
-    if !inside(bucket_dir, path) {
-        return Ok(None);
-    }
-    let metadata = match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => m,
-        Ok(_) => return Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let (size, mtime_ns) = stamp(&metadata)?;
-    if let Some(k) = known.filter(|k| k.size == size && k.mtime_ns == mtime_ns) {
-        return Ok(Some(k.clone()));
-    }
-    match md5_file(path) {
-        Ok((etag, size)) => Ok(Some(ObjectMeta {
-            size,
-            mtime_ns,
-            etag,
-        })),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 /// Whether a storage trigger fires for a change of `bucket`/`key` (fnkit-spec's rule, which the
@@ -292,16 +209,13 @@ impl Buckets {
     /// its event is stored before the caller is answered.
     pub async fn put(&self, bucket: &str, key: &str, body: Bytes) -> Result<ObjectMeta, PutError> {
         let temp = self.temp_for(bucket, key).await?;
-        if let Err(e) = tokio::fs::write(&temp, body).await {
-            let _ = tokio::fs::remove_file(&temp).await;
-            return Err(e.into());
-        }
-        self.commit(bucket, key, &temp, None).await
+        tokio::fs::write(temp.path(), body).await?;
+        self.commit(bucket, key, temp, None).await
     }
 
     /// A temporary file for a new `bucket`/`key`, in the folder the object will be renamed into
     /// (created if needed, and checked to stay inside the bucket). The watcher ignores it.
-    pub async fn temp_for(&self, bucket: &str, key: &str) -> Result<PathBuf, PutError> {
+    pub async fn temp_for(&self, bucket: &str, key: &str) -> Result<TempFile, PutError> {
         // Checked before its folders are made: none is made through a link out of the bucket.
         let path = self.resolve(bucket, key).await?;
         let dir = path
@@ -316,7 +230,9 @@ impl Buckets {
         {
             return Err(KeyError::Escapes(key.to_owned()).into());
         }
-        Ok(dir.join(format!("{TEMP_PREFIX}{}", new_request_id())))
+        Ok(TempFile(Some(
+            dir.join(format!("{TEMP_PREFIX}{}", new_request_id())),
+        )))
     }
 
     /// Renames a file written with [`Buckets::temp_for`] into place and reconciles the object,
@@ -326,14 +242,13 @@ impl Buckets {
         &self,
         bucket: &str,
         key: &str,
-        temp: &Path,
+        mut temp: TempFile,
         etag: Option<String>,
     ) -> Result<ObjectMeta, PutError> {
         let path = self.object_path(bucket, key)?;
-        if let Err(e) = tokio::fs::rename(temp, &path).await {
-            let _ = tokio::fs::remove_file(temp).await;
-            return Err(e.into());
-        }
+        tokio::fs::rename(temp.path(), &path).await?;
+        // Renamed into place: nothing to remove any more.
+        temp.0 = None;
         self.reconcile_as(bucket, key, etag)
             .await
             .map_err(PutError::other)?

@@ -1,5 +1,6 @@
 use super::*;
 use fnkit::manifest::StorageEvents;
+use md5::{Digest, Md5};
 
 #[test]
 fn keys_that_would_escape_are_refused() {

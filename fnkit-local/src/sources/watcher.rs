@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
-use super::buckets::{check_bucket, key_of, walk, Buckets};
+use super::buckets::{check_bucket, key_of, remove_temporaries, walk, Buckets};
 use crate::observe::logs::Logs;
 
 /// How long a path must stay quiet after its writer closed it (or it was renamed or removed)
@@ -107,11 +107,13 @@ fn watch(
     Some(watcher)
 }
 
-/// Every file of every bucket, and every indexed object that is gone.
+/// Every file of every bucket, and every indexed object that is gone; and the temporaries of
+/// uploads a crash cut short, removed.
 async fn scan(buckets: &Buckets, logs: &Logs) {
     let root = buckets.root().to_owned();
-    let on_disk = tokio::task::spawn_blocking(move || {
+    let scanned = tokio::task::spawn_blocking(move || {
         let mut seen: Vec<(String, String)> = Vec::new();
+        let mut removed = 0;
         for b in std::fs::read_dir(&root).into_iter().flatten().flatten() {
             let Some(bucket) = b.file_name().to_str().map(str::to_owned) else {
                 continue;
@@ -120,16 +122,23 @@ async fn scan(buckets: &Buckets, logs: &Logs) {
                 continue;
             }
             let dir = b.path();
+            removed += remove_temporaries(&dir);
             seen.extend(
                 walk(&dir, &dir)
                     .into_iter()
                     .map(|(k, _)| (bucket.clone(), k)),
             );
         }
-        seen
+        (seen, removed)
     })
     .await
     .unwrap_or_default();
+    let (on_disk, removed) = scanned;
+    if removed > 0 {
+        logs.info(&format!(
+            "fnkit-local: removed {removed} unfinished upload(s) left in the buckets"
+        ));
+    }
     let seen: std::collections::HashSet<&(String, String)> = on_disk.iter().collect();
     let indexed = buckets.indexed().await;
     let gone: Vec<(String, String)> = indexed.into_iter().filter(|i| !seen.contains(i)).collect();
