@@ -123,23 +123,31 @@ fn from_v2(event: ApiGatewayV2httpRequest) -> Result<HttpRequest, Error> {
     )
 }
 
-/// The query string of a v1 / ALB event, whose parameters arrive decoded.
+/// The query string of a v1 / ALB event, whose parameters arrive decoded. The map is read
+/// through its JSON form (key to values): `QueryMap::iter` panics on a key without values
+/// (`"multiValueQueryStringParameters": {"a": []}`), which a caller can send.
 fn encode_query(map: &aws_lambda_events::query_map::QueryMap) -> String {
     const QUERY: &AsciiSet = &NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'_')
         .remove(b'.')
         .remove(b'~');
-    map.iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(k, QUERY),
-                utf8_percent_encode(v, QUERY)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    let Ok(serde_json::Value::Object(keys)) = serde_json::to_value(map) else {
+        return String::new();
+    };
+    let mut pairs = Vec::new();
+    for (k, values) in &keys {
+        for v in values
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+        {
+            let (k, v) = (utf8_percent_encode(k, QUERY), utf8_percent_encode(v, QUERY));
+            pairs.push(format!("{k}={v}"));
+        }
+    }
+    pairs.join("&")
 }
 
 /// The parts of a REST API (v1) or ALB request that become an HTTP request.
@@ -203,4 +211,22 @@ fn from_alb(e: AlbTargetGroupRequest) -> Result<HttpRequest, Error> {
         base64: e.is_base64_encoded,
         params: HashMap::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_key_without_values_decodes_without_a_panic() {
+        let event = serde_json::json!({
+            "httpMethod": "GET",
+            "path": "/x",
+            "multiValueQueryStringParameters": {"a": [], "b": ["1", "2 3"]},
+            "requestContext": {"httpMethod": "GET"},
+        });
+        let payload = serde_json::to_vec(&event).unwrap();
+        let (_, request) = decode_request(&payload).expect("decoded");
+        assert_eq!(request.uri().query(), Some("b=1&b=2%203"));
+    }
 }
