@@ -175,6 +175,36 @@ pub struct BatchItem<T> {
     pub error: Option<ErrorObject>,
 }
 
+impl<T> BatchItem<T> {
+    /// Branch `index`, started and not ended.
+    pub(super) fn started(index: usize) -> BatchItem<T> {
+        BatchItem {
+            index,
+            status: ItemStatus::Started,
+            result: None,
+            error: None,
+        }
+    }
+
+    /// Records how the branch ended: its result, or its error. An error that is the
+    /// invocation's own (fatal: the service, a diverged replay) fails the batch instead.
+    pub(super) fn settle(&mut self, outcome: Result<T, DurableError>) -> Result<(), DurableError> {
+        match outcome {
+            Ok(value) => {
+                self.status = ItemStatus::Succeeded;
+                self.result = Some(value);
+            }
+            Err(e) if e.is_fatal() => return Err(e),
+            Err(DurableError::Child(error)) => {
+                self.status = ItemStatus::Failed;
+                self.error = Some(error);
+            }
+            Err(other) => return Err(other),
+        }
+        Ok(())
+    }
+}
+
 fn none<T>() -> Option<T> {
     None
 }

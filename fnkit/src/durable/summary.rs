@@ -86,8 +86,9 @@ where
     let started = summary.started();
     let mut all = Vec::new();
     for (index, (name, body)) in branches.into_iter().enumerate().take(summary.total_count) {
+        let mut item = BatchItem::started(index);
         if started.contains(&index) {
-            all.push(item(index, ItemStatus::Started, None, None));
+            all.push(item);
             continue;
         }
         let id = ctx.id_at(index as u64 + 1);
@@ -107,33 +108,15 @@ where
             branch_type,
         };
         match branch(ctx.clone(), started, body, config).await {
-            (_, Some(Ok(value))) => all.push(item(index, ItemStatus::Succeeded, Some(value), None)),
-            (_, Some(Err(e @ DurableError::Child(_)))) if e.is_fatal() => return Err(e),
-            (_, Some(Err(DurableError::Child(e)))) => {
-                all.push(item(index, ItemStatus::Failed, None, Some(e)))
-            }
-            (_, Some(Err(fatal))) => return Err(fatal),
+            (_, Some(outcome)) => item.settle(outcome)?,
             (_, None) => return Err(unfinished(&id.path, index)),
         }
+        all.push(item);
     }
     Ok(BatchResult {
         all,
         completion_reason: summary.completion_reason,
     })
-}
-
-fn item<T>(
-    index: usize,
-    status: ItemStatus,
-    result: Option<T>,
-    error: Option<fnkit_spec::durable::wire::ErrorObject>,
-) -> BatchItem<T> {
-    BatchItem {
-        index,
-        status,
-        result,
-        error,
-    }
 }
 
 /// A branch the summary says ended that has not, on replay: not the history this code wrote.
@@ -153,7 +136,10 @@ mod tests {
         let all = statuses
             .iter()
             .enumerate()
-            .map(|(index, status)| item(index, *status, None, None))
+            .map(|(index, status)| BatchItem {
+                status: *status,
+                ..BatchItem::started(index)
+            })
             .collect();
         BatchResult {
             all,
