@@ -93,6 +93,16 @@ impl Shared {
     }
 }
 
+/// Checks an operation's name: 1 to 256 printable ASCII characters, or `""` for none.
+pub(super) fn check_name(name: &str) -> Result<(), DurableError> {
+    if name.is_empty() || fnkit_spec::durable::is_operation_name(name) {
+        return Ok(());
+    }
+    Err(DurableError::Invalid(format!(
+        "the operation name {name:?} is not 1 to 256 printable ASCII characters"
+    )))
+}
+
 /// An attempt whose body has not ended: dropped so, it ends `Incomplete` (the invocation
 /// suspended), or `Failed` (the body panicked).
 struct Unfinished<'a> {
@@ -208,11 +218,7 @@ impl DurableContext {
         sub_type: &str,
         name: &str,
     ) -> Result<Option<Operation>, DurableError> {
-        if !name.is_empty() && !fnkit_spec::durable::is_operation_name(name) {
-            return Err(DurableError::Invalid(format!(
-                "the operation name {name:?} is not 1 to 256 printable ASCII characters"
-            )));
-        }
+        check_name(name)?;
         let ops = self.shared.ops.lock().unwrap_or_else(|e| e.into_inner());
         let Some(op) = ops.get(&id.wire).cloned() else {
             // New code from here on: not a replay any more.
@@ -261,21 +267,15 @@ impl DurableContext {
         if self.shared.host.is_empty() {
             return;
         }
+        let asked = OperationInfo::asked(&id.wire, kind, sub_type, name, self.parent.as_deref());
         self.shared.host.operation_started(&OperationInfo {
-            id: &id.wire,
-            kind,
-            sub_type: Some(sub_type),
-            name: (!name.is_empty()).then_some(name),
-            parent_id: self.parent.as_deref(),
             // A step whose next attempt is due starts it: STARTED, as its START will say.
             status: match recorded {
                 None | Some(OperationStatus::Ready) => OperationStatus::Started,
                 Some(status) => status,
             },
             is_replayed: recorded.is_some(),
-            attempt: None,
-            result: None,
-            error: None,
+            ..asked
         });
     }
 
@@ -293,19 +293,10 @@ impl DurableContext {
         if host.is_empty() {
             return body.await;
         }
+        let parent = self.parent.as_deref();
+        let asked = OperationInfo::asked(&op.id.wire, op.kind, op.sub_type, op.name, parent);
         let info = AttemptInfo {
-            operation: OperationInfo {
-                id: &op.id.wire,
-                kind: op.kind,
-                sub_type: Some(op.sub_type),
-                name: (!op.name.is_empty()).then_some(op.name),
-                parent_id: self.parent.as_deref(),
-                status: OperationStatus::Started,
-                is_replayed: false,
-                attempt,
-                result: None,
-                error: None,
-            },
+            operation: OperationInfo { attempt, ..asked },
             attempt,
             is_replay_children,
         };
@@ -464,7 +455,7 @@ impl DurableContext {
             client: Client::unused(),
             token: tokio::sync::Mutex::new(String::new()),
             ops: Mutex::new(ops.into_iter().map(|op| (op.id.clone(), op)).collect()),
-            host: Host::none(),
+            host: Host::default(),
         };
         DurableContext {
             shared: Arc::new(shared),

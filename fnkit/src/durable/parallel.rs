@@ -164,12 +164,7 @@ impl DurableContext {
 /// Checks branch `i`'s name before the batch starts: a bad one found later would fail the batch
 /// for good after other branches ran.
 fn check_name(name: &str, i: usize) -> Result<(), DurableError> {
-    if name.is_empty() || fnkit_spec::durable::is_operation_name(name) {
-        return Ok(());
-    }
-    Err(DurableError::Invalid(format!(
-        "branch {i} is named {name:?}, not 1 to 256 printable ASCII characters"
-    )))
+    super::context::check_name(name).map_err(|e| DurableError::Invalid(format!("branch {i}: {e}")))
 }
 
 /// How a branch's future ended: its outcome, or suspended (it waits; it keeps its slot).
@@ -205,12 +200,7 @@ where
             let Some((index, (name, body))) = pending.pop_front() else {
                 break;
             };
-            items.push(BatchItem {
-                index,
-                status: ItemStatus::Started,
-                result: None,
-                error: None,
-            });
+            items.push(BatchItem::started(index));
             let id = ctx.id_at(index as u64 + 1);
             let started = Started {
                 index,
@@ -231,19 +221,10 @@ where
         let Some(outcome) = outcome else { continue };
         in_flight -= 1;
         let item = &mut items[index];
-        match outcome {
-            Ok(value) => {
-                succeeded += 1;
-                item.status = ItemStatus::Succeeded;
-                item.result = Some(value);
-            }
-            Err(e @ DurableError::Child(_)) if e.is_fatal() => return Err(e),
-            Err(DurableError::Child(error)) => {
-                failed += 1;
-                item.status = ItemStatus::Failed;
-                item.error = Some(error);
-            }
-            Err(fatal) => return Err(fatal),
+        item.settle(outcome)?;
+        match item.status {
+            ItemStatus::Succeeded => succeeded += 1,
+            _ => failed += 1,
         }
     }
     Ok(BatchResult {

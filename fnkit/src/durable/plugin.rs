@@ -192,6 +192,29 @@ pub struct OperationInfo<'a> {
 }
 
 impl<'a> OperationInfo<'a> {
+    /// Operation `id` as the code asks for it (`kind`, `sub_type`, named `name`, `""` for none,
+    /// in the child context `parent_id`): started, nothing recorded of it.
+    pub(super) fn asked(
+        id: &'a str,
+        kind: OperationType,
+        sub_type: &'a str,
+        name: &'a str,
+        parent_id: Option<&'a str>,
+    ) -> OperationInfo<'a> {
+        OperationInfo {
+            id,
+            kind,
+            sub_type: Some(sub_type),
+            name: (!name.is_empty()).then_some(name),
+            parent_id,
+            status: OperationStatus::Started,
+            is_replayed: false,
+            attempt: None,
+            result: None,
+            error: None,
+        }
+    }
+
     /// The recorded operation `op`.
     pub(super) fn of(op: &'a Operation, is_replayed: bool) -> OperationInfo<'a> {
         let step = op.step_details.as_ref();
@@ -273,7 +296,8 @@ pub struct AttemptEndInfo<'a> {
     pub error: Option<&'a ErrorObject>,
 }
 
-/// One invocation's plugins, and what they were told.
+/// One invocation's plugins, and what they were told (none: a test's context).
+#[derive(Default)]
 pub(super) struct Host {
     plugins: Vec<Box<dyn DurablePlugin>>,
     /// Operations whose start hook ran.
@@ -310,31 +334,17 @@ impl Host {
                 }
             })
             .collect();
-        let listening = !plugins.is_empty();
+        let updated = match plugins.is_empty() {
+            true => HashSet::new(),
+            false => info.updated_operation_ids.iter().cloned().collect(),
+        };
         let host = Host {
             plugins,
-            started: Mutex::default(),
-            ended: Mutex::default(),
-            updated: match listening {
-                true => info.updated_operation_ids.iter().cloned().collect(),
-                false => HashSet::new(),
-            },
-            unreached: Mutex::default(),
+            updated,
+            ..Host::default()
         };
         host.each("on_invocation_start", |p| p.on_invocation_start(info));
         host
-    }
-
-    /// No plugins (a test's context).
-    #[cfg(test)]
-    pub(super) fn none() -> Host {
-        Host {
-            plugins: Vec::new(),
-            started: Mutex::default(),
-            ended: Mutex::default(),
-            updated: HashSet::new(),
-            unreached: Mutex::default(),
-        }
     }
 
     /// Whether no plugin listens (the hooks' arguments need not be built).
