@@ -88,10 +88,13 @@ where
         .and_then(|d| d.input_payload.clone())
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| "null".into());
-    let parsed: Result<serde_json::Value, _> = serde_json::from_str(&text);
-    let value = parsed.map_err(|e| Error::new("DurableExecution.InvalidInput", e.to_string()))?;
-    let input: T = serde_json::from_value(value.clone())
-        .map_err(|e| Error::new("DurableExecution.InvalidInput", e.to_string()))?;
+    let invalid = |e: serde_json::Error| Error::new("DurableExecution.InvalidInput", e.to_string());
+    let input: T = serde_json::from_str(&text).map_err(invalid)?;
+    // The input as a value only for plugins to read: a second parse only when one listens.
+    let value = match plugins.is_empty() {
+        true => serde_json::Value::Null,
+        false => serde_json::from_str(&text).map_err(invalid)?,
+    };
     let host = Host::start(
         plugins,
         &InvocationInfo {
