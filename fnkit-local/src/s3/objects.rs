@@ -4,7 +4,7 @@
 //! the storage trigger with the eTag answered here.
 
 use std::io::SeekFrom;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use futures_util::StreamExt;
 use s3s::dto::{self, StreamingBlob};
@@ -55,32 +55,27 @@ pub(super) async fn put(
     })
 }
 
-/// The object's current entry (reconciled, so a file written by hand is known), or `NoSuchKey`.
-async fn current(s3: &LocalS3, bucket: &str, key: &str) -> S3Result<ObjectMeta> {
+/// The object's file and current entry (reconciled, so a file written by hand is known), or
+/// `NoSuchKey` (`AccessDenied` for a key that resolves outside its bucket through a link).
+async fn current(s3: &LocalS3, bucket: &str, key: &str) -> S3Result<(PathBuf, ObjectMeta)> {
     s3.bucket_dir(bucket).await?;
     let no_such_key = || s3_error!(NoSuchKey, "no object `{key}` in bucket `{bucket}`");
-    match s3.buckets.resolve(bucket, key).await {
-        Ok(_) => {}
-        Err(outside @ KeyError::Outside(_)) => return Err(s3_error!(AccessDenied, "{outside}")),
-        Err(_) => return Err(no_such_key()),
+    match s3.buckets.current(bucket, key).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(no_such_key()),
+        Err(PutError::Key(outside @ KeyError::Outside(_))) => {
+            Err(s3_error!(AccessDenied, "{outside}"))
+        }
+        Err(PutError::Key(_)) => Err(no_such_key()),
+        Err(PutError::Io(e)) => Err(S3Error::internal_error(e)),
     }
-    s3.buckets
-        .current(bucket, key)
-        .await
-        .map_err(|e| S3Error::internal_error(std::io::Error::other(e)))?
-        .ok_or_else(no_such_key)
 }
 
 pub(super) async fn get(
     s3: &LocalS3,
     input: dto::GetObjectInput,
 ) -> S3Result<dto::GetObjectOutput> {
-    let meta = current(s3, &input.bucket, &input.key).await?;
-    let path = s3
-        .buckets
-        .resolve(&input.bucket, &input.key)
-        .await
-        .map_err(|e| s3_error!(AccessDenied, "{e}"))?;
+    let (path, meta) = current(s3, &input.bucket, &input.key).await?;
     let mut file = match tokio::fs::File::open(&path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(s3_error!(NoSuchKey)),
@@ -119,7 +114,7 @@ pub(super) async fn head(
     s3: &LocalS3,
     input: dto::HeadObjectInput,
 ) -> S3Result<dto::HeadObjectOutput> {
-    let meta = current(s3, &input.bucket, &input.key).await?;
+    let (_, meta) = current(s3, &input.bucket, &input.key).await?;
     Ok(dto::HeadObjectOutput {
         content_length: i64::try_from(meta.size).ok(),
         accept_ranges: Some("bytes".into()),
@@ -195,13 +190,8 @@ pub(super) async fn copy(
             ))
         }
     };
-    current(s3, &src_bucket, &src_key).await?;
+    let (source, _) = current(s3, &src_bucket, &src_key).await?;
     s3.bucket_dir(&input.bucket).await?;
-    let source = s3
-        .buckets
-        .resolve(&src_bucket, &src_key)
-        .await
-        .map_err(|e| s3_error!(AccessDenied, "{e}"))?;
     let temp = s3
         .buckets
         .temp_for(&input.bucket, &input.key)

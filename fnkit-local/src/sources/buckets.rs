@@ -68,7 +68,7 @@ pub(crate) enum PutError {
 }
 
 impl PutError {
-    fn other(e: impl std::fmt::Display) -> PutError {
+    pub(crate) fn other(e: impl std::fmt::Display) -> PutError {
         PutError::Io(std::io::Error::other(e.to_string()))
     }
 }
@@ -301,20 +301,26 @@ impl Buckets {
         Ok(out)
     }
 
-    /// An object's entry as it is now, for a read (S3's GetObject, HeadObject): the index's, when
-    /// the file's size and mtime still match it (no lock, no hashing), else what
-    /// [`Buckets::reconcile`] records (a file written by hand fires its event here first).
-    pub async fn current(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, String> {
-        let path = self.resolve(bucket, key).await.map_err(|e| e.to_string())?;
+    /// An object's file and entry as they are now, for a read (S3's GetObject, HeadObject,
+    /// CopyObject's source): the index's entry when the file's size and mtime still match it (no
+    /// lock, no hashing), else what [`Buckets::reconcile`] records (a file written by hand fires
+    /// its event here first). The key is resolved once, through any links ([`Buckets::resolve`]).
+    pub async fn current(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<(PathBuf, ObjectMeta)>, PutError> {
+        let path = self.resolve(bucket, key).await?;
         if let Ok(metadata) = tokio::fs::metadata(&path).await {
             let known = self.work.store.object(bucket, key).await;
             if let (Ok((size, mtime_ns)), Ok(Some(known))) = (stamp(&metadata), known) {
                 if metadata.is_file() && known.size == size && known.mtime_ns == mtime_ns {
-                    return Ok(Some(known));
+                    return Ok(Some((path, known)));
                 }
             }
         }
-        self.reconcile(bucket, key).await
+        let now = self.reconcile(bucket, key).await.map_err(PutError::other)?;
+        Ok(now.map(|meta| (path, meta)))
     }
 
     /// Compares an object on disk with the index and, if it changed, records the change and the
