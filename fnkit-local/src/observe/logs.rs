@@ -121,8 +121,9 @@ impl Logs {
 
     /// Several platform lines about a function, written together.
     pub fn platform_lines(&self, function: &str, lines: &[String]) {
-        let lines: Vec<String> = lines.iter().map(|l| one_line(l).into_owned()).collect();
-        self.keep(function, lines.iter().map(String::as_str));
+        // Borrowed unless a line needs escaping: every invocation's END and REPORT pass here.
+        let lines: Vec<std::borrow::Cow<'_, str>> = lines.iter().map(|l| one_line(l)).collect();
+        self.keep(function, lines.iter().map(AsRef::as_ref));
         let prefixed: Vec<String> = lines.iter().map(|l| format!("[{function}] {l}")).collect();
         let refs: Vec<&str> = prefixed.iter().map(String::as_str).collect();
         (self.sink)(&refs);
