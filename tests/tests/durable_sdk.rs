@@ -72,17 +72,22 @@ async fn operations_get_their_code_paths_ids_and_replay_their_results() {
     assert_eq!(a_runs, 1);
 }
 
-#[tokio::test]
-async fn a_replay_that_asks_for_another_operation_fails_naming_it() {
+/// Invokes `target`, which must fail with a non-determinism error: its message.
+async fn non_deterministic(target: &str) -> String {
     let e = emulator(bin()).await;
-    let reply = invoke(&e, "drifting:$LATEST", json!({}), &[]).await;
+    let reply = invoke(&e, target, json!({}), &[]).await;
     assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
     let error = reply.json();
     assert_eq!(
         error["errorType"], "DurableExecution.NonDeterministic",
         "{error}"
     );
-    let message = error["errorMessage"].as_str().unwrap();
+    error["errorMessage"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_replay_that_asks_for_another_operation_fails_naming_it() {
+    let message = non_deterministic("drifting:$LATEST").await;
     assert!(
         message.contains("operation 1") && message.contains("step-0") && message.contains("step-1"),
         "{message}"
@@ -214,15 +219,7 @@ async fn a_flat_map_records_no_context_per_item_and_replays_its_branches_bodies(
 
 #[tokio::test]
 async fn a_history_written_nested_is_not_replayed_flat() {
-    let e = emulator(bin()).await;
-    let reply = invoke(&e, "renested:$LATEST", json!({}), &[]).await;
-    assert_eq!(reply.header("x-amz-function-error"), Some("Unhandled"));
-    let error = reply.json();
-    assert_eq!(
-        error["errorType"], "DurableExecution.NonDeterministic",
-        "{error}"
-    );
-    let message = error["errorMessage"].as_str().unwrap();
+    let message = non_deterministic("renested:$LATEST").await;
     assert!(
         message.contains("FLAT") && message.contains("MapIteration"),
         "{message}"

@@ -99,37 +99,27 @@ impl DurableTest {
     /// The callback named `name` (its operation's name; for `wait_for_callback`, the name given
     /// to it) succeeds with `result`, once per call, in order.
     pub fn callback_succeeds(mut self, name: &str, result: impl Serialize) -> DurableTest {
-        let answer =
-            serde_json::to_string(&result).map_err(|e| ErrorObject::new("Json", e.to_string()));
-        self.callbacks
-            .entry(name.to_owned())
-            .or_default()
-            .push_back(answer);
+        queue(&mut self.callbacks, name, succeeds(result));
         self
     }
 
     /// The callback named `name` fails with an error of `error_type`.
     pub fn callback_fails(mut self, name: &str, error_type: &str, message: &str) -> DurableTest {
         let error = ErrorObject::new(error_type, message);
-        let queue = self.callbacks.entry(name.to_owned()).or_default();
-        queue.push_back(Err(error));
+        queue(&mut self.callbacks, name, Err(error));
         self
     }
 
     /// An invoke of `function` (its name, without qualifier) returns `result`, once per call.
     pub fn invoke_returns(mut self, function: &str, result: impl Serialize) -> DurableTest {
-        let answer =
-            serde_json::to_string(&result).map_err(|e| ErrorObject::new("Json", e.to_string()));
-        let queue = self.invokes.entry(function.to_owned()).or_default();
-        queue.push_back(answer);
+        queue(&mut self.invokes, function, succeeds(result));
         self
     }
 
     /// An invoke of `function` fails with an error of `error_type`.
     pub fn invoke_fails(mut self, function: &str, error_type: &str, message: &str) -> DurableTest {
         let error = ErrorObject::new(error_type, message);
-        let queue = self.invokes.entry(function.to_owned()).or_default();
-        queue.push_back(Err(error));
+        queue(&mut self.invokes, function, Err(error));
         self
     }
 
@@ -212,6 +202,19 @@ impl DurableTest {
             Err(e) => Ended::Failed(crate::durable::error_object(&e)),
         }
     }
+}
+
+/// A queued answer that succeeds with `result` (as JSON; one that cannot be written fails).
+fn succeeds(result: impl Serialize) -> Answer {
+    serde_json::to_string(&result).map_err(|e| ErrorObject::new("Json", e.to_string()))
+}
+
+/// Queues `answer` for the callback or function `name`, after those already queued.
+fn queue(answers: &mut HashMap<String, VecDeque<Answer>>, name: &str, answer: Answer) {
+    answers
+        .entry(name.to_owned())
+        .or_default()
+        .push_back(answer);
 }
 
 pub(super) fn now_ms() -> i64 {
