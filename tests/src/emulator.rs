@@ -182,6 +182,12 @@ impl Reply {
     }
 }
 
+/// A SigV4 `Authorization` header for `service` (`s3`, `sqs`) with credentials the emulator has
+/// never seen; the emulator routes by the service and does not check the signature.
+pub fn signed(service: &str) -> String {
+    format!("AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/20261128/us-east-1/{service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123abcd")
+}
+
 /// One HTTP/1.1 request on a new connection.
 pub async fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
     let uri: http::Uri = url.parse().expect("a URL");

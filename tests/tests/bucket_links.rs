@@ -6,7 +6,7 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use fnkit_tests::emulator::{request, temp_dir, Served, TestEmulator};
+use fnkit_tests::emulator::{request, signed, temp_dir, Served, TestEmulator};
 use fnkit_tests::recorded::until;
 
 fn fixtures() -> PathBuf {
@@ -96,9 +96,6 @@ async fn a_loop_of_links_in_a_bucket_neither_hangs_the_emulator_nor_stops_a_rest
     }
 }
 
-/// A SigV4 `Authorization` header for S3; the signature is not checked.
-const S3_AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/20261128/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123abcd";
-
 #[tokio::test]
 async fn no_operation_or_event_reaches_a_file_outside_the_bucket_through_a_link() {
     let outside = temp_dir("outside");
@@ -111,6 +108,7 @@ async fn no_operation_or_event_reaches_a_file_outside_the_bucket_through_a_link(
     symlink(outside.join("secret.txt"), images.join("secret.txt")).unwrap();
     let (emulator, out) = start(&buckets).await;
     let base = &emulator.base;
+    let auth = signed("s3");
     let api = |key: &str| format!("{base}/_fnkit/buckets/uploads/images/{key}");
     for key in ["secret.txt", "linked/secret.txt"] {
         let get = request("GET", &api(key), &[], Vec::new()).await;
@@ -119,7 +117,7 @@ async fn no_operation_or_event_reaches_a_file_outside_the_bucket_through_a_link(
         let s3 = request(
             "GET",
             &format!("{base}/uploads/images/{key}"),
-            &[("authorization", S3_AUTH)],
+            &[("authorization", auth.as_str())],
             Vec::new(),
         )
         .await;
@@ -131,7 +129,7 @@ async fn no_operation_or_event_reaches_a_file_outside_the_bucket_through_a_link(
     let s3_delete = request(
         "DELETE",
         &format!("{base}/uploads/images/linked/secret.txt"),
-        &[("authorization", S3_AUTH)],
+        &[("authorization", auth.as_str())],
         Vec::new(),
     )
     .await;

@@ -5,12 +5,7 @@
 
 use std::path::Path;
 
-use fnkit_tests::emulator::{request, TestEmulator};
-
-/// A SigV4 `Authorization` header for `service`; the signature is not checked.
-fn signed(service: &str) -> String {
-    format!("AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/20261128/us-east-1/{service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123abcd")
-}
+use fnkit_tests::emulator::{request, signed, TestEmulator};
 
 #[tokio::test]
 async fn an_aws_chunked_upload_with_any_credentials_is_stored_decoded() {
