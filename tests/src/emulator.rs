@@ -47,6 +47,8 @@ pub enum Served<'a> {
     Fnkit(&'a Path),
     /// Any Runtime API binary with a manifest given here.
     WithManifest(&'a Path, Manifest),
+    /// A program of its own, started with its arguments (as `--functions` describes it).
+    Foreign(fnkit_local::foreign::ForeignFunction),
 }
 
 impl TestEmulator {
@@ -84,6 +86,7 @@ impl TestEmulator {
                 Served::WithManifest(path, manifest) => {
                     builder.binary_with_manifest(path, manifest)
                 }
+                Served::Foreign(function) => builder.foreign(function),
             };
         }
         let emulator = builder.build().expect("the emulator starts");

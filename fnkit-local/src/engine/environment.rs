@@ -129,6 +129,7 @@ impl Environment {
         let spawned = Instant::now();
         let mut child = command.spawn()?;
         let pid = child.id().unwrap_or_default();
+        api.serve_worker(pid);
         let current_request: Arc<CurrentRequest> = Arc::new(Mutex::new(None));
         let output = Output::forward(
             child.stdout.take(),

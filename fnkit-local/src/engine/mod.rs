@@ -26,6 +26,7 @@ mod invoked;
 mod judge;
 mod memory;
 mod output;
+mod peer;
 pub(crate) mod runtime_api;
 mod scratch;
 mod tail;

@@ -5,7 +5,9 @@
 //! (aws-lambda-runtime-interface-emulator, `internal/lambda/rapi/handler/*` and
 //! `internal/lambda/core/states.go`): an answer is capped at 6 MiB + 100 bytes (413); an answer
 //! for a request id that is not the current one is `400 InvalidRequestID`; a second answer for
-//! the current one, or an init error after init, is `403 InvalidStateTransition`.
+//! the current one, or an init error after init, is `403 InvalidStateTransition`. A connection
+//! from a process that is not the worker or one of its descendants is answered `403 Forbidden`
+//! on every request ([`super::peer`]).
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -68,6 +70,8 @@ pub(crate) struct Api {
     /// Set when the worker first asks for `/next`: init is over.
     ready: watch::Sender<Option<Instant>>,
     init_error: watch::Sender<Option<InitError>>,
+    /// The worker's process id, once it is started: only its connections are served.
+    worker: watch::Sender<Option<u32>>,
 }
 
 /// The invoker's side of an environment's API.
@@ -89,13 +93,14 @@ impl ApiHandle {
             answered: Mutex::new(None),
             ready: watch::channel(None).0,
             init_error: watch::channel(None).0,
+            worker: watch::channel(None).0,
         });
         let server = api.clone();
         tokio::spawn(async move {
             loop {
-                let stream = tokio::select! {
+                let (stream, peer) = tokio::select! {
                     accepted = listener.accept() => match accepted {
-                        Ok((stream, _)) => stream,
+                        Ok(accepted) => accepted,
                         Err(_) => continue,
                     },
                     _ = shutdown.changed() => return,
@@ -104,9 +109,22 @@ impl ApiHandle {
                 let api = server.clone();
                 let mut stop = shutdown.clone();
                 tokio::spawn(async move {
+                    let Ok(local) = stream.local_addr() else {
+                        return;
+                    };
+                    let is_workers = tokio::select! {
+                        is_workers = api.is_workers(peer, local) => is_workers,
+                        _ = stop.changed() => return,
+                    };
                     let service = hyper::service::service_fn(move |req| {
                         let api = api.clone();
-                        async move { Ok::<_, Infallible>(api.handle(req).await) }
+                        async move {
+                            Ok::<_, Infallible>(if is_workers {
+                                api.handle(req).await
+                            } else {
+                                not_the_worker()
+                            })
+                        }
                     });
                     let conn = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service);
@@ -122,6 +140,12 @@ impl ApiHandle {
             deliver,
             address,
         })
+    }
+
+    /// Says which process is the worker: its connections, and those of the processes it starts,
+    /// are served from now on.
+    pub fn serve_worker(&self, pid: u32) {
+        self.api.worker.send_replace(Some(pid));
     }
 
     /// Hands an invocation to the worker and returns where its answer will arrive.
@@ -166,6 +190,23 @@ fn error(status: StatusCode, error_type: &str, message: &str) -> Response<Full<B
 }
 
 impl Api {
+    /// Whether the connection from `peer` is the worker's (or its descendants'). A connection
+    /// that arrives before the worker's process id is known waits for it.
+    async fn is_workers(&self, peer: std::net::SocketAddr, local: std::net::SocketAddr) -> bool {
+        let mut worker = self.worker.subscribe();
+        let Some(pid) = worker
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|pid| *pid)
+        else {
+            return false;
+        };
+        tokio::task::spawn_blocking(move || super::peer::is_workers(pid, peer, local))
+            .await
+            .unwrap_or(false)
+    }
+
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let path = req.uri().path().to_owned();
         let Some(rest) = path.strip_prefix("/2018-06-01/runtime/") else {
@@ -307,6 +348,16 @@ impl Api {
             )
         })
     }
+}
+
+/// The answer to every request on a connection that is not the worker's.
+fn not_the_worker() -> Response<Full<Bytes>> {
+    error(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        "this Runtime API serves its environment's worker and the processes the worker started; \
+         this connection comes from another process",
+    )
 }
 
 /// The RIE's answer to a transition its state machine does not allow (`ErrNotAllowed`).

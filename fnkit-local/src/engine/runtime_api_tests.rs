@@ -33,7 +33,10 @@ async fn call(address: &str, method: &str, path: &str, body: &[u8]) -> (u16, ser
 
 async fn started() -> (ApiHandle, watch::Sender<bool>) {
     let (stop, shutdown) = watch::channel(false);
-    (ApiHandle::start(shutdown).await.unwrap(), stop)
+    let api = ApiHandle::start(shutdown).await.unwrap();
+    // The test process plays the worker.
+    api.serve_worker(std::process::id());
+    (api, stop)
 }
 
 fn delivery(id: &str) -> Delivery {
@@ -124,4 +127,34 @@ async fn the_answer_limit_is_six_mebibytes_and_a_hundred_bytes() {
             assert!(matches!(got, Answer::TooLarge(Some(n)) if n == size as u64));
         }
     }
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_process_that_is_not_the_worker_is_refused_and_changes_nothing() {
+    let (stop, shutdown) = watch::channel(false);
+    let api = ApiHandle::start(shutdown).await.unwrap();
+    // The worker is another process; the test process is a stranger.
+    let mut worker = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    api.serve_worker(worker.id());
+    let (status, body) = call(&api.address, "GET", "invocation/next", b"").await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["errorType"], "Forbidden");
+    assert!(
+        api.ready().borrow().is_none(),
+        "a stranger's /next ended init"
+    );
+    let _answer = api.deliver(delivery("r1")).await.unwrap();
+    let (status, _) = call(&api.address, "POST", "invocation/r1/response", b"{}").await;
+    assert_eq!(status, 403);
+    assert!(
+        api.api.in_flight.lock().unwrap().is_some(),
+        "a stranger's answer was taken"
+    );
+    let _ = worker.kill();
+    let _ = worker.wait();
+    drop(stop);
 }
