@@ -130,6 +130,7 @@ impl Environment {
         let mut child = command.spawn()?;
         let pid = child.id().unwrap_or_default();
         api.serve_worker(pid);
+        super::worker::limit_files(pid);
         let current_request: Arc<CurrentRequest> = Arc::new(Mutex::new(None));
         let output = Output::forward(
             child.stdout.take(),
@@ -149,6 +150,8 @@ impl Environment {
                     child.wait().await
                 }
             };
+            // What it started goes with it, as a Lambda environment's processes do.
+            super::worker::kill_group(pid);
             let text = match status {
                 Ok(s) => describe_exit(s),
                 Err(e) => format!("wait failed: {e}"),
@@ -380,9 +383,14 @@ impl Environment {
         }
     }
 
-    /// Stops the worker (SIGKILL) and its API.
+    /// Stops the worker and the processes it started (SIGKILL to its group) and its API. The
+    /// group is killed here, not only by the task that waits for the worker: at shutdown that
+    /// task may never run again.
     pub fn kill(&mut self) {
         if let Some(kill) = self.kill.take() {
+            if !self.is_dead() {
+                super::worker::kill_group(self.pid);
+            }
             let _ = kill.send(());
         }
         let _ = self.stop_api.send(true);

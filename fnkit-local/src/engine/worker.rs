@@ -1,6 +1,7 @@
 //! The command that starts a worker process: the function's binary (or a program with its
 //! arguments and folder) with Lambda's environment variables and nothing of the emulator's own
-//! environment.
+//! environment, in a process group of its own; and what is done to that group: its file limit,
+//! and the SIGKILL that ends it with every process the function started.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -8,6 +9,9 @@ use std::process::Stdio;
 use tokio::process::Command;
 
 use super::environment::FunctionConfig;
+
+/// The open files a Lambda function may hold (Lambda quotas: "File descriptors", 1,024).
+pub(super) const MOST_OPEN_FILES: u64 = 1024;
 
 /// The search path Lambda gives a function.
 const LAMBDA_PATH: &str = "/usr/local/bin:/usr/bin/:/bin:/opt/bin";
@@ -81,6 +85,34 @@ pub(super) fn command(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        // Its own group: the processes it starts are killed with it (`kill_group`), and a
+        // Ctrl-C in the emulator's terminal, which the terminal sends to its foreground group,
+        // reaches the emulator alone, which then drains the calls in flight.
+        .process_group(0)
         .kill_on_drop(true);
     command
+}
+
+/// Gives the started worker Lambda's limit of open files. Best effort: where the system refuses,
+/// the worker keeps the emulator's limit.
+pub(super) fn limit_files(pid: u32) {
+    use rustix::process::{prlimit, Pid, Resource, Rlimit};
+    let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
+        return;
+    };
+    let limit = Rlimit {
+        current: Some(MOST_OPEN_FILES),
+        maximum: Some(MOST_OPEN_FILES),
+    };
+    let _ = prlimit(Some(pid), Resource::Nofile, limit);
+}
+
+/// SIGKILLs the worker's process group: the worker and whatever it started that stayed in the
+/// group (a child, a daemon that only forked). A process that left the group (`setsid`) is
+/// out of reach, as docs/emulator.md says.
+pub(super) fn kill_group(pid: u32) {
+    use rustix::process::{kill_process_group, Pid, Signal};
+    if let Some(group) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
+        let _ = kill_process_group(group, Signal::KILL);
+    }
 }

@@ -361,3 +361,31 @@ async fn post_item(req: HttpRequest) -> Result<HttpResponse, Error> {
 fn main() {
     fnkit::run()
 }
+
+/// Starts what a careless function leaves behind: a child and a daemon (a grandchild its shell
+/// left running), both `sleep 600`, and answers their pids and its limit of open files. With
+/// `{"hang": true}` it then runs past its timeout.
+#[function(timeout = "2s")]
+async fn leave_behind(input: serde_json::Value) -> Result<serde_json::Value, Error> {
+    use std::process::{Command, Stdio};
+    let child = Command::new("sleep")
+        .arg("600")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let daemon = Command::new("sh")
+        .args(["-c", "sleep 600 >/dev/null 2>&1 & echo $!"])
+        .output()?;
+    let daemon: u32 = String::from_utf8_lossy(&daemon.stdout).trim().parse()?;
+    let limits = std::fs::read_to_string("/proc/self/limits")?;
+    let open_files = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .unwrap_or_default()
+        .to_owned();
+    if input["hang"] == true {
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
+    Ok(serde_json::json!({"child": child.id(), "daemon": daemon, "open_files": open_files}))
+}
