@@ -91,6 +91,12 @@ pub struct Config {
     /// Python testing runner has): history still records the modelled durations. Callback
     /// timeouts and execution timeouts keep real time.
     pub durable_skip_time: bool,
+    /// Connections the front serves at once (at most half the descriptors the process may
+    /// open); one more is answered `503` and closed.
+    pub max_connections: usize,
+    /// How long a client may take to send a request's head; a kept-alive connection left idle
+    /// this long is closed too.
+    pub header_timeout: Duration,
 }
 
 impl Config {
@@ -124,6 +130,8 @@ impl Default for Config {
             queue_retry_delay: Duration::from_secs(1),
             async_retry_base: Duration::from_secs(1),
             durable_skip_time: false,
+            max_connections: 4096,
+            header_timeout: Duration::from_secs(30),
         }
     }
 }

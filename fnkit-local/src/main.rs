@@ -135,6 +135,14 @@ struct ServeArgs {
     /// durations); callbacks and execution timeouts keep real time.
     #[arg(long)]
     durable_skip_time: bool,
+    /// Connections served at once (at most half the descriptors the process may open); one more
+    /// is answered 503 and closed.
+    #[arg(long, value_name = "N", default_value_t = 4096)]
+    max_connections: usize,
+    /// Seconds a client may take to send a request's head; a kept-alive connection left idle
+    /// this long is closed too.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    header_timeout: u64,
     #[command(flatten)]
     env: EnvArgs,
     /// Dollars per request.
@@ -301,6 +309,8 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
         queue_retry_delay: Duration::from_millis(cli.queue_retry_delay),
         async_retry_base: Duration::from_millis(cli.async_retry_base),
         durable_skip_time: cli.durable_skip_time,
+        max_connections: cli.max_connections,
+        header_timeout: Duration::from_secs(cli.header_timeout),
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()

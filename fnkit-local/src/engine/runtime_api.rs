@@ -17,9 +17,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 
 /// The largest synchronous request or response (Lambda: 6 MB).
 pub const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
@@ -83,7 +83,7 @@ pub(crate) struct ApiHandle {
 
 impl ApiHandle {
     /// Binds a listener on 127.0.0.1:0 and serves the API on it until `shutdown` fires.
-    pub async fn start(mut shutdown: watch::Receiver<bool>) -> std::io::Result<ApiHandle> {
+    pub async fn start(shutdown: watch::Receiver<bool>) -> std::io::Result<ApiHandle> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?.to_string();
         let (deliver, deliveries) = mpsc::channel(1);
@@ -95,46 +95,7 @@ impl ApiHandle {
             init_error: watch::channel(None).0,
             worker: watch::channel(None).0,
         });
-        let server = api.clone();
-        tokio::spawn(async move {
-            loop {
-                let (stream, peer) = tokio::select! {
-                    accepted = listener.accept() => match accepted {
-                        Ok(accepted) => accepted,
-                        Err(_) => continue,
-                    },
-                    _ = shutdown.changed() => return,
-                };
-                let _ = stream.set_nodelay(true);
-                let api = server.clone();
-                let mut stop = shutdown.clone();
-                tokio::spawn(async move {
-                    let Ok(local) = stream.local_addr() else {
-                        return;
-                    };
-                    let is_workers = tokio::select! {
-                        is_workers = api.is_workers(peer, local) => is_workers,
-                        _ = stop.changed() => return,
-                    };
-                    let service = hyper::service::service_fn(move |req| {
-                        let api = api.clone();
-                        async move {
-                            Ok::<_, Infallible>(if is_workers {
-                                api.handle(req).await
-                            } else {
-                                not_the_worker()
-                            })
-                        }
-                    });
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service);
-                    tokio::select! {
-                        _ = conn => {}
-                        _ = stop.changed() => {}
-                    }
-                });
-            }
-        });
+        tokio::spawn(serve(listener, api.clone(), shutdown));
         Ok(ApiHandle {
             api,
             deliver,
@@ -167,6 +128,80 @@ impl ApiHandle {
 
     pub fn init_error(&self) -> watch::Receiver<Option<InitError>> {
         self.api.init_error.subscribe()
+    }
+}
+
+/// Connections waiting to be told apart (worker's or not) at once; more are closed unanswered.
+const MOST_CHECKING: usize = 32;
+/// Strangers' connections answered at once; more are closed unanswered.
+const MOST_STRANGERS: usize = 8;
+/// How long a stranger may take to send a request's head.
+const STRANGER_HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Accepts connections until `shutdown` fires. The worker's connections are served; a
+/// stranger's get `403` and are closed after one answer. A flood of strangers is bounded: at most
+/// [`MOST_CHECKING`] connections wait for the check and [`MOST_STRANGERS`] are answered, the rest
+/// are closed at once, so it costs neither descriptors nor the worker its API.
+async fn serve(listener: TcpListener, api: Arc<Api>, mut shutdown: watch::Receiver<bool>) {
+    let checking = Arc::new(Semaphore::new(MOST_CHECKING));
+    let strangers = Arc::new(Semaphore::new(MOST_STRANGERS));
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of descriptors, say: wait rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => return,
+        };
+        let Ok(check) = checking.clone().try_acquire_owned() else {
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let api = api.clone();
+        let strangers = strangers.clone();
+        let mut stop = shutdown.clone();
+        tokio::spawn(async move {
+            let Ok(local) = stream.local_addr() else {
+                return;
+            };
+            let is_workers = tokio::select! {
+                is_workers = api.is_workers(peer, local) => is_workers,
+                _ = stop.changed() => return,
+            };
+            drop(check);
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            let _stranger = if is_workers {
+                None
+            } else {
+                let Ok(turn) = strangers.try_acquire_owned() else {
+                    return;
+                };
+                builder
+                    .keep_alive(false)
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(STRANGER_HEAD_TIMEOUT);
+                Some(turn)
+            };
+            let service = hyper::service::service_fn(move |req| {
+                let api = api.clone();
+                async move {
+                    Ok::<_, Infallible>(if is_workers {
+                        api.handle(req).await
+                    } else {
+                        not_the_worker()
+                    })
+                }
+            });
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = stop.changed() => {}
+            }
+        });
     }
 }
 

@@ -28,7 +28,6 @@ mod schedules;
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use fnkit::route::RouteTable;
@@ -148,9 +147,6 @@ pub(crate) async fn handle(front: Arc<Front>, req: Request<Incoming>) -> Reply {
     }
 }
 
-/// How long a client may take to send a request's head before its connection is closed.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Accepts connections on `listener` until `shutdown` completes (fnkit's accept loop, shared
 /// with its HTTP mode); returns the handle that waits for the connections still open.
 pub(crate) async fn serve(
@@ -159,13 +155,51 @@ pub(crate) async fn serve(
     shutdown: impl Future,
 ) -> GracefulShutdown {
     let logs = front.engine.logs.clone();
-    let on_error = move |e: &std::io::Error, wait: Duration| {
-        let m = format!(
-            "fnkit-local: accept failed: {e}; retrying in {} ms",
-            wait.as_millis()
-        );
+    let config = &front.engine.config;
+    let limits = fnkit::platform::Limits {
+        header_timeout: config.header_timeout,
+        max_connections: connection_cap(config.max_connections),
+    };
+    let on_trouble = move |trouble: fnkit::platform::Trouble<'_>| {
+        let m = match trouble {
+            fnkit::platform::Trouble::AcceptFailed { error, retry_in } => format!(
+                "fnkit-local: accept failed: {error}; retrying in {} ms",
+                retry_in.as_millis()
+            ),
+            fnkit::platform::Trouble::Full { max } => format!(
+                "fnkit-local: {max} connections are open (--max-connections); new ones get 503 until one closes"
+            ),
+        };
         logs.info(&m);
     };
     let handle = move |req| dispatch(front.clone(), req);
-    fnkit::platform::serve_http1(listener, HEADER_READ_TIMEOUT, shutdown, on_error, handle).await
+    fnkit::platform::serve_http1(listener, limits, shutdown, on_trouble, handle).await
+}
+
+/// The connections the front may hold: `configured`, and at most half of the descriptors this
+/// process may open, so its own files, workers' pipes and Runtime API sockets always find one.
+/// The soft limit is raised to the hard one first (capped at 65,536), as Go programs do: a shell's
+/// default of 1,024 is low for a server.
+fn connection_cap(configured: usize) -> usize {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let wanted = limit.maximum.unwrap_or(u64::MAX).min(65_536);
+    let soft = match limit.current {
+        Some(soft) if soft < wanted => {
+            let raised = Rlimit {
+                current: Some(wanted),
+                maximum: limit.maximum,
+            };
+            if setrlimit(Resource::Nofile, raised).is_ok() {
+                wanted
+            } else {
+                soft
+            }
+        }
+        Some(soft) => soft,
+        None => wanted,
+    };
+    configured
+        .min(usize::try_from(soft / 2).unwrap_or(usize::MAX))
+        .max(1)
 }

@@ -26,5 +26,5 @@ fn without_nulls(value: serde_json::Value) -> serde_json::Value {
 }
 pub use queue::{md5_hex, md5_of_message_attributes, to_sqs_event};
 pub use schedule::to_eventbridge_event;
-pub use serve::serve_http1;
+pub use serve::{serve_http1, Limits, Trouble};
 pub use storage::to_s3_event;

@@ -1,9 +1,11 @@
 //! The HTTP/1 accept loop both fronts run, fnkit's HTTP mode and the emulator: accept errors
-//! back off instead of spinning, each request head is read under a timeout, and every
-//! connection is watched so a stop can wait for the requests in flight.
+//! back off instead of spinning, each request head is read under a timeout (which also closes
+//! a kept-alive connection left idle), connections are capped, and every connection is watched
+//! so a stop can wait for the requests in flight.
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -11,7 +13,45 @@ use http::{Request, Response};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+/// How a front treats its connections.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// How long a client may take to send a request's head. hyper starts this clock whenever it
+    /// waits for a head, so a kept-alive connection left idle this long is closed too.
+    pub header_timeout: Duration,
+    /// Connections served at once. One more is answered `503 Service Unavailable` and closed,
+    /// so a flood of idle connections cannot use up the descriptors the process needs for its
+    /// own files, sockets and workers.
+    pub max_connections: usize,
+}
+
+/// What the accept loop tells its owner about.
+#[derive(Debug)]
+pub enum Trouble<'a> {
+    /// An accept failed (out of descriptors, say); the next is tried after `retry_in`.
+    AcceptFailed {
+        /// Why.
+        error: &'a std::io::Error,
+        /// The wait before the next accept.
+        retry_in: Duration,
+    },
+    /// `max` connections are open: new ones are refused with `503` until one closes. Told once
+    /// each time the cap is reached.
+    Full {
+        /// The cap.
+        max: usize,
+    },
+}
+
+/// The answer to a connection over the cap.
+const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 57\r\n\r\n{\"message\":\"Too many open connections; try again later.\"}";
+
+/// How many refused connections are answered at once; past that they are closed unanswered.
+const MOST_REFUSING: usize = 64;
 
 /// Waits after failed accepts (out of file descriptors, say): 5 ms doubling to 1 s.
 #[derive(Debug, Default)]
@@ -27,13 +67,13 @@ impl Backoff {
 
 /// Serves `handle` on `listener` until `stop` completes (any body: whole answers as
 /// `Full<Bytes>`, streamed ones as a boxed body); returns the handle that waits for the
-/// connections still open. `on_accept_error` is told of each failed accept and the wait before
-/// the next.
+/// connections still open. `on_trouble` is told of each failed accept and each time the
+/// connection cap is reached.
 pub async fn serve_http1<F, Fut, B>(
     listener: TcpListener,
-    header_timeout: Duration,
+    limits: Limits,
     stop: impl Future,
-    on_accept_error: impl Fn(&std::io::Error, Duration),
+    on_trouble: impl Fn(Trouble<'_>),
     handle: F,
 ) -> GracefulShutdown
 where
@@ -45,20 +85,38 @@ where
     let graceful = GracefulShutdown::new();
     tokio::pin!(stop);
     let mut backoff = Backoff::default();
+    let open = Arc::new(Semaphore::new(limits.max_connections));
+    let refusing = Arc::new(Semaphore::new(MOST_REFUSING));
+    let mut full = false;
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
-                Err(e) => {
-                    let wait = backoff.next();
-                    on_accept_error(&e, wait);
-                    tokio::time::sleep(wait).await;
+                Err(error) => {
+                    let retry_in = backoff.next();
+                    on_trouble(Trouble::AcceptFailed { error: &error, retry_in });
+                    tokio::time::sleep(retry_in).await;
                     continue;
                 }
             },
             _ = &mut stop => break,
         };
         backoff = Backoff::default();
+        let Ok(slot) = open.clone().try_acquire_owned() else {
+            if !std::mem::replace(&mut full, true) {
+                on_trouble(Trouble::Full {
+                    max: limits.max_connections,
+                });
+            }
+            if let Ok(turn) = refusing.clone().try_acquire_owned() {
+                tokio::spawn(async move {
+                    refuse(stream).await;
+                    drop(turn);
+                });
+            }
+            continue;
+        };
+        full = false;
         let _ = stream.set_nodelay(true);
         let handle = handle.clone();
         let service = hyper::service::service_fn(move |req| {
@@ -67,19 +125,41 @@ where
         });
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(header_timeout)
+            .header_read_timeout(limits.header_timeout)
             .serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             let _ = conn.await;
+            drop(slot);
         });
     }
     graceful
 }
 
+/// Answers a connection over the cap with [`BUSY`] and closes it. What the client sent is read
+/// (for a second at most) after the answer: closing a socket with unread data resets it, and
+/// the client would see the reset instead of the answer.
+async fn refuse(mut stream: TcpStream) {
+    let second = Duration::from_secs(1);
+    let answered = async {
+        stream.write_all(BUSY).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 4096];
+        let mut left = 64 * 1024;
+        while left > 0 {
+            match stream.read(&mut sink).await? {
+                0 => break,
+                n => left -= n.min(left),
+            }
+        }
+        Ok::<_, std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(second, answered).await;
+}
+
 #[cfg(test)]
 mod tests {
-    use super::Backoff;
+    use super::{Backoff, BUSY};
     use std::time::Duration;
 
     #[test]
@@ -90,5 +170,13 @@ mod tests {
         assert_eq!(waits[1], Duration::from_millis(10));
         assert_eq!(waits[7], Duration::from_millis(640));
         assert_eq!(waits[9], Duration::from_secs(1));
+    }
+
+    #[test]
+    fn the_busy_answer_says_its_length() {
+        let text = std::str::from_utf8(BUSY).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        assert!(head.ends_with(&format!("Content-Length: {}", body.len())));
+        serde_json::from_str::<serde_json::Value>(body).unwrap();
     }
 }

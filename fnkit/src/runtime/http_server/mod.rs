@@ -143,20 +143,30 @@ async fn stop_signal() {
 }
 
 async fn accept_loop(listener: TcpListener, app: Arc<App>, stop: impl Future<Output = ()>) {
-    let header_timeout = seconds_from_env("FNKIT_HEADER_TIMEOUT_SECS", 30);
+    let limits = crate::platform::Limits {
+        header_timeout: seconds_from_env("FNKIT_HEADER_TIMEOUT_SECS", 30),
+        max_connections: std::env::var("FNKIT_MAX_CONNECTIONS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(4096),
+    };
     let grace = seconds_from_env("FNKIT_SHUTDOWN_GRACE_SECS", 10);
-    let on_error = |e: &std::io::Error, wait: Duration| {
-        eprintln!(
-            "fnkit: accept failed: {e}; retrying in {} ms",
-            wait.as_millis()
-        );
+    let on_error = |trouble: crate::platform::Trouble<'_>| {
+        match trouble {
+        crate::platform::Trouble::AcceptFailed { error, retry_in } => eprintln!(
+            "fnkit: accept failed: {error}; retrying in {} ms",
+            retry_in.as_millis()
+        ),
+        crate::platform::Trouble::Full { max } => eprintln!(
+            "fnkit: {max} connections are open (FNKIT_MAX_CONNECTIONS); new ones get 503 until one closes"
+        ),
+    }
     };
     let handle = move |req| {
         let app = app.clone();
         async move { handle::handle(&app, req).await }
     };
-    let graceful =
-        crate::platform::serve_http1(listener, header_timeout, stop, on_error, handle).await;
+    let graceful = crate::platform::serve_http1(listener, limits, stop, on_error, handle).await;
     println!(
         "fnkit: stopping; finishing requests in flight (up to {} s)",
         grace.as_secs()
