@@ -97,6 +97,11 @@ pub struct Config {
     /// How long a client may take to send a request's head; a kept-alive connection left idle
     /// this long is closed too.
     pub header_timeout: Duration,
+    /// Host names served besides this machine's loopback ones (DNS rebinding is refused for
+    /// the rest), and the web origins allowed to change things.
+    pub allowed_hosts: Vec<String>,
+    /// The admin API's token, which it needs when the emulator listens beyond loopback.
+    pub admin_token: Option<String>,
 }
 
 impl Config {
@@ -132,6 +137,8 @@ impl Default for Config {
             durable_skip_time: false,
             max_connections: 4096,
             header_timeout: Duration::from_secs(30),
+            allowed_hosts: Vec::new(),
+            admin_token: None,
         }
     }
 }

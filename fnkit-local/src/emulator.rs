@@ -18,7 +18,7 @@ use crate::db::DbError;
 use crate::durable::{Durable, DurableStore};
 use crate::engine::{Engine, InvokeError, Invoked, Launch, Mode};
 use crate::foreign::ForeignFunction;
-use crate::http::Front;
+use crate::http::{guard::Guard, Front};
 use crate::ledger::Ledger;
 use crate::observe::logs::Logs;
 use crate::observe::metrics::FunctionCounters;
@@ -285,7 +285,7 @@ impl Emulator {
         shutdown: impl Future,
     ) -> Result<Summary, EmulatorError> {
         let address = listener.local_addr()?;
-        let core = self.engine.clone();
+        let (core, cfg) = (self.engine.clone(), &self.engine.config);
         core.set_endpoint(address);
         let recovered = self.work.store.recover().await?;
         if recovered > 0 {
@@ -304,6 +304,7 @@ impl Emulator {
                 self.buckets.clone(),
                 self.engine.config.state_dir.join("multipart"),
             ),
+            guard: Guard::new(address, &cfg.allowed_hosts, cfg.admin_token.clone()),
         });
         let interrupted = self.durable.recover().await?;
         if interrupted > 0 {

@@ -143,6 +143,14 @@ struct ServeArgs {
     /// this long is closed too.
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     header_timeout: u64,
+    /// A host name to serve besides localhost and 127.0.0.1 (other names are refused, against
+    /// DNS rebinding), and whose web pages may change things. Repeatable.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
+    /// The token the admin API (/_fnkit/) needs as `Authorization: Bearer <token>` when
+    /// listening beyond loopback (--host 0.0.0.0); without it the admin API is closed there.
+    #[arg(long, value_name = "TOKEN")]
+    admin_token: Option<String>,
     #[command(flatten)]
     env: EnvArgs,
     /// Dollars per request.
@@ -311,6 +319,8 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
         durable_skip_time: cli.durable_skip_time,
         max_connections: cli.max_connections,
         header_timeout: Duration::from_secs(cli.header_timeout),
+        allowed_hosts: cli.allowed_hosts.clone(),
+        admin_token: cli.admin_token.clone(),
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -21,6 +21,7 @@ mod buckets;
 mod durable_api;
 mod executions;
 mod gateway;
+pub(crate) mod guard;
 pub(crate) mod invoke_api;
 mod queues;
 mod reply;
@@ -56,6 +57,8 @@ pub(crate) struct Front {
     pub base_url: String,
     /// The S3 API over the buckets.
     pub s3: s3s::service::S3Service,
+    /// Who may use it (Host, Origin, the admin token).
+    pub guard: guard::Guard,
 }
 
 /// What the accept loop sends: a whole answer (every front but one), or a streamed one (an S3
@@ -78,6 +81,9 @@ async fn dispatch(front: Arc<Front>, req: Request<Incoming>) -> Answer {
 
 async fn route(front: Arc<Front>, req: Request<Incoming>) -> Answer {
     let whole = |reply: Reply| reply.map(Either::Left);
+    if let Err(refusal) = front.guard.check(req.method(), req.uri(), req.headers()) {
+        return whole(refusal.reply());
+    }
     match signed_service(&req).as_deref() {
         Some("s3") => crate::s3::handle(&front.s3, req).await.map(Either::Right),
         Some("sqs") => whole(crate::sqs::handle(&front.engine, &front.work, req).await),
@@ -155,6 +161,13 @@ pub(crate) async fn serve(
     shutdown: impl Future,
 ) -> GracefulShutdown {
     let logs = front.engine.logs.clone();
+    if let Some(warning) = listener
+        .local_addr()
+        .ok()
+        .and_then(|at| front.guard.warning(at))
+    {
+        logs.info(&warning);
+    }
     let config = &front.engine.config;
     let limits = fnkit::platform::Limits {
         header_timeout: config.header_timeout,
