@@ -33,6 +33,14 @@ pub enum DbError {
         /// Why.
         source: std::io::Error,
     },
+    /// The start-up check could not read the database, or move a damaged one aside.
+    #[error("cannot check the database {path}: {source}")]
+    Check {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The thread that owns the connection is gone (the emulator is stopping).
     #[error("the database thread of {0} stopped")]
     Gone(PathBuf),

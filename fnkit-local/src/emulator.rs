@@ -155,14 +155,11 @@ impl EmulatorBuilder {
         fnkit_spec::storage::check_overlaps(specs.iter().copied())?;
         let unreserved = crate::engine::unreserved_pool(self.config.max_concurrency, &specs)
             .map_err(EmulatorError::Concurrency)?;
-        let first_use = !self.config.state_dir.exists();
+        let logs = self.logs.unwrap_or_default();
+        let index_lost = crate::state::prepare(&self.config.state_dir, &logs)?;
         let ledger = Ledger::open(&self.config.state_dir)?;
         let store = Store::open(&self.config.state_dir)?;
         let durable = DurableStore::open(&self.config.state_dir)?;
-        let logs = self.logs.unwrap_or_default();
-        if first_use {
-            logs.info(&first_use_hint(&self.config.state_dir));
-        }
         let buckets_root = self.config.buckets_root();
         let versions = crate::versions::assign(&self.config.state_dir, &functions)?;
         let engine = Arc::new(Engine::new(
@@ -187,7 +184,9 @@ impl EmulatorBuilder {
             engine.functions.keys().map(String::as_str),
             queues.iter().map(String::as_str),
         ));
-        let buckets = Arc::new(Buckets::new(&buckets_root, engine.clone(), work.clone()));
+        let buckets = Buckets::new(&buckets_root, engine.clone(), work.clone());
+        buckets.index_quietly(index_lost);
+        let buckets = Arc::new(buckets);
         let durable = Durable::new(durable, engine.clone());
         Ok(Emulator {
             engine,
@@ -313,6 +312,7 @@ impl Emulator {
             ));
         }
         let background = self.start_background().await;
+        self.buckets.index_quietly(false);
         let graceful = crate::http::serve(listener, front, shutdown).await;
         drain(&core, graceful).await;
         for task in background {
@@ -399,26 +399,6 @@ fn sweep_tmp(root: &std::path::Path) {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-}
-
-/// Said once, when the state directory is created: where state lives, and to keep it out of
-/// version control (unless `.gitignore` already names it).
-fn first_use_hint(state_dir: &std::path::Path) -> String {
-    let shown = std::path::absolute(state_dir).unwrap_or_else(|_| state_dir.to_owned());
-    let mut hint = format!(
-        "fnkit-local: keeping state in {} (the ledger, queues and buckets)",
-        shown.display()
-    );
-    let name = state_dir
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or(".fnkit");
-    let ignored = std::fs::read_to_string(".gitignore")
-        .is_ok_and(|g| g.lines().any(|l| l.trim().trim_matches('/') == name));
-    if state_dir.is_relative() && !ignored {
-        hint.push_str(&format!("; add `{name}/` to your .gitignore"));
-    }
-    hint
 }
 
 /// Lets connections and invocations in flight finish, up to the longest function timeout.

@@ -51,7 +51,7 @@ fn where_state_lives_is_said_once_when_it_is_created() {
         "{second:?}"
     );
     // A relative state dir (the default) gets the .gitignore hint, unless it is ignored.
-    let hint = first_use_hint(std::path::Path::new(".fnkit"));
+    let hint = crate::state::first_use_hint(std::path::Path::new(".fnkit"));
     assert!(
         hint.ends_with("; add `.fnkit/` to your .gitignore"),
         "{hint}"

@@ -34,6 +34,7 @@ mod report;
 mod s3;
 mod sources;
 mod sqs;
+mod state;
 mod versions;
 mod work;
 

@@ -124,14 +124,18 @@ async fn an_abort_is_an_exit_error_and_the_worker_is_replaced() {
             .contains("signal: aborted"),
         "{error}"
     );
-    assert_eq!(
-        row(
-            &emulator,
-            "abort",
-            reply.header("x-amzn-requestid").unwrap()
-        )
-        .await["outcome"],
-        "crash"
+    let crashed = row(
+        &emulator,
+        "abort",
+        reply.header("x-amzn-requestid").unwrap(),
+    )
+    .await;
+    assert_eq!(crashed["outcome"], "crash");
+    // It died at once, in its first call, before any sample during the call: what it used is
+    // still reported (its runtime's memory at the first `/next` at least), never 0 MB.
+    assert!(
+        crashed["max_memory_mb"].as_u64().unwrap() > 0,
+        "Max Memory Used of a worker that died fast: {crashed}"
     );
     let next = emulator.invoke("abort", &json!({"ok": true})).await;
     assert_eq!(next.json(), json!({"ok": true}));

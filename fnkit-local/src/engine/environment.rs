@@ -212,15 +212,22 @@ impl Environment {
                 Ok(ready_at) => {
                     init = Some(ready_at.saturating_duration_since(self.spawned));
                     self.initialised = true;
+                    // Its peak so far (the init's): a worker that dies before the first sample
+                    // of its first call still reports what it used, not 0 MB. Once per
+                    // environment.
+                    self.memory_read = None;
+                    self.max_memory_mb();
                 }
                 Err(outcome) => {
                     let init = Some(self.spawned.elapsed());
+                    // Read while it is alive: a killed process has no memory left to show.
+                    let max_memory_mb = self.max_memory_mb();
                     self.kill();
                     return Run {
                         outcome,
                         duration: Duration::ZERO,
                         init,
-                        max_memory_mb: self.max_memory_mb(),
+                        max_memory_mb,
                     };
                 }
             }
@@ -253,11 +260,11 @@ impl Environment {
             Some(answer) => self.wait_answer(answer, deadline).await,
         };
         let duration = start.elapsed();
+        let max_memory_mb = self.max_memory_mb();
         if !matches!(outcome, RunOutcome::Answered(_)) {
             self.api.abandon();
             self.kill();
         }
-        let max_memory_mb = self.max_memory_mb();
         Run {
             outcome,
             duration,

@@ -134,6 +134,9 @@ pub(crate) struct Buckets {
     /// of one change (an upload and the watcher's view of its rename) must not both see the old
     /// entry and both fire.
     reconciling: tokio::sync::Mutex<()>,
+    /// Set while the start-up scan rebuilds an index the database lost: objects are recorded
+    /// without firing their events again.
+    quiet: std::sync::atomic::AtomicBool,
 }
 
 impl Buckets {
@@ -146,7 +149,15 @@ impl Buckets {
             engine,
             work,
             reconciling: tokio::sync::Mutex::new(()),
+            quiet: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Whether changes are recorded without firing events (while the start-up scan rebuilds a
+    /// lost index).
+    pub fn index_quietly(&self, quiet: bool) {
+        self.quiet
+            .store(quiet, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The buckets the served functions name: in storage triggers and in `uses`.
@@ -371,11 +382,12 @@ impl Buckets {
         }
         let event = fnkit::platform::to_s3_event(std::slice::from_ref(&record));
         let body = serde_json::to_vec(&event).unwrap_or_default();
+        let quiet = self.quiet.load(std::sync::atomic::Ordering::Relaxed);
         let mut targets: Vec<String> = self
             .engine
             .functions
             .values()
-            .filter(|f| matches(&f.spec.trigger, bucket, key, change))
+            .filter(|f| !quiet && matches(&f.spec.trigger, bucket, key, change))
             .map(|f| f.config.name.clone())
             .collect();
         targets.sort();
