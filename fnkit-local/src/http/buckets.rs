@@ -56,9 +56,12 @@ pub(crate) async fn handle(front: &Front, segments: &[&str], req: Request<Incomi
 async fn object(front: &Front, bucket: &str, key: &str, req: Request<Incoming>) -> Reply {
     match req.method().clone() {
         Method::PUT => {
-            let Ok((_, bytes)) = body(req, MAX_OBJECT_BYTES).await else {
-                let m = format!("objects are limited to {MAX_OBJECT_BYTES} bytes here");
-                return message(StatusCode::PAYLOAD_TOO_LARGE, m);
+            let bytes = match body(req, MAX_OBJECT_BYTES).await {
+                Ok((_, bytes)) => bytes,
+                Err(e) => {
+                    let m = format!("objects are limited to {MAX_OBJECT_BYTES} bytes here");
+                    return e.answer(message(StatusCode::PAYLOAD_TOO_LARGE, m));
+                }
             };
             match front.buckets.put(bucket, key, bytes).await {
                 Ok(meta) => json(

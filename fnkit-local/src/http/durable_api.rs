@@ -89,8 +89,11 @@ async fn execution_call(
     let method = req.method().clone();
     let result = match (method, action) {
         (Method::POST, Some("checkpoint")) => {
-            let Ok((_, bytes)) = body(req, MAX_BODY).await else {
-                return invalid("the checkpoint is larger than fnkit-local accepts");
+            let bytes = match body(req, MAX_BODY).await {
+                Ok((_, bytes)) => bytes,
+                Err(e) => {
+                    return e.answer(invalid("the checkpoint is larger than fnkit-local accepts"))
+                }
             };
             match serde_json::from_slice(&bytes) {
                 Ok(checkpoint) => durable.checkpoint(arn, checkpoint).await,
@@ -113,8 +116,9 @@ async fn execution_call(
             .map(|e| crate::durable::describe(&e, &front.engine.config.region)),
         (Method::GET, Some("history")) => history(front, arn, &req).await,
         (Method::POST, Some("stop")) => {
-            let Ok((_, bytes)) = body(req, MAX_ERROR_BYTES).await else {
-                return invalid("the stop request's error is too large");
+            let bytes = match body(req, MAX_ERROR_BYTES).await {
+                Ok((_, bytes)) => bytes,
+                Err(e) => return e.answer(invalid("the stop request's error is too large")),
             };
             match error_object(&bytes) {
                 Ok(error) => durable.stop(arn, error).await,
@@ -152,8 +156,13 @@ fn error_object(bytes: &[u8]) -> Result<Option<ErrorObject>, ApiError> {
 /// `POST durable-execution-callbacks/{id}/{succeed|fail|heartbeat}`.
 async fn callback(front: &Front, id: &str, action: &str, req: Request<Incoming>) -> Reply {
     let limit = fnkit_spec::durable::MAX_CALLBACK_RESULT_BYTES;
-    let Ok((_, bytes)) = body(req, limit).await else {
-        return invalid(format!("the callback's payload is over {limit} bytes"));
+    let bytes = match body(req, limit).await {
+        Ok((_, bytes)) => bytes,
+        Err(e) => {
+            return e.answer(invalid(format!(
+                "the callback's payload is over {limit} bytes"
+            )))
+        }
     };
     let completion = match action {
         "succeed" => Completion::Success(String::from_utf8_lossy(&bytes).into_owned()),

@@ -50,11 +50,11 @@ pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
     };
     let (parts, bytes) = match body(req, MAX_RESPONSE_BYTES).await {
         Ok(x) => x,
-        Err(_) => {
-            return json(
+        Err(e) => {
+            return e.answer(json(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &serde_json::json!({"message": "Request Entity Too Large"}),
-            )
+            ))
         }
     };
     let mut request = http::Request::from_parts(parts, fnkit::Body::from(bytes));

@@ -95,8 +95,9 @@ pub(crate) async fn handle(front: &Front, raw_name: &str, req: Request<Incoming>
     } else {
         MAX_RESPONSE_BYTES
     };
-    let Ok((parts, payload)) = body(req, limit).await else {
-        return too_large(limit, event);
+    let (parts, payload) = match body(req, limit).await {
+        Ok(read) => read,
+        Err(e) => return e.answer(too_large(limit, event)),
     };
     let headers = parts.headers;
     // Answered after the body is read, so a refused call's connection stays usable.

@@ -98,11 +98,14 @@ async fn send(front: &Front, queue: &str, req: Request<Incoming>) -> Reply {
     let default_delay: u64 = query(&req, "delay_seconds")
         .and_then(|d| d.parse().ok())
         .unwrap_or(0);
-    let Ok((_, bytes)) = body(req, 10 * MAX_MESSAGE_BYTES).await else {
-        return message(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "a request is limited to 10 MiB (ten messages of 1 MiB)",
-        );
+    let bytes = match body(req, 10 * MAX_MESSAGE_BYTES).await {
+        Ok((_, bytes)) => bytes,
+        Err(e) => {
+            return e.answer(message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "a request is limited to 10 MiB (ten messages of 1 MiB)",
+            ))
+        }
     };
     let value: serde_json::Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,

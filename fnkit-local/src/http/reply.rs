@@ -128,20 +128,40 @@ pub(crate) fn percent_decode(s: &str) -> String {
 const DRAIN_BYTES: usize = 64 * 1024 * 1024;
 const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Reads a request body of at most `limit` bytes; `Err` with the head when it is larger (or the
-/// client went away). A larger body is read to its end (up to [`DRAIN_BYTES`] more, for at most
-/// [`DRAIN_TIME`] once it is over the limit) and dropped, so the client reads the refusal
-/// cleanly; the refusal then closes the connection (see `http`).
+/// Why a request body was not read.
+#[derive(Debug)]
+pub(crate) enum BodyError {
+    /// It is larger than the front takes.
+    TooLarge,
+    /// It is not well-formed HTTP (a bad chunk), or the client went away mid-body.
+    Unreadable(hyper::Error),
+}
+
+impl BodyError {
+    /// The answer: the front's own `too_large` refusal, or a `400` for a body that cannot be read
+    /// (not a `413`: a malformed chunk says nothing of the body's size).
+    pub fn answer(self, too_large: Reply) -> Reply {
+        match self {
+            BodyError::TooLarge => too_large,
+            BodyError::Unreadable(e) => message(
+                StatusCode::BAD_REQUEST,
+                format!("the request body could not be read: {e}"),
+            ),
+        }
+    }
+}
+
+/// Reads a request body of at most `limit` bytes. A larger body is read to its end (up to
+/// [`DRAIN_BYTES`] more, for at most [`DRAIN_TIME`] once it is over the limit) and dropped, so
+/// the client reads the refusal cleanly; the refusal then closes the connection (see `http`).
 pub(crate) async fn body(
     req: Request<Incoming>,
     limit: usize,
-) -> Result<(http::request::Parts, Bytes), http::request::Parts> {
+) -> Result<(http::request::Parts, Bytes), BodyError> {
     let (parts, mut body) = req.into_parts();
     let mut kept = bytes::BytesMut::new();
     while let Some(frame) = body.frame().await {
-        let Ok(frame) = frame else {
-            return Err(parts);
-        };
+        let frame = frame.map_err(BodyError::Unreadable)?;
         let Ok(data) = frame.into_data() else {
             continue;
         };
@@ -156,7 +176,7 @@ pub(crate) async fn body(
                 }
             })
             .await;
-            return Err(parts);
+            return Err(BodyError::TooLarge);
         }
         kept.extend_from_slice(&data);
     }
