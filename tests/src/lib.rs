@@ -3,6 +3,7 @@
 
 pub mod durable;
 pub mod emulator;
+pub mod process;
 pub mod raw_durable;
 pub mod recorded;
 pub mod runtime_api;

@@ -7,25 +7,18 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use fnkit_tests::emulator::{request, temp_dir};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 const N: usize = 1000;
 
 /// Starts `fnkit-local` as a process on port 0; returns it and its base URL.
 async fn start(fnkit_local: &Path, state: &Path, out: &Path, hold: &Path) -> (Child, String) {
-    let mut child = Command::new(fnkit_local)
-        .args([
-            "--bin",
-            env!("CARGO_BIN_EXE_fixtures"),
-            "--port",
-            "0",
-            "--no-schedules",
-        ])
+    let mut command = Command::new(fnkit_local);
+    command
+        .args(["--bin", env!("CARGO_BIN_EXE_fixtures"), "--no-schedules"])
         .arg("--state-dir")
         .arg(state)
         .arg("--env")
@@ -39,26 +32,8 @@ async fn start(fnkit_local: &Path, state: &Path, out: &Path, hold: &Path) -> (Ch
             "50",
             "--async-retry-base",
             "50",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("fnkit-local starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(at) = line.find("on http://") {
-                return line[at + 3..].trim().to_owned();
-            }
-        }
-        panic!("fnkit-local exited before serving");
-    })
-    .await
-    .expect("fnkit-local serves within 60 s");
-    // Keep reading its log, or it would block on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, base)
+        ]);
+    fnkit_tests::process::start(command).await.drained()
 }
 
 fn processed(out: &Path, kind: &str) -> BTreeSet<usize> {
@@ -163,4 +138,164 @@ async fn accepted_work_survives_a_sigkill_of_the_emulator() {
         "processed before the kill: {ids_before} queue messages, {async_before} async invocations; the rest in {:?} after the restart",
         restarted.elapsed()
     );
+}
+
+/// Uploads `images/u<n>.png` (content `upload <n>`) one after another until stopped; returns the
+/// numbers acknowledged with 2xx.
+fn uploader(
+    base: String,
+) -> (
+    tokio::task::JoinHandle<Vec<usize>>,
+    tokio::sync::watch::Receiver<usize>,
+) {
+    let (count, acked) = tokio::sync::watch::channel(0);
+    let task = tokio::spawn(async move {
+        let mut done = Vec::new();
+        for n in 0.. {
+            let url = format!("{base}/_fnkit/buckets/uploads/images/u{n}.png");
+            let body = format!("upload {n}").into_bytes();
+            let Ok(reply) =
+                tokio::time::timeout(Duration::from_secs(10), try_request(&url, body)).await
+            else {
+                break;
+            };
+            match reply {
+                Some(status) if status < 300 => {
+                    done.push(n);
+                    count.send_replace(done.len());
+                }
+                _ => break,
+            }
+        }
+        done
+    });
+    (task, acked)
+}
+
+/// A PUT that may find the emulator gone: its status, or `None`.
+async fn try_request(url: &str, body: Vec<u8>) -> Option<u16> {
+    let uri: http::Uri = url.parse().ok()?;
+    let stream = tokio::net::TcpStream::connect(uri.authority()?.as_str())
+        .await
+        .ok()?;
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .ok()?;
+    tokio::spawn(conn);
+    let request = http::Request::put(uri.path())
+        .header(http::header::HOST, uri.authority()?.as_str())
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .ok()?;
+    Some(sender.send_request(request).await.ok()?.status().as_u16())
+}
+
+// long: one story: accept, kill during uploads, restart, kill during redelivery, restart, check.
+#[tokio::test]
+async fn accepted_work_survives_two_sigkills_in_a_row_one_during_uploads() {
+    let fnkit_local: PathBuf = fnkit_tests::example_bin("fnkit-local");
+    let dir = temp_dir("crash-twice");
+    let (state, out, hold) = (
+        dir.join("state"),
+        dir.join("processed.txt"),
+        dir.join("hold"),
+    );
+    std::fs::write(&hold, b"").unwrap();
+    let (mut first, base) = start(&fnkit_local, &state, &out, &hold).await;
+    let messages: Vec<serde_json::Value> = (0..N).map(|n| serde_json::json!({"n": n})).collect();
+    for chunk in messages.chunks(100) {
+        let r = request(
+            "POST",
+            &format!("{base}/_fnkit/queues/ids/messages"),
+            &[],
+            serde_json::to_vec(chunk).unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    let half: BTreeSet<usize> = (0..N / 2).collect();
+    let (uploads, mut acked) = uploader(base.clone());
+    // The first crash: once half the messages are done and 20 uploads acknowledged, while the
+    // uploader is in the middle of the next one.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while processed(&out, "id") != half || *acked.borrow_and_update() < 20 {
+        assert!(
+            Instant::now() < deadline,
+            "the first half and 20 uploads did not happen"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    first.start_kill().unwrap();
+    first.wait().await.unwrap();
+    let acknowledged = uploads.await.unwrap();
+
+    // The second crash: while the held messages are delivered again (they are held once more).
+    let mut second = {
+        let mut command = Command::new(&fnkit_local);
+        command
+            .args([
+                "--bin",
+                env!("CARGO_BIN_EXE_fixtures"),
+                "--no-schedules",
+                "--queue-retry-delay",
+                "50",
+            ])
+            .arg("--state-dir")
+            .arg(&state)
+            .arg("--env")
+            .arg(format!("FIXTURE_OUT={}", out.display()))
+            .arg("--env")
+            .arg(format!("FIXTURE_HOLD={}", hold.display()))
+            .args(["--env", "FIXTURE_HOLD_FROM=500"]);
+        fnkit_tests::process::start(command).await
+    };
+    let redelivered = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = second.lines.next_line().await.unwrap() {
+            if line.contains("delivering them again") {
+                return;
+            }
+        }
+    });
+    redelivered
+        .await
+        .expect("the restart delivers what was in flight again");
+    second.child.start_kill().unwrap();
+    second.child.wait().await.unwrap();
+
+    std::fs::remove_file(&hold).unwrap();
+    let (mut third, _) = start(&fnkit_local, &state, &out, &hold).await;
+    let all: BTreeSet<usize> = (0..N).collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while processed(&out, "id") != all {
+        assert!(
+            Instant::now() < deadline,
+            "after two crashes only {} of {N} ids were processed",
+            processed(&out, "id").len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Every acknowledged upload is there whole, and its event fired; no temporary file is left.
+    let bucket = state.join("buckets/uploads/images");
+    for n in &acknowledged {
+        let content = std::fs::read_to_string(bucket.join(format!("u{n}.png"))).unwrap();
+        assert_eq!(content, format!("upload {n}"));
+    }
+    fnkit_tests::recorded::until(&out, "every acknowledged upload's event", |lines| {
+        acknowledged.iter().all(|n| {
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("images/u{n}.png\t")))
+        })
+    })
+    .await;
+    let leftovers: Vec<_> = std::fs::read_dir(state.join("buckets/uploads"))
+        .unwrap()
+        .flatten()
+        .chain(std::fs::read_dir(&bucket).unwrap().flatten())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".fnkit-upload-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    third.start_kill().unwrap();
+    let _ = third.wait().await;
 }

@@ -4,12 +4,10 @@
 //! group, lets the calls in flight finish (issue 13, defects 5 and 7).
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use fnkit_tests::emulator::{request, temp_dir, Served, TestEmulator};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_fixtures"))
@@ -96,42 +94,25 @@ async fn what_a_function_starts_dies_with_its_environment_at_shutdown() {
 }
 
 /// Starts `fnkit-local` in a process group of its own, as a shell starts a command in a
-/// terminal; returns it, its base URL and its log's remaining lines.
-async fn start_in_own_group(
-    state: &Path,
-) -> (
-    tokio::process::Child,
-    String,
-    tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
-) {
-    let mut child = tokio::process::Command::new(fnkit_tests::example_bin("fnkit-local"))
-        .args(["--bin", env!("CARGO_BIN_EXE_fixtures"), "--port", "0"])
-        .args(["--no-schedules", "--state-dir"])
+/// terminal.
+async fn start_in_own_group(state: &Path) -> fnkit_tests::process::Running {
+    let mut command = tokio::process::Command::new(fnkit_tests::example_bin("fnkit-local"));
+    command
+        .args(["--bin", env!("CARGO_BIN_EXE_fixtures"), "--no-schedules"])
+        .arg("--state-dir")
         .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("fnkit-local starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(at) = line.find("on http://") {
-                return line[at + 3..].trim().to_owned();
-            }
-        }
-        panic!("fnkit-local exited before serving");
-    })
-    .await
-    .expect("fnkit-local serves within 60 s");
-    (child, base, lines)
+        .process_group(0);
+    fnkit_tests::process::start(command).await
 }
 
 #[tokio::test]
 async fn ctrl_c_in_the_terminal_drains_the_calls_in_flight() {
     let dir = temp_dir("ctrl-c");
-    let (mut emulator, base, mut lines) = start_in_own_group(&dir.join("state")).await;
+    let fnkit_tests::process::Running {
+        child: mut emulator,
+        base,
+        mut lines,
+    } = start_in_own_group(&dir.join("state")).await;
     let started = dir.join("started");
     let release = dir.join("release");
     let call = {
