@@ -14,8 +14,9 @@ use tokio::process::{Child, Command};
 
 const N: usize = 1000;
 
-/// Starts `fnkit-local` as a process on port 0; returns it and its base URL.
-async fn start(fnkit_local: &Path, state: &Path, out: &Path, hold: &Path) -> (Child, String) {
+/// `fnkit-local` over the fixtures, recording to `out`, holding ids from 500 on while `hold`
+/// exists, with fast retries.
+fn command(fnkit_local: &Path, state: &Path, out: &Path, hold: &Path) -> Command {
     let mut command = Command::new(fnkit_local);
     command
         .args(["--bin", env!("CARGO_BIN_EXE_fixtures"), "--no-schedules"])
@@ -33,7 +34,14 @@ async fn start(fnkit_local: &Path, state: &Path, out: &Path, hold: &Path) -> (Ch
             "--async-retry-base",
             "50",
         ]);
-    fnkit_tests::process::start(command).await.drained()
+    command
+}
+
+/// Starts it as a process on port 0; returns it and its base URL.
+async fn start(fnkit_local: &Path, state: &Path, out: &Path, hold: &Path) -> (Child, String) {
+    fnkit_tests::process::start(command(fnkit_local, state, out, hold))
+        .await
+        .drained()
 }
 
 fn processed(out: &Path, kind: &str) -> BTreeSet<usize> {
@@ -230,25 +238,7 @@ async fn accepted_work_survives_two_sigkills_in_a_row_one_during_uploads() {
     let acknowledged = uploads.await.unwrap();
 
     // The second crash: while the held messages are delivered again (they are held once more).
-    let mut second = {
-        let mut command = Command::new(&fnkit_local);
-        command
-            .args([
-                "--bin",
-                env!("CARGO_BIN_EXE_fixtures"),
-                "--no-schedules",
-                "--queue-retry-delay",
-                "50",
-            ])
-            .arg("--state-dir")
-            .arg(&state)
-            .arg("--env")
-            .arg(format!("FIXTURE_OUT={}", out.display()))
-            .arg("--env")
-            .arg(format!("FIXTURE_HOLD={}", hold.display()))
-            .args(["--env", "FIXTURE_HOLD_FROM=500"]);
-        fnkit_tests::process::start(command).await
-    };
+    let mut second = fnkit_tests::process::start(command(&fnkit_local, &state, &out, &hold)).await;
     let redelivered = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(line) = second.lines.next_line().await.unwrap() {
             if line.contains("delivering them again") {
