@@ -137,11 +137,11 @@ struct ServeArgs {
     durable_skip_time: bool,
     /// Connections served at once (at most half the descriptors the process may open); one more
     /// is answered 503 and closed.
-    #[arg(long, value_name = "N", default_value_t = 4096)]
-    max_connections: usize,
+    #[arg(long, value_name = "N", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
     /// Seconds a client may take to send a request's head; a kept-alive connection left idle
     /// this long is closed too.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     header_timeout: u64,
     /// A host name to serve besides localhost and 127.0.0.1 (other names are refused, against
     /// DNS rebinding), and whose web pages may change things. Repeatable.
@@ -149,6 +149,7 @@ struct ServeArgs {
     allowed_hosts: Vec<String>,
     /// The token the admin API (/_fnkit/) needs as `Authorization: Bearer <token>` when
     /// listening beyond loopback (--host 0.0.0.0); without it the admin API is closed there.
+    /// FNKIT_ADMIN_TOKEN gives it too, out of sight of `ps`.
     #[arg(long, value_name = "TOKEN")]
     admin_token: Option<String>,
     #[command(flatten)]
@@ -317,10 +318,13 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
         queue_retry_delay: Duration::from_millis(cli.queue_retry_delay),
         async_retry_base: Duration::from_millis(cli.async_retry_base),
         durable_skip_time: cli.durable_skip_time,
-        max_connections: cli.max_connections,
+        max_connections: usize::try_from(cli.max_connections).unwrap_or(usize::MAX),
         header_timeout: Duration::from_secs(cli.header_timeout),
         allowed_hosts: cli.allowed_hosts.clone(),
-        admin_token: cli.admin_token.clone(),
+        admin_token: cli
+            .admin_token
+            .clone()
+            .or_else(|| std::env::var("FNKIT_ADMIN_TOKEN").ok()),
         ..Config::default()
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -381,13 +385,17 @@ async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config) -> ExitCode {
     print_banner(&emulator, local, &cli);
     let shutdown = async {
         let ctrl_c = tokio::signal::ctrl_c();
+        // SIGHUP too: the workers lead groups of their own, so a closed terminal's hang-up
+        // reaches the emulator alone, which then stops them.
         #[cfg(unix)]
         {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut term = signal(SignalKind::terminate()).ok();
+            let mut hangup = signal(SignalKind::hangup()).ok();
             tokio::select! {
                 _ = ctrl_c => {}
-                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+                _ = received(term.as_mut()) => {}
+                _ = received(hangup.as_mut()) => {}
             }
         }
         #[cfg(not(unix))]
@@ -402,6 +410,17 @@ async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config) -> ExitCode {
             eprintln!("fnkit-local: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Waits for a signal, or for ever when it could not be watched.
+#[cfg(unix)]
+async fn received(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
     }
 }
 

@@ -82,20 +82,28 @@ pub(crate) fn check(db: &Path) -> std::io::Result<Found> {
     let report = match quick_check(db) {
         Ok(report) if report == "ok" => return Ok(Found::Sound),
         Ok(report) => report,
-        Err(e) => e.to_string(),
+        // Only SQLite's "this is damaged" moves a file aside; a locked, unreadable or full
+        // database is an error to report, never a reason to set its data aside.
+        Err(rusqlite::Error::SqliteFailure(e, message))
+            if matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase
+            ) =>
+        {
+            message.unwrap_or_else(|| e.to_string())
+        }
+        Err(e) => return Err(std::io::Error::other(e)),
     };
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f");
     let kept = with_suffix(db, &format!(".damaged-{stamp}"));
+    // The main file first: if that fails, its journal stays beside it.
+    std::fs::rename(db, &kept)?;
     for part in ["-wal", "-shm"] {
         let from = with_suffix(db, part);
         if from.exists() {
             std::fs::rename(&from, with_suffix(&kept, part))?;
         }
     }
-    std::fs::rename(db, &kept)?;
     Ok(Found::Damaged { report, kept })
 }
 
@@ -106,6 +114,7 @@ fn quick_check(db: &Path) -> rusqlite::Result<String> {
         db,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
     let mut statement = conn.prepare("PRAGMA quick_check(5)")?;
     let rows: Vec<String> = statement
         .query_map([], |row| row.get(0))?

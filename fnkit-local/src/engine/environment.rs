@@ -143,15 +143,20 @@ impl Environment {
         let (kill, kill_rx) = oneshot::channel::<()>();
         let scratch = tmp.clone();
         tokio::spawn(async move {
+            // What it started goes with it, as a Lambda environment's processes do. Asked to
+            // stop it, the group is killed before the worker is reaped (its id cannot be reused
+            // until then); after a worker's own exit, the group lives on while a member does.
             let status = tokio::select! {
-                status = child.wait() => status,
+                status = child.wait() => {
+                    super::worker::kill_group(pid);
+                    status
+                }
                 _ = kill_rx => {
+                    super::worker::kill_group(pid);
                     let _ = child.start_kill();
                     child.wait().await
                 }
             };
-            // What it started goes with it, as a Lambda environment's processes do.
-            super::worker::kill_group(pid);
             let text = match status {
                 Ok(s) => describe_exit(s),
                 Err(e) => format!("wait failed: {e}"),

@@ -75,11 +75,14 @@ fn diagnosed_inode(
     local: std::net::SocketAddrV4,
 ) -> std::io::Result<Option<u64>> {
     use rustix::net::{
-        netlink, recv, send, socket, AddressFamily, RecvFlags, SendFlags, SocketType,
+        netlink, recv, send, socket_with, AddressFamily, RecvFlags, SendFlags, SocketFlags,
+        SocketType,
     };
-    let fd = socket(
+    // CLOEXEC: a worker spawned meanwhile must not inherit it.
+    let fd = socket_with(
         AddressFamily::NETLINK,
         SocketType::DGRAM,
+        SocketFlags::CLOEXEC,
         Some(netlink::SOCK_DIAG),
     )?;
     rustix::net::sockopt::set_socket_timeout(
@@ -107,16 +110,30 @@ fn diagnosed_inode(
     let mut answer = [0u8; 1024];
     let (_, n) = recv(&fd, &mut answer, RecvFlags::empty())?;
     let answer = &answer[..n];
+    let word = |at: usize| {
+        answer
+            .get(at..at + 4)
+            .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+    };
     let kind = answer.get(4..6).map(|b| u16::from_ne_bytes([b[0], b[1]]));
     if kind != Some(SOCK_DIAG_BY_FAMILY) {
-        // NLMSG_ERROR: most often ENOENT, no such socket.
+        // NLMSG_ERROR, its errno negated after the header: ENOENT is "no such socket"; any
+        // other refusal (EPERM, no tcp_diag) sends the caller to the table.
+        return match word(16).map(|e| e as i32) {
+            Some(-2) => Ok(None),
+            Some(e) => Err(std::io::Error::from_raw_os_error(-e)),
+            None => Err(std::io::ErrorKind::InvalidData.into()),
+        };
+    }
+    // `inet_diag_msg` after the 16-byte header: state at 1, the socket's own ids at 4..40 (as
+    // asked: ports, then addresses), its inode at 68..72. When no connection matches, the
+    // kernel answers with a listening socket on the same port instead: that is not the client.
+    const LISTEN: u8 = 10;
+    let asked = &request[24..60];
+    if answer.get(20..56) != Some(asked) || answer.get(17) == Some(&LISTEN) {
         return Ok(None);
     }
-    // `inet_diag_msg` after the 16-byte header: its inode is at 68..72.
-    Ok(answer
-        .get(84..88)
-        .map(|b| u64::from(u32::from_ne_bytes([b[0], b[1], b[2], b[3]])))
-        .filter(|inode| *inode != 0))
+    Ok(word(84).map(u64::from).filter(|inode| *inode != 0))
 }
 
 /// The same from `/proc/net/tcp`, which lists every connection of the network namespace.
@@ -211,5 +228,8 @@ mod tests {
         assert_eq!(diagnosed, super::table_inode(peer, local));
         let gone = "127.0.0.1:1".parse().unwrap();
         assert_eq!(super::diagnosed_inode(gone, local).unwrap(), None);
+        // No connection from the listener's own port: the kernel offers the listener, which is
+        // not a client (a stranger that closed its socket would otherwise pass as the worker).
+        assert_eq!(super::diagnosed_inode(local, gone).unwrap(), None);
     }
 }

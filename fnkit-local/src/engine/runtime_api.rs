@@ -131,7 +131,7 @@ impl ApiHandle {
     }
 }
 
-/// Connections waiting to be told apart (worker's or not) at once; more are closed unanswered.
+/// Connections being told apart (worker's or not) at once; more wait in the kernel's backlog.
 const MOST_CHECKING: usize = 32;
 /// Strangers' connections answered at once; more are closed unanswered.
 const MOST_STRANGERS: usize = 8;
@@ -140,12 +140,22 @@ const STRANGER_HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_sec
 
 /// Accepts connections until `shutdown` fires. The worker's connections are served; a
 /// stranger's get `403` and are closed after one answer. A flood of strangers is bounded: at most
-/// [`MOST_CHECKING`] connections wait for the check and [`MOST_STRANGERS`] are answered, the rest
-/// are closed at once, so it costs neither descriptors nor the worker its API.
+/// [`MOST_CHECKING`] connections are checked at once (the rest wait to be accepted) and
+/// [`MOST_STRANGERS`] answered (the rest are closed at once), so it costs neither descriptors nor
+/// the worker its API.
 async fn serve(listener: TcpListener, api: Arc<Api>, mut shutdown: watch::Receiver<bool>) {
     let checking = Arc::new(Semaphore::new(MOST_CHECKING));
     let strangers = Arc::new(Semaphore::new(MOST_STRANGERS));
     loop {
+        // A connection waits for a check slot in the kernel's backlog, not dropped: the worker's
+        // own connection must get through a flood of strangers.
+        let check = tokio::select! {
+            slot = checking.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => return,
+            },
+            _ = shutdown.changed() => return,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -156,9 +166,6 @@ async fn serve(listener: TcpListener, api: Arc<Api>, mut shutdown: watch::Receiv
                 }
             },
             _ = shutdown.changed() => return,
-        };
-        let Ok(check) = checking.clone().try_acquire_owned() else {
-            continue;
         };
         let _ = stream.set_nodelay(true);
         let api = api.clone();

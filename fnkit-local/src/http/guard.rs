@@ -3,8 +3,9 @@
 //! the `Host`), or with a cross-site form or `fetch` that changes something (a `text/plain` POST
 //! needs no CORS preflight). So, by default:
 //!
-//! - on a loopback listener, `Host` must name this machine's loopback (`localhost`,
-//!   `*.localhost`, `127.x.x.x`, `[::1]`) or a name given with `--allow-host`;
+//! - `Host` must name this machine's loopback (`localhost`, `*.localhost`, `127.x.x.x`,
+//!   `[::1]`) or a name given with `--allow-host`; off loopback, an IP address is accepted too
+//!   (how other machines reach it), a name still is not;
 //! - a request other than GET, HEAD or OPTIONS that carries an `Origin` is served only if the
 //!   origin's host is loopback, allowed, or the request's own host (same origin);
 //! - off loopback, the admin API (`/_fnkit/`) needs `--admin-token`, sent as
@@ -81,16 +82,22 @@ impl Guard {
 
     /// Whether the request may be served.
     pub fn check(&self, method: &Method, uri: &Uri, headers: &HeaderMap) -> Result<(), Refusal> {
-        let host = headers
-            .get(http::header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .or_else(|| uri.authority().map(|a| a.as_str()))
-            .map(host_name);
-        if self.loopback {
-            if let Some(host) = &host {
-                if !self.is_allowed(host) {
-                    return Err(Refusal::Host(host.clone()));
-                }
+        let host = match headers.get(http::header::HOST) {
+            // A `Host` that is not text names nothing this serves.
+            Some(value) => Some(
+                value
+                    .to_str()
+                    .map_err(|_| Refusal::Host("(not text)".into()))?,
+            ),
+            None => uri.authority().map(|a| a.as_str()),
+        }
+        .map(host_name);
+        if let Some(host) = &host {
+            // Off loopback an address is fine (the machine's own, as other machines reach it),
+            // but a name must be loopback or allowed: a rebinding page sends its own name.
+            let address = host.parse::<std::net::IpAddr>().is_ok();
+            if !self.is_allowed(host) && (self.loopback || !address) {
+                return Err(Refusal::Host(host.clone()));
             }
         }
         if let Some(origin) = headers.get(http::header::ORIGIN) {
@@ -240,11 +247,14 @@ mod tests {
             status(&closed, Method::GET, "/_fnkit/functions", &[host]),
             401
         );
-        // Any Host is served off loopback; the function APIs stay open, as the warning says.
-        assert_eq!(
-            status(&closed, Method::GET, "/hello", &[("host", "box.lan")]),
-            200
-        );
+        // Off loopback an address is served, a name only if allowed (a rebinding page sends
+        // its own); the function APIs stay open, as the warning says.
+        assert_eq!(status(&closed, Method::GET, "/hello", &[host]), 200);
+        let evil = ("host", "evil.example");
+        assert_eq!(status(&closed, Method::GET, "/hello", &[evil]), 403);
+        let named = Guard::new(at, &["box.lan".into()], None);
+        let lan = ("host", "box.lan:9000");
+        assert_eq!(status(&named, Method::GET, "/hello", &[lan]), 200);
         let open = Guard::new(at, &[], Some("s3cret".into()));
         let with = |token| {
             status(

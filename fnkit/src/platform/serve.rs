@@ -85,7 +85,9 @@ where
     let graceful = GracefulShutdown::new();
     tokio::pin!(stop);
     let mut backoff = Backoff::default();
-    let open = Arc::new(Semaphore::new(limits.max_connections));
+    // At least one, and no more than a semaphore holds (a larger number would panic).
+    let most = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let open = Arc::new(Semaphore::new(most));
     let refusing = Arc::new(Semaphore::new(MOST_REFUSING));
     let mut full = false;
     loop {
@@ -104,9 +106,7 @@ where
         backoff = Backoff::default();
         let Ok(slot) = open.clone().try_acquire_owned() else {
             if !std::mem::replace(&mut full, true) {
-                on_trouble(Trouble::Full {
-                    max: limits.max_connections,
-                });
+                on_trouble(Trouble::Full { max: most });
             }
             if let Ok(turn) = refusing.clone().try_acquire_owned() {
                 tokio::spawn(async move {
@@ -125,7 +125,8 @@ where
         });
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
+            // A zero timeout would close every connection before its first byte.
+            .header_read_timeout(limits.header_timeout.max(Duration::from_secs(1)))
             .serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
