@@ -301,7 +301,23 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = Config {
+    let config = config(&cli, env);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("fnkit-local: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(serve(cli, bins, config))
+}
+
+/// The emulator's settings from the command line (and `FNKIT_ADMIN_TOKEN`).
+fn config(cli: &ServeArgs, env: Vec<(String, String)>) -> Config {
+    Config {
         reuse: cli.reuse,
         max_uses: cli.max_uses,
         idle_timeout: Duration::from_secs(cli.idle_timeout),
@@ -326,18 +342,7 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
             .clone()
             .or_else(|| std::env::var("FNKIT_ADMIN_TOKEN").ok()),
         ..Config::default()
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("fnkit-local: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    runtime.block_on(serve(cli, bins, config))
+    }
 }
 
 /// A binary to serve, with its manifest when it was read already.
@@ -383,24 +388,7 @@ async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config) -> ExitCode {
         .local_addr()
         .unwrap_or_else(|_| ([127, 0, 0, 1], cli.port).into());
     print_banner(&emulator, local, &cli);
-    let shutdown = async {
-        let ctrl_c = tokio::signal::ctrl_c();
-        // SIGHUP too: the workers lead groups of their own, so a closed terminal's hang-up
-        // reaches the emulator alone, which then stops them.
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            let mut term = signal(SignalKind::terminate()).ok();
-            let mut hangup = signal(SignalKind::hangup()).ok();
-            tokio::select! {
-                _ = ctrl_c => {}
-                _ = received(term.as_mut()) => {}
-                _ = received(hangup.as_mut()) => {}
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = ctrl_c.await;
-    };
+    let shutdown = shutdown_signal();
     match emulator.serve(listener, shutdown).await {
         Ok(summary) => {
             println!("\nfnkit-local: stopped. This run:\n{summary}");
@@ -411,6 +399,25 @@ async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Ctrl-C, SIGTERM, or SIGHUP: the workers lead groups of their own, so a closed terminal's
+/// hang-up reaches the emulator alone, which then stops them.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut hangup = signal(SignalKind::hangup()).ok();
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = received(term.as_mut()) => {}
+            _ = received(hangup.as_mut()) => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
 }
 
 /// Waits for a signal, or for ever when it could not be watched.
