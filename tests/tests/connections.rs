@@ -15,10 +15,10 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_fixtures"))
 }
 
-async fn emulator(max_connections: usize) -> TestEmulator {
+async fn emulator(max_connections: usize, header_timeout: Duration) -> TestEmulator {
     TestEmulator::start(vec![Served::Fnkit(&fixtures())], |config| {
         config.max_connections = max_connections;
-        config.header_timeout = Duration::from_secs(1);
+        config.header_timeout = header_timeout;
     })
     .await
 }
@@ -41,7 +41,7 @@ async fn closed_by_server(stream: &mut TcpStream, what: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_head_that_never_ends_and_an_idle_connection_are_closed() {
-    let emulator = emulator(4096).await;
+    let emulator = emulator(4096, Duration::from_secs(1)).await;
     let address = authority(&emulator.base).to_owned();
     let mut silent = TcpStream::connect(&address).await.unwrap();
     // Slowloris: a head sent a byte at a time, never finished.
@@ -87,7 +87,9 @@ async fn a_head_that_never_ends_and_an_idle_connection_are_closed() {
 
 #[tokio::test]
 async fn past_the_cap_a_connection_gets_503_and_serving_resumes_when_they_close() {
-    let emulator = emulator(8).await;
+    // The default header timeout: the held connections stay until the test closes them, however
+    // slow the machine.
+    let emulator = emulator(8, Duration::from_secs(30)).await;
     let address = authority(&emulator.base).to_owned();
     // Eight connections, each shown to be served (so each holds a slot), then left open.
     let mut held = Vec::new();
@@ -151,7 +153,7 @@ async fn past_the_cap_a_connection_gets_503_and_serving_resumes_when_they_close(
 
 #[tokio::test]
 async fn a_flood_of_strangers_on_a_runtime_api_is_closed_and_the_worker_keeps_serving() {
-    let emulator = emulator(4096).await;
+    let emulator = emulator(4096, Duration::from_secs(1)).await;
     let reply = emulator.invoke("whoami", &json!({})).await;
     let api = reply.json()["env"]["AWS_LAMBDA_RUNTIME_API"]
         .as_str()
