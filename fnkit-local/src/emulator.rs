@@ -184,9 +184,7 @@ impl EmulatorBuilder {
             engine.functions.keys().map(String::as_str),
             queues.iter().map(String::as_str),
         ));
-        let buckets = Buckets::new(&buckets_root, engine.clone(), work.clone());
-        buckets.index_quietly(index_lost);
-        let buckets = Arc::new(buckets);
+        let buckets = Arc::new(Buckets::new(&buckets_root, engine.clone(), work.clone()));
         let durable = Durable::new(durable, engine.clone());
         Ok(Emulator {
             engine,
@@ -194,6 +192,7 @@ impl EmulatorBuilder {
             buckets,
             durable,
             routes,
+            index_lost,
         })
     }
 }
@@ -215,6 +214,8 @@ pub struct Emulator {
     buckets: Arc<Buckets>,
     durable: Arc<Durable>,
     routes: fnkit::route::RouteTable,
+    /// The database lost the bucket index: the start-up scan rebuilds it without firing.
+    index_lost: bool,
 }
 
 impl fmt::Debug for Emulator {
@@ -312,7 +313,6 @@ impl Emulator {
             ));
         }
         let background = self.start_background().await;
-        self.buckets.index_quietly(false);
         let graceful = crate::http::serve(listener, front, shutdown).await;
         drain(&core, graceful).await;
         for task in background {
@@ -341,7 +341,9 @@ impl Emulator {
         let tmp_root = self.engine.config.tmp_root();
         tokio::task::spawn_blocking(move || sweep_tmp(&tmp_root));
         let logs = self.engine.logs.clone();
-        tasks.extend(crate::sources::watcher::start(self.buckets.clone(), logs).await);
+        tasks.extend(
+            crate::sources::watcher::start(self.buckets.clone(), logs, self.index_lost).await,
+        );
         tasks.extend(crate::sources::schedule::start(&self.engine, &self.work));
         tasks.push(self.durable.start_scheduler());
         tasks

@@ -134,9 +134,13 @@ pub(crate) struct Buckets {
     /// of one change (an upload and the watcher's view of its rename) must not both see the old
     /// entry and both fire.
     reconciling: tokio::sync::Mutex<()>,
-    /// Set while the start-up scan rebuilds an index the database lost: objects are recorded
-    /// without firing their events again.
-    quiet: std::sync::atomic::AtomicBool,
+}
+
+/// Whether a reconciled change fires the storage functions' events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fire {
+    Events,
+    Nothing,
 }
 
 impl Buckets {
@@ -149,15 +153,7 @@ impl Buckets {
             engine,
             work,
             reconciling: tokio::sync::Mutex::new(()),
-            quiet: std::sync::atomic::AtomicBool::new(false),
         }
-    }
-
-    /// Whether changes are recorded without firing events (while the start-up scan rebuilds a
-    /// lost index).
-    pub fn index_quietly(&self, quiet: bool) {
-        self.quiet
-            .store(quiet, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The buckets the served functions name: in storage triggers and in `uses`.
@@ -260,7 +256,7 @@ impl Buckets {
         tokio::fs::rename(temp.path(), &path).await?;
         // Renamed into place: nothing to remove any more.
         temp.0 = None;
-        self.reconcile_as(bucket, key, etag)
+        self.reconcile_as(bucket, key, etag, Fire::Events)
             .await
             .map_err(PutError::other)?
             .ok_or_else(|| PutError::other("the object vanished"))
@@ -338,7 +334,13 @@ impl Buckets {
     /// events of the storage functions that match it, in one transaction. Returns the object's
     /// entry as now recorded (`None`: no such object).
     pub async fn reconcile(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, String> {
-        self.reconcile_as(bucket, key, None).await
+        self.reconcile_as(bucket, key, None, Fire::Events).await
+    }
+
+    /// [`Buckets::reconcile`] that records the change and fires nothing: the start-up scan's,
+    /// when it rebuilds an index the database lost (its objects fired when they were made).
+    pub async fn reindex(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>, String> {
+        self.reconcile_as(bucket, key, None, Fire::Nothing).await
     }
 
     /// [`Buckets::reconcile`], recording `etag` instead of the bytes' MD5 for a changed object.
@@ -347,6 +349,7 @@ impl Buckets {
         bucket: &str,
         key: &str,
         etag: Option<String>,
+        fire: Fire,
     ) -> Result<Option<ObjectMeta>, String> {
         let _one_at_a_time = self.reconciling.lock().await;
         let store = &self.work.store;
@@ -382,12 +385,11 @@ impl Buckets {
         }
         let event = fnkit::platform::to_s3_event(std::slice::from_ref(&record));
         let body = serde_json::to_vec(&event).unwrap_or_default();
-        let quiet = self.quiet.load(std::sync::atomic::Ordering::Relaxed);
         let mut targets: Vec<String> = self
             .engine
             .functions
             .values()
-            .filter(|f| !quiet && matches(&f.spec.trigger, bucket, key, change))
+            .filter(|f| fire == Fire::Events && matches(&f.spec.trigger, bucket, key, change))
             .map(|f| f.config.name.clone())
             .collect();
         targets.sort();

@@ -35,9 +35,12 @@ enum Seen {
 /// then returns the task that turns changes into events until the runtime stops. `serve` awaits
 /// this before it accepts, so once the emulator answers, changes made while it was down have
 /// fired and the watcher is on.
+/// `index_lost`: the database lost the bucket index, so the scan records what it finds without
+/// firing events again.
 pub(crate) async fn start(
     buckets: Arc<Buckets>,
     logs: Logs,
+    index_lost: bool,
 ) -> Option<tokio::task::JoinHandle<()>> {
     let root = buckets.root().to_owned();
     if let Err(e) = tokio::fs::create_dir_all(&root).await {
@@ -59,7 +62,7 @@ pub(crate) async fn start(
         .await
         .ok()
         .flatten()?;
-    scan(&buckets, &logs).await;
+    scan(&buckets, &logs, index_lost).await;
     Some(tokio::spawn(async move {
         let _keep = watcher;
         debounce(&buckets, &logs, rx).await;
@@ -109,7 +112,7 @@ fn watch(
 
 /// Every file of every bucket, and every indexed object that is gone; and the temporaries of
 /// uploads a crash cut short, removed.
-async fn scan(buckets: &Buckets, logs: &Logs) {
+async fn scan(buckets: &Buckets, logs: &Logs, index_lost: bool) {
     let root = buckets.root().to_owned();
     let scanned = tokio::task::spawn_blocking(move || {
         let mut seen: Vec<(String, String)> = Vec::new();
@@ -143,7 +146,12 @@ async fn scan(buckets: &Buckets, logs: &Logs) {
     let indexed = buckets.indexed().await;
     let gone: Vec<(String, String)> = indexed.into_iter().filter(|i| !seen.contains(i)).collect();
     for (bucket, key) in on_disk.iter().cloned().chain(gone) {
-        if let Err(e) = buckets.reconcile(&bucket, &key).await {
+        let reconciled = if index_lost {
+            buckets.reindex(&bucket, &key).await
+        } else {
+            buckets.reconcile(&bucket, &key).await
+        };
+        if let Err(e) = reconciled {
             logs.info(&format!("fnkit-local: {bucket}/{key}: {e}"));
         }
     }
