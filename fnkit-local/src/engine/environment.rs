@@ -143,16 +143,15 @@ impl Environment {
         let (kill, kill_rx) = oneshot::channel::<()>();
         let scratch = tmp.clone();
         tokio::spawn(async move {
-            // What it started goes with it, as a Lambda environment's processes do. Asked to
-            // stop it, the group is killed before the worker is reaped (its id cannot be reused
-            // until then); after a worker's own exit, the group lives on while a member does.
+            // What it started goes with it, as a Lambda environment's processes do: after the
+            // worker's own exit here (its group lives on while a member does); when it is asked
+            // to stop, `kill` has killed the group already, before the worker is reaped.
             let status = tokio::select! {
                 status = child.wait() => {
                     super::worker::kill_group(pid);
                     status
                 }
                 _ = kill_rx => {
-                    super::worker::kill_group(pid);
                     let _ = child.start_kill();
                     child.wait().await
                 }
