@@ -173,18 +173,8 @@ pub(crate) async fn serve(
         header_timeout: config.header_timeout,
         max_connections: connection_cap(config.max_connections),
     };
-    let on_trouble = move |trouble: fnkit::platform::Trouble<'_>| {
-        let m = match trouble {
-            fnkit::platform::Trouble::AcceptFailed { error, retry_in } => format!(
-                "fnkit-local: accept failed: {error}; retrying in {} ms",
-                retry_in.as_millis()
-            ),
-            fnkit::platform::Trouble::Full { max } => format!(
-                "fnkit-local: {max} connections are open (--max-connections); new ones get 503 until one closes"
-            ),
-        };
-        logs.info(&m);
-    };
+    let on_trouble =
+        move |trouble: fnkit::platform::Trouble<'_>| logs.info(&format!("fnkit-local: {trouble}"));
     let handle = move |req| dispatch(front.clone(), req);
     fnkit::platform::serve_http1(listener, limits, shutdown, on_trouble, handle).await
 }

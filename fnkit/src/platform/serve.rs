@@ -47,6 +47,24 @@ pub enum Trouble<'a> {
     },
 }
 
+/// What the log says; the cap is named by each front's setting (`--max-connections`,
+/// `FNKIT_MAX_CONNECTIONS`).
+impl std::fmt::Display for Trouble<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Trouble::AcceptFailed { error, retry_in } => write!(
+                f,
+                "accept failed: {error}; retrying in {} ms",
+                retry_in.as_millis()
+            ),
+            Trouble::Full { max } => write!(
+                f,
+                "{max} connections are open (the connection cap); new ones get 503 until one closes"
+            ),
+        }
+    }
+}
+
 /// The answer to a connection over the cap.
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 57\r\n\r\n{\"message\":\"Too many open connections; try again later.\"}";
 

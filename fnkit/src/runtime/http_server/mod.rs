@@ -62,18 +62,22 @@ struct App {
     state: Arc<StateMap>,
 }
 
+/// A number from the environment, or `default` when it is unset or not a number.
+fn from_env<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
 /// A duration in whole seconds from the environment, or `default`.
 fn seconds_from_env(name: &str, default: u64) -> Duration {
-    let secs = std::env::var(name).ok().and_then(|s| s.parse().ok());
-    Duration::from_secs(secs.unwrap_or(default))
+    Duration::from_secs(from_env(name, default))
 }
 
 impl App {
     fn new(state: Arc<StateMap>) -> Result<App, ServerError> {
-        let default_concurrency: usize = std::env::var("FNKIT_CONCURRENCY")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(100);
+        let default_concurrency: usize = from_env("FNKIT_CONCURRENCY", 100);
         let defs = registry::functions()?;
         let table = crate::manifest::route_table(defs.iter().map(|d| d.spec()))?;
         let mut functions = HashMap::new();
@@ -145,23 +149,10 @@ async fn stop_signal() {
 async fn accept_loop(listener: TcpListener, app: Arc<App>, stop: impl Future<Output = ()>) {
     let limits = crate::platform::Limits {
         header_timeout: seconds_from_env("FNKIT_HEADER_TIMEOUT_SECS", 30),
-        max_connections: std::env::var("FNKIT_MAX_CONNECTIONS")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(4096),
+        max_connections: from_env("FNKIT_MAX_CONNECTIONS", 4096),
     };
     let grace = seconds_from_env("FNKIT_SHUTDOWN_GRACE_SECS", 10);
-    let on_error = |trouble: crate::platform::Trouble<'_>| {
-        match trouble {
-        crate::platform::Trouble::AcceptFailed { error, retry_in } => eprintln!(
-            "fnkit: accept failed: {error}; retrying in {} ms",
-            retry_in.as_millis()
-        ),
-        crate::platform::Trouble::Full { max } => eprintln!(
-            "fnkit: {max} connections are open (FNKIT_MAX_CONNECTIONS); new ones get 503 until one closes"
-        ),
-    }
-    };
+    let on_error = |trouble: crate::platform::Trouble<'_>| eprintln!("fnkit: {trouble}");
     let handle = move |req| {
         let app = app.clone();
         async move { handle::handle(&app, req).await }
