@@ -193,14 +193,27 @@ pub fn signed(service: &str) -> String {
 
 /// One HTTP/1.1 request on a new connection.
 pub async fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
-    let uri: http::Uri = url.parse().expect("a URL");
-    let authority = uri.authority().expect("an authority").to_string();
+    try_request(method, url, headers, body)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"))
+}
+
+/// [`request`] that says why it got no answer (nothing listens, the server went away, 60 s
+/// passed) instead of failing the test: for tests that stop the server on purpose.
+pub async fn try_request(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Result<Reply, String> {
+    let uri: http::Uri = url.parse().map_err(|e| format!("not a URL: {e}"))?;
+    let authority = uri.authority().ok_or("no authority")?.to_string();
     let stream = tokio::net::TcpStream::connect(&authority)
         .await
-        .expect("connect");
+        .map_err(|e| format!("connect: {e}"))?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .expect("handshake");
+        .map_err(|e| format!("handshake: {e}"))?;
     tokio::spawn(conn);
     let mut builder = http::Request::builder()
         .method(method)
@@ -212,20 +225,24 @@ pub async fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Ve
     for (k, v) in headers {
         builder = builder.header(*k, *v);
     }
-    let response = tokio::time::timeout(
-        Duration::from_secs(60),
-        sender.send_request(builder.body(Full::new(Bytes::from(body))).unwrap()),
-    )
-    .await
-    .expect("an answer within 60 s")
-    .expect("a response");
+    let request = builder
+        .body(Full::new(Bytes::from(body)))
+        .map_err(|e| e.to_string())?;
+    let response = tokio::time::timeout(Duration::from_secs(60), sender.send_request(request))
+        .await
+        .map_err(|_| "no answer within 60 s".to_owned())?
+        .map_err(|e| format!("no response: {e}"))?;
     let (parts, body) = response.into_parts();
-    let body = body.collect().await.expect("a body").to_bytes();
-    Reply {
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| format!("body: {e}"))?
+        .to_bytes();
+    Ok(Reply {
         status: parts.status.as_u16(),
         headers: parts.headers,
         body,
-    }
+    })
 }
 
 /// The element of a JSON array whose `key` is `value` (panics if there is none).

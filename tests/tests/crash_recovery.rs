@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fnkit_tests::emulator::{request, temp_dir};
+use fnkit_tests::emulator::{request, temp_dir, try_request};
 use tokio::process::{Child, Command};
 
 const N: usize = 1000;
@@ -44,6 +44,36 @@ async fn start(fnkit_local: &Path, state: &Path, out: &Path, hold: &Path) -> (Ch
         .drained()
 }
 
+/// A crash story's parts: the fnkit-local binary, and in a fresh folder its state directory,
+/// the file the fixtures record to, and the hold file (made: ids from 500 on are held).
+fn story(label: &str) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
+    let dir = temp_dir(label);
+    let hold = dir.join("hold");
+    std::fs::write(&hold, b"").unwrap();
+    let fnkit_local = fnkit_tests::example_bin("fnkit-local");
+    (
+        fnkit_local,
+        dir.join("state"),
+        dir.join("processed.txt"),
+        hold,
+    )
+}
+
+/// Sends the queue `ids` messages 0 to N - 1, in ten batches of 100, each acknowledged.
+async fn send_ids(base: &str) {
+    let messages: Vec<serde_json::Value> = (0..N).map(|n| serde_json::json!({"n": n})).collect();
+    for batch in messages.chunks(100) {
+        let r = request(
+            "POST",
+            &format!("{base}/_fnkit/queues/ids/messages"),
+            &[],
+            serde_json::to_vec(batch).unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+}
+
 fn processed(out: &Path, kind: &str) -> BTreeSet<usize> {
     std::fs::read_to_string(out)
         .unwrap_or_default()
@@ -55,30 +85,9 @@ fn processed(out: &Path, kind: &str) -> BTreeSet<usize> {
 // long: one story: accept, process some, kill, restart, check every id.
 #[tokio::test]
 async fn accepted_work_survives_a_sigkill_of_the_emulator() {
-    let fnkit_local: PathBuf = fnkit_tests::example_bin("fnkit-local");
-    let dir = temp_dir("crash");
-    let (state, out, hold) = (
-        dir.join("state"),
-        dir.join("processed.txt"),
-        dir.join("hold"),
-    );
-    std::fs::write(&hold, b"").unwrap();
-
+    let (fnkit_local, state, out, hold) = story("crash");
     let (mut first, base) = start(&fnkit_local, &state, &out, &hold).await;
-    // 1,000 queue messages, in ten batches of 100.
-    for batch in 0..10 {
-        let messages: Vec<serde_json::Value> = (batch * 100..(batch + 1) * 100)
-            .map(|n| serde_json::json!({"n": n}))
-            .collect();
-        let r = request(
-            "POST",
-            &format!("{base}/_fnkit/queues/ids/messages"),
-            &[],
-            serde_json::to_vec(&messages).unwrap(),
-        )
-        .await;
-        assert_eq!(r.status, 200, "{}", r.text());
-    }
+    send_ids(&base).await;
     // 1,000 asynchronous invocations, each acknowledged with 202 only once stored.
     for n in 0..N {
         let r = request(
@@ -162,13 +171,8 @@ fn uploader(
         for n in 0.. {
             let url = format!("{base}/_fnkit/buckets/uploads/images/u{n}.png");
             let body = format!("upload {n}").into_bytes();
-            let Ok(reply) =
-                tokio::time::timeout(Duration::from_secs(10), try_request(&url, body)).await
-            else {
-                break;
-            };
-            match reply {
-                Some(status) if status < 300 => {
+            match try_request("PUT", &url, &[], body).await {
+                Ok(reply) if reply.status < 300 => {
                     done.push(n);
                     count.send_replace(done.len());
                 }
@@ -180,47 +184,12 @@ fn uploader(
     (task, acked)
 }
 
-/// A PUT that may find the emulator gone: its status, or `None`.
-async fn try_request(url: &str, body: Vec<u8>) -> Option<u16> {
-    let uri: http::Uri = url.parse().ok()?;
-    let stream = tokio::net::TcpStream::connect(uri.authority()?.as_str())
-        .await
-        .ok()?;
-    let (mut sender, conn) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .ok()?;
-    tokio::spawn(conn);
-    let request = http::Request::put(uri.path())
-        .header(http::header::HOST, uri.authority()?.as_str())
-        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
-        .ok()?;
-    Some(sender.send_request(request).await.ok()?.status().as_u16())
-}
-
 // long: one story: accept, kill during uploads, restart, kill during redelivery, restart, check.
 #[tokio::test]
 async fn accepted_work_survives_two_sigkills_in_a_row_one_during_uploads() {
-    let fnkit_local: PathBuf = fnkit_tests::example_bin("fnkit-local");
-    let dir = temp_dir("crash-twice");
-    let (state, out, hold) = (
-        dir.join("state"),
-        dir.join("processed.txt"),
-        dir.join("hold"),
-    );
-    std::fs::write(&hold, b"").unwrap();
+    let (fnkit_local, state, out, hold) = story("crash-twice");
     let (mut first, base) = start(&fnkit_local, &state, &out, &hold).await;
-    let messages: Vec<serde_json::Value> = (0..N).map(|n| serde_json::json!({"n": n})).collect();
-    for chunk in messages.chunks(100) {
-        let r = request(
-            "POST",
-            &format!("{base}/_fnkit/queues/ids/messages"),
-            &[],
-            serde_json::to_vec(chunk).unwrap(),
-        )
-        .await;
-        assert_eq!(r.status, 200, "{}", r.text());
-    }
+    send_ids(&base).await;
     let half: BTreeSet<usize> = (0..N / 2).collect();
     let (uploads, mut acked) = uploader(base.clone());
     // The first crash: once half the messages are done and 20 uploads acknowledged, while the
