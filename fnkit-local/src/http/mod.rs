@@ -180,7 +180,7 @@ pub(crate) async fn serve(
 }
 
 /// The connections the front may hold: `configured`, and at most half of the descriptors this
-/// process may open, so its own files, workers' pipes and Runtime API sockets always find one.
+/// process may open (`serve_http1` keeps it at one or more), so its own files, workers' pipes and Runtime API sockets always find one.
 /// The soft limit is raised to the hard one first (capped at 65,536), as Go programs do: a shell's
 /// default of 1,024 is low for a server.
 fn connection_cap(configured: usize) -> usize {
@@ -202,7 +202,5 @@ fn connection_cap(configured: usize) -> usize {
         Some(soft) => soft,
         None => wanted,
     };
-    configured
-        .min(usize::try_from(soft / 2).unwrap_or(usize::MAX))
-        .max(1)
+    configured.min(usize::try_from(soft / 2).unwrap_or(usize::MAX))
 }
