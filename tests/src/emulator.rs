@@ -140,6 +140,17 @@ impl TestEmulator {
         .await
     }
 
+    /// The Runtime API address (`AWS_LAMBDA_RUNTIME_API`) of the warm environment that answers
+    /// the fixtures' `whoami`.
+    pub async fn whoami_runtime_api(&self) -> String {
+        let reply = self.invoke("whoami", &serde_json::json!({})).await;
+        reply.assert_answered("whoami");
+        reply.json()["env"]["AWS_LAMBDA_RUNTIME_API"]
+            .as_str()
+            .expect("the worker's AWS_LAMBDA_RUNTIME_API")
+            .to_owned()
+    }
+
     /// `GET` a JSON admin endpoint.
     pub async fn admin(&self, path: &str) -> serde_json::Value {
         let reply = request("GET", &format!("{}{path}", self.base), &[], Vec::new()).await;
@@ -168,6 +179,18 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Fails unless this is a function's answer: `200` without `X-Amz-Function-Error`. `what`
+    /// says what the test expected, in the failure.
+    pub fn assert_answered(&self, what: &str) -> &Self {
+        assert_eq!(self.status, 200, "{what}: {}", self.text());
+        assert!(
+            self.header("x-amz-function-error").is_none(),
+            "{what}: {}",
+            self.text()
+        );
+        self
+    }
+
     /// The body as text.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()

@@ -8,16 +8,6 @@ use std::time::Duration;
 use fnkit_tests::emulator::{request, Reply, Served, TestEmulator};
 use serde_json::json;
 
-/// The Runtime API address of the warm environment that answered `whoami`.
-async fn runtime_api_of_whoami(emulator: &TestEmulator) -> String {
-    let reply = emulator.invoke("whoami", &json!({})).await;
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    reply.json()["env"]["AWS_LAMBDA_RUNTIME_API"]
-        .as_str()
-        .expect("the worker's AWS_LAMBDA_RUNTIME_API")
-        .to_owned()
-}
-
 async fn stranger(method: &str, api: &str, path: &str) -> Reply {
     let url = format!("http://{api}/2018-06-01/runtime/{path}");
     tokio::time::timeout(
@@ -32,7 +22,7 @@ async fn stranger(method: &str, api: &str, path: &str) -> Reply {
 async fn a_stranger_cannot_take_or_answer_an_invocation() {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_fixtures"));
     let emulator = TestEmulator::serving(Path::new(&bin)).await;
-    let api = runtime_api_of_whoami(&emulator).await;
+    let api = emulator.whoami_runtime_api().await;
     // The worker is waiting on `/next`; a stranger asks too, then two calls arrive. Without the
     // check the stranger takes one of them, and that call never gets an answer.
     let taker = {
@@ -41,12 +31,7 @@ async fn a_stranger_cannot_take_or_answer_an_invocation() {
     };
     for _ in 0..2 {
         let reply = emulator.invoke("whoami", &json!({})).await;
-        assert_eq!(reply.status, 200, "{}", reply.text());
-        assert!(
-            reply.header("x-amz-function-error").is_none(),
-            "a call was lost: {}",
-            reply.text()
-        );
+        reply.assert_answered("a call the stranger may have taken");
         assert_eq!(reply.json()["env"]["AWS_LAMBDA_RUNTIME_API"], api.as_str());
     }
     let taken = taker.await.unwrap();
@@ -81,12 +66,7 @@ async fn a_runtime_started_by_the_worker_is_served() {
     let emulator = TestEmulator::start(vec![Served::Foreign(function)], |_| {}).await;
     for name in ["ada", "grace"] {
         let reply = emulator.invoke("wrapped", &json!({"name": name})).await;
-        assert_eq!(reply.status, 200, "{}", reply.text());
-        assert!(
-            reply.header("x-amz-function-error").is_none(),
-            "{}",
-            reply.text()
-        );
+        reply.assert_answered("the wrapped runtime");
         assert_eq!(reply.json()["message"], format!("hello, {name}"));
     }
     emulator.stop().await;

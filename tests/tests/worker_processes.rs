@@ -40,12 +40,7 @@ async fn until_gone(left: &Value, after: &str) {
 
 async fn leave_behind(emulator: &TestEmulator) -> Value {
     let reply = emulator.invoke("leave_behind", &json!({})).await;
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    assert!(
-        reply.header("x-amz-function-error").is_none(),
-        "{}",
-        reply.text()
-    );
+    reply.assert_answered("leave_behind");
     let left = reply.json();
     assert!(alive(left["child"].as_u64().unwrap()), "{left}");
     assert!(alive(left["daemon"].as_u64().unwrap()), "{left}");
@@ -140,12 +135,7 @@ async fn ctrl_c_in_the_terminal_drains_the_calls_in_flight() {
     .expect("fnkit-local drains after SIGINT");
     std::fs::write(&release, b"go").unwrap();
     let reply = call.await.unwrap();
-    assert_eq!(reply.status, 200, "{}", reply.text());
-    assert!(
-        reply.header("x-amz-function-error").is_none(),
-        "the call in flight was not drained: {}",
-        reply.text()
-    );
+    reply.assert_answered("the call in flight, drained");
     assert_eq!(reply.json(), json!("released"));
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let status = tokio::time::timeout(Duration::from_secs(30), emulator.wait())
