@@ -268,6 +268,19 @@ pub async fn try_request(
     })
 }
 
+/// Reads `stream` until the server closes it, and returns what came; fails if it is still open
+/// after 30 s (a bound that proves a server's timeout or refusal closed it, not a measurement).
+pub async fn read_until_closed(stream: &mut tokio::net::TcpStream, what: &str) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut got)).await;
+    assert!(
+        read.is_ok(),
+        "{what}: the connection was still open after 30 s"
+    );
+    got
+}
+
 /// The element of a JSON array whose `key` is `value` (panics if there is none).
 pub fn entry(list: &serde_json::Value, key: &str, value: &str) -> serde_json::Value {
     list.as_array()

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use fnkit_tests::emulator::{Served, TestEmulator};
+use fnkit_tests::emulator::{read_until_closed, Served, TestEmulator};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -25,18 +25,6 @@ async fn emulator(max_connections: usize, header_timeout: Duration) -> TestEmula
 
 fn authority(base: &str) -> &str {
     base.trim_start_matches("http://")
-}
-
-/// Reads until the server closes the connection; fails if it is still open after 30 s (a bound
-/// that proves a one-second timeout fired, not a measurement).
-async fn closed_by_server(stream: &mut TcpStream, what: &str) -> Vec<u8> {
-    let mut got = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut got)).await;
-    assert!(
-        read.is_ok(),
-        "{what}: the connection was still open after 30 s"
-    );
-    got
 }
 
 #[tokio::test]
@@ -69,8 +57,8 @@ async fn a_head_that_never_ends_and_an_idle_connection_are_closed() {
     kept.write_all(b"GET /_fnkit/functions HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         .await
         .unwrap();
-    closed_by_server(&mut silent, "a connection that sent nothing").await;
-    let answered = closed_by_server(&mut kept, "an idle kept-alive connection").await;
+    read_until_closed(&mut silent, "a connection that sent nothing").await;
+    let answered = read_until_closed(&mut kept, "an idle kept-alive connection").await;
     assert!(
         answered.starts_with(b"HTTP/1.1 200"),
         "{}",
@@ -110,7 +98,7 @@ async fn past_the_cap_a_connection_gets_503_and_serving_resumes_when_they_close(
         .await
         .unwrap();
     let refused =
-        String::from_utf8(closed_by_server(&mut ninth, "a refused connection").await).unwrap();
+        String::from_utf8(read_until_closed(&mut ninth, "a refused connection").await).unwrap();
     assert!(
         refused.starts_with("HTTP/1.1 503 Service Unavailable\r\n"),
         "{refused}"
@@ -165,7 +153,7 @@ async fn a_flood_of_strangers_on_a_runtime_api_is_closed_and_the_worker_keeps_se
     }
     // Every stranger's connection is closed: at once past the bounds, or after its head timeout.
     for (i, stream) in flood.iter_mut().enumerate() {
-        closed_by_server(stream, &format!("stranger {i}")).await;
+        read_until_closed(stream, &format!("stranger {i}")).await;
     }
     emulator.stop().await;
 }

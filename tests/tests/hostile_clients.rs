@@ -3,27 +3,24 @@
 //! outside the buckets, and the emulator goes on serving.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use fnkit_tests::emulator::{request, signed, TestEmulator};
+use fnkit_tests::emulator::{read_until_closed, request, signed, TestEmulator};
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_fixtures"))
 }
 
-/// Writes `raw` on a new connection and reads what comes back until the server closes (or 30 s).
-async fn raw_exchange(base: &str, raw: &[u8]) -> String {
+/// Writes `raw` on a new connection and reads what comes back until the server closes it.
+async fn raw_exchange(base: &str, raw: &[u8], what: &str) -> String {
     let mut stream = TcpStream::connect(base.trim_start_matches("http://"))
         .await
         .unwrap();
     // The server may answer and close before it has read everything.
     let _ = stream.write_all(raw).await;
-    let mut out = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut out)).await;
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8_lossy(&read_until_closed(&mut stream, what).await).into_owned()
 }
 
 async fn still_serves(emulator: &TestEmulator, after: &str) {
@@ -63,7 +60,7 @@ async fn floods_and_garbage_get_typed_refusals_and_the_emulator_serves_on() {
         ),
     ];
     for (what, raw, expected) in cases {
-        let answer = raw_exchange(&emulator.base, &raw).await;
+        let answer = raw_exchange(&emulator.base, &raw, what).await;
         assert!(
             answer.starts_with(expected),
             "{what}: {}",
