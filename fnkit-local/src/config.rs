@@ -102,6 +102,10 @@ pub struct Config {
     pub allowed_hosts: Vec<String>,
     /// The admin API's token, which it needs when the emulator listens beyond loopback.
     pub admin_token: Option<String>,
+    /// The largest request payload and response the ledger records whole for each invocation
+    /// (for replay and the dashboard); a larger one is recorded by its size alone. 0 records
+    /// none.
+    pub record_max_bytes: usize,
 }
 
 impl Config {
@@ -117,6 +121,10 @@ impl Config {
             .unwrap_or_else(|| self.state_dir.join("buckets"))
     }
 }
+
+/// What [`Config::record_max_bytes`] is unless told: Lambda's asynchronous payload limit of
+/// before 2026, large enough for every event a trigger makes but a large upload.
+pub const RECORD_MAX_BYTES: usize = 256 * 1024;
 
 impl Default for Config {
     fn default() -> Self {
@@ -139,6 +147,7 @@ impl Default for Config {
             header_timeout: Duration::from_secs(30),
             allowed_hosts: Vec::new(),
             admin_token: None,
+            record_max_bytes: RECORD_MAX_BYTES,
         }
     }
 }

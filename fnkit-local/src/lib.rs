@@ -39,16 +39,17 @@ mod versions;
 mod work;
 
 pub mod build;
+pub mod client;
 pub mod foreign;
 pub mod package;
 
-pub use crate::config::{Config, Prices, Reuse};
+pub use crate::config::{Config, Prices, Reuse, RECORD_MAX_BYTES};
 pub use crate::db::DbError;
 pub use crate::emulator::{Emulator, EmulatorBuilder, EmulatorError, ServedFunction, Summary};
 pub use crate::engine::runtime_api::MAX_RESPONSE_BYTES;
 pub use crate::engine::{InvokeError, Invoked, Mode};
 pub use crate::http::invoke_api::MAX_ASYNC_PAYLOAD_BYTES;
-pub use crate::ledger::{Ledger, LedgerError, Row, Stats};
+pub use crate::ledger::{Ledger, LedgerError, Recorded, Row, Stats};
 pub use crate::observe::logs::Logs;
 pub use crate::report::{report_line, Outcome, Record};
 pub use crate::work::store::{QueueCounts, StoredMessage};

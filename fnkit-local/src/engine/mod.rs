@@ -42,7 +42,7 @@ use fnkit::manifest::FunctionSpec;
 use tokio::sync::Semaphore;
 
 use crate::config::{Config, Reuse};
-use crate::ledger::Ledger;
+use crate::ledger::{Exchange, Ledger};
 use crate::observe::logs::Logs;
 use crate::observe::metrics::Metrics;
 use crate::report::{self, Record};
@@ -341,6 +341,8 @@ impl Engine {
             start_ms / 1000,
             &request_id.replace('-', "")[..24]
         );
+        // Kept for the ledger (a reference, not a copy).
+        let request = (self.config.record_max_bytes > 0).then(|| payload.clone());
         let (run, unlogged_start, worker_tail) = self
             .run_in_environment(f, &request_id, payload, trace_id, start_line, extras)
             .await;
@@ -385,7 +387,9 @@ impl Engine {
         self.logs.platform_lines(name, &lines);
         let log_tail = worker_tail.map(|worker| tail::of_call(&start_for_tail, &worker, &lines));
         self.metrics.observe(&record, run.init.is_some());
-        self.ledger.record(record.clone()).await;
+        let cap = self.config.record_max_bytes;
+        let exchange = request.map(|r| Exchange::new(r, body.clone(), log_tail.clone(), cap));
+        self.ledger.record_with(record.clone(), exchange).await;
         Invoked {
             request_id,
             outcome,

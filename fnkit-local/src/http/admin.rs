@@ -42,6 +42,7 @@ pub(crate) fn not_found() -> Reply {
 const ENDPOINTS: &[&str] = &[
     "/_fnkit/functions",
     "/_fnkit/invocations?function=&limit=",
+    "/_fnkit/invocations/{request_id}[/replay]",
     "/_fnkit/stats",
     "/_fnkit/metrics",
     "/_fnkit/buckets/{bucket}[/{key}]",

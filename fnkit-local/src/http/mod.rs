@@ -10,6 +10,7 @@
 //! | `/_fnkit/queues/...`, `/_fnkit/async/...` | `queues.rs` |
 //! | `/_fnkit/schedules/{function}` | `schedules.rs` |
 //! | `/_fnkit/executions[/{arn}]` (durable executions) | `executions.rs` |
+//! | `/_fnkit/invocations/{request_id}[/replay]` | `invocations.rs` |
 //! | `/_fnkit/functions`, `invocations`, `stats`, `metrics` | `admin.rs` |
 //! | signed for `s3` (SigV4 credential scope) | `crate::s3` |
 //! | signed for `sqs`, or `X-Amz-Target: AmazonSQS.*` | `crate::sqs` |
@@ -22,6 +23,7 @@ mod durable_api;
 mod executions;
 mod gateway;
 pub(crate) mod guard;
+mod invocations;
 pub(crate) mod invoke_api;
 mod queues;
 mod reply;
@@ -145,6 +147,9 @@ pub(crate) async fn handle(front: Arc<Front>, req: Request<Incoming>) -> Reply {
         Some("buckets") => buckets::handle(&front, &segments[1..], req).await,
         Some("queues" | "async") => queues::handle(&front, &segments, req).await,
         Some("schedules") => schedules::handle(&front, &segments[1..], req).await,
+        Some("invocations") if segments.len() > 1 => {
+            invocations::handle(&front, &segments[1..], req).await
+        }
         Some("executions") => {
             let after = rest.strip_prefix("executions").unwrap_or_default();
             executions::handle(&front, after, &req).await

@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use fnkit::manifest::{Manifest, ScheduleExpr, Trigger};
+mod banner;
+mod calls;
+
+use fnkit::manifest::Manifest;
 use fnkit_local::build::{self as target, Target};
 use fnkit_local::{Config, Emulator, Prices, Reuse};
 
@@ -31,6 +34,12 @@ struct Cli {
 enum Command {
     /// Build a release binary and write the files to deploy it (AWS Lambda or Knative).
     Package(PackageArgs),
+    /// Invoke a function of a running emulator and print its response (stdout) and its log
+    /// to the REPORT line (stderr); exits 1 when the function failed.
+    Invoke(calls::InvokeArgs),
+    /// Run a recorded invocation again against the build served now, and show the old and the
+    /// new outcome side by side.
+    Replay(calls::ReplayArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -154,6 +163,10 @@ struct ServeArgs {
     admin_token: Option<String>,
     #[command(flatten)]
     env: EnvArgs,
+    /// The largest payload and response recorded whole with each invocation, for replay and
+    /// the dashboard (the newest 5,000 invocations keep theirs); 0 records none.
+    #[arg(long, value_name = "BYTES", default_value_t = fnkit_local::RECORD_MAX_BYTES)]
+    record_max_bytes: usize,
     /// Dollars per request.
     #[arg(long, default_value_t = Prices::default().per_request)]
     price_request: f64,
@@ -198,6 +211,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Package(args)) => package(args),
+        Some(Command::Invoke(args)) => calls::invoke(args),
+        Some(Command::Replay(args)) => calls::replay(args),
         None => serve_main(cli.serve),
     }
 }
@@ -337,6 +352,7 @@ fn config(cli: &ServeArgs, env: Vec<(String, String)>) -> Config {
         max_connections: usize::try_from(cli.max_connections).unwrap_or(usize::MAX),
         header_timeout: Duration::from_secs(cli.header_timeout),
         allowed_hosts: cli.allowed_hosts.clone(),
+        record_max_bytes: cli.record_max_bytes,
         admin_token: cli
             .admin_token
             .clone()
@@ -387,7 +403,7 @@ async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config) -> ExitCode {
     let local: SocketAddr = listener
         .local_addr()
         .unwrap_or_else(|_| ([127, 0, 0, 1], cli.port).into());
-    print_banner(&emulator, local, &cli);
+    banner::print_banner(&emulator, local, &cli);
     let shutdown = shutdown_signal();
     match emulator.serve(listener, shutdown).await {
         Ok(summary) => {
@@ -429,50 +445,4 @@ async fn received(signal: Option<&mut tokio::signal::unix::Signal>) {
         }
         None => std::future::pending().await,
     }
-}
-
-fn print_banner(emulator: &Emulator, local: SocketAddr, cli: &ServeArgs) {
-    let base = format!("http://{local}");
-    println!(
-        "fnkit-local: serving {} function(s) on {base}\n",
-        emulator.functions().len()
-    );
-    for f in emulator.functions() {
-        let s = &f.spec;
-        let how = match &s.trigger {
-            Trigger::Http { method, path } => format!("{method} {base}{path}"),
-            // A durable function is invoked by a qualified name, as on AWS.
-            Trigger::Event if s.durable.is_some() => format!(
-                "durable: POST {base}/2015-03-31/functions/{}:{}/invocations",
-                s.name,
-                fnkit_spec::names::ALIAS
-            ),
-            Trigger::Event => format!("POST {base}/2015-03-31/functions/{}/invocations", s.name),
-            Trigger::Storage { bucket, prefix, .. } => format!(
-                "storage: bucket {bucket}{}",
-                prefix
-                    .as_deref()
-                    .map(|p| format!(" prefix {p}"))
-                    .unwrap_or_default()
-            ),
-            Trigger::Queue {
-                name, batch_size, ..
-            } => format!("queue: {name} (batches of {batch_size})"),
-            Trigger::Schedule(ScheduleExpr::Cron(c)) => format!("schedule: cron {c}"),
-            Trigger::Schedule(ScheduleExpr::Rate(r)) => format!("schedule: rate {r}"),
-        };
-        let concurrency = match s.concurrency {
-            Some(reserved) => format!("reserved concurrency {reserved}"),
-            None => format!("concurrency {} (shared)", f.concurrency),
-        };
-        println!(
-            "  {:<20} {:<56} timeout {}s, memory {} MB, /tmp {} MB, {concurrency}",
-            s.name, how, s.timeout_secs, s.memory_mb, s.ephemeral_mb
-        );
-    }
-    println!(
-        "\n  reuse {:?}, ledger {}\n  admin: {base}/_fnkit/functions, {base}/_fnkit/stats, {base}/_fnkit/metrics\n  Ctrl-C drains in-flight invocations and prints a summary.\n",
-        cli.reuse,
-        emulator.ledger().path().display()
-    );
 }

@@ -2,7 +2,10 @@
 //! survive a restart and anyone can query them with `sqlite3`. Writes go through one writer
 //! thread, batched in transactions, so the invocation path never waits for the disk (only, when
 //! the disk falls far behind, for room in the bounded queue); reads flush it first, so a read sees
-//! every invocation already answered.
+//! every invocation already answered. What each invocation was given and gave back is kept
+//! beside its row (`exchanges.rs`).
+
+mod exchanges;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -14,6 +17,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::db::{self, DbError};
 use crate::report::Record;
+pub(crate) use exchanges::Exchange;
+pub use exchanges::Recorded;
+pub(crate) use exchanges::KEEP as KEPT_EXCHANGES;
 
 /// The ledger's failures are the database's.
 pub type LedgerError = DbError;
@@ -22,7 +28,7 @@ pub type LedgerError = DbError;
 const QUEUE: usize = 4096;
 
 enum Message {
-    Record(Box<Record>),
+    Record(Box<(Record, Option<Exchange>)>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -67,7 +73,7 @@ impl Ledger {
         let path = db::file(dir)?;
         let write = db::open(&path)?;
         write
-            .execute_batch(SCHEMA)
+            .execute_batch(&format!("{SCHEMA}{}", exchanges::SCHEMA))
             .map_err(|source| DbError::Sqlite {
                 path: path.clone(),
                 source,
@@ -96,7 +102,13 @@ impl Ledger {
 
     /// Queues a record for writing.
     pub async fn record(&self, record: Record) {
-        let _ = self.writer.send(Message::Record(Box::new(record))).await;
+        self.record_with(record, None).await;
+    }
+
+    /// Queues a record for writing, with what the invocation was given and gave back.
+    pub(crate) async fn record_with(&self, record: Record, exchange: Option<Exchange>) {
+        let message = Message::Record(Box::new((record, exchange)));
+        let _ = self.writer.send(message).await;
     }
 
     /// Waits until every queued record is written. Blocks: call it off the runtime
@@ -143,27 +155,22 @@ impl Ledger {
              FROM invocations {filter}"
         );
         let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params, |r| {
-                Ok(Row {
-                    request_id: r.get(0)?,
-                    function: r.get(1)?,
-                    trigger: r.get(2)?,
-                    start_ms: r.get(3)?,
-                    duration_ms: r.get(4)?,
-                    billed_ms: r.get(5)?,
-                    init_ms: r.get(6)?,
-                    memory_mb: r.get(7)?,
-                    max_memory_mb: r.get(8)?,
-                    outcome: r.get(9)?,
-                    error_type: r.get(10)?,
-                    gb_seconds: r.get(11)?,
-                    cost_x86: r.get(12)?,
-                    cost_arm: r.get(13)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map(params, read_row).map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The newest invocation of `request_id`, with what it was given and gave back when that
+    /// was recorded.
+    pub fn recorded(&self, request_id: &str) -> Result<Option<Recorded>, LedgerError> {
+        self.flush()?;
+        let conn = self.reader.lock().unwrap();
+        conn.query_row(
+            exchanges::BY_REQUEST_ID,
+            params![request_id],
+            exchanges::read,
+        )
+        .optional()
+        .map_err(|e| self.err(e))
     }
 
     /// Aggregates per function over the whole ledger.
@@ -227,14 +234,34 @@ impl Ledger {
     }
 }
 
+/// A row of the 14 columns every read of the ledger selects, in their order.
+fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    Ok(Row {
+        request_id: r.get(0)?,
+        function: r.get(1)?,
+        trigger: r.get(2)?,
+        start_ms: r.get(3)?,
+        duration_ms: r.get(4)?,
+        billed_ms: r.get(5)?,
+        init_ms: r.get(6)?,
+        memory_mb: r.get(7)?,
+        max_memory_mb: r.get(8)?,
+        outcome: r.get(9)?,
+        error_type: r.get(10)?,
+        gb_seconds: r.get(11)?,
+        cost_x86: r.get(12)?,
+        cost_arm: r.get(13)?,
+    })
+}
+
 /// How long the writer gathers records into one transaction once the first arrives.
 const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(20);
 
 fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Message>, path: &Path) {
-    let mut pending: Vec<Box<Record>> = Vec::new();
+    let mut pending: Vec<Box<(Record, Option<Exchange>)>> = Vec::new();
     let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
     let take = |m: Message,
-                pending: &mut Vec<Box<Record>>,
+                pending: &mut Vec<Box<(Record, Option<Exchange>)>>,
                 waiting: &mut Vec<oneshot::Sender<()>>| match m {
         Message::Record(r) => pending.push(r),
         Message::Flush(tx) => waiting.push(tx),
@@ -264,7 +291,10 @@ fn write_loop(mut conn: Connection, mut rx: mpsc::Receiver<Message>, path: &Path
     }
 }
 
-fn write(conn: &mut Connection, records: &[Box<Record>]) -> rusqlite::Result<()> {
+fn write(
+    conn: &mut Connection,
+    records: &[Box<(Record, Option<Exchange>)>],
+) -> rusqlite::Result<()> {
     if records.is_empty() {
         return Ok(());
     }
@@ -275,7 +305,8 @@ fn write(conn: &mut Connection, records: &[Box<Record>]) -> rusqlite::Result<()>
                  memory_mb, max_memory_mb, outcome, error_type, gb_seconds, cost_x86, cost_arm)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?;
-        for r in records {
+        for entry in records {
+            let (r, exchange) = &**entry;
             stmt.execute(params![
                 r.request_id,
                 r.function,
@@ -292,7 +323,13 @@ fn write(conn: &mut Connection, records: &[Box<Record>]) -> rusqlite::Result<()>
                 r.cost_x86,
                 r.cost_arm,
             ])?;
+            if let Some(exchange) = exchange {
+                exchanges::insert(&tx, tx.last_insert_rowid(), exchange)?;
+            }
         }
+    }
+    if records.iter().any(|r| r.1.is_some()) {
+        exchanges::prune(&tx)?;
     }
     tx.commit()
 }
