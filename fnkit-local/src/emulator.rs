@@ -16,6 +16,7 @@ use crate::build::{self, TargetError};
 use crate::config::Config;
 use crate::db::DbError;
 use crate::durable::{Durable, DurableStore};
+use crate::engine::gate::Builds;
 use crate::engine::{Engine, InvokeError, Invoked, Launch, Mode};
 use crate::foreign::ForeignFunction;
 use crate::http::{guard::Guard, Front};
@@ -78,6 +79,7 @@ pub enum EmulatorError {
 pub struct EmulatorBuilder {
     config: Config,
     logs: Option<Logs>,
+    builds: Option<Builds>,
     binaries: Vec<(PathBuf, Option<Manifest>)>,
     foreign: Vec<ForeignFunction>,
 }
@@ -94,6 +96,13 @@ impl EmulatorBuilder {
     #[must_use]
     pub fn logs(mut self, logs: Logs) -> Self {
         self.logs = Some(logs);
+        self
+    }
+
+    /// Waits at this gate, which a watcher closes while it rebuilds (see `--watch`).
+    #[must_use]
+    pub fn builds(mut self, builds: Builds) -> Self {
+        self.builds = Some(builds);
         self
     }
 
@@ -162,7 +171,7 @@ impl EmulatorBuilder {
         let durable = DurableStore::open(&self.config.state_dir)?;
         let buckets_root = self.config.buckets_root();
         let versions = crate::versions::assign(&self.config.state_dir, &functions)?;
-        let engine = Arc::new(Engine::new(
+        let mut engine = Engine::new(
             functions,
             launches,
             unreserved,
@@ -170,7 +179,9 @@ impl EmulatorBuilder {
             self.config,
             ledger,
             logs,
-        ));
+        );
+        engine.builds = self.builds.unwrap_or_default();
+        let engine = Arc::new(engine);
         let queues: Vec<String> = engine
             .functions
             .values()
@@ -263,6 +274,15 @@ impl Emulator {
     /// The ledger.
     pub fn ledger(&self) -> &Ledger {
         &self.engine.ledger
+    }
+
+    /// Where it logs.
+    pub fn logs(&self) -> &Logs {
+        &self.engine.logs
+    }
+
+    pub(crate) fn engine(&self) -> &Arc<Engine> {
+        &self.engine
     }
 
     /// Invokes a function directly, synchronously (as the Invoke API does).

@@ -42,10 +42,12 @@ pub mod build;
 pub mod client;
 pub mod foreign;
 pub mod package;
+pub mod watch;
 
 pub use crate::config::{Config, Prices, Reuse, RECORD_MAX_BYTES};
 pub use crate::db::DbError;
 pub use crate::emulator::{Emulator, EmulatorBuilder, EmulatorError, ServedFunction, Summary};
+pub use crate::engine::gate::{BuildState, Builds};
 pub use crate::engine::runtime_api::MAX_RESPONSE_BYTES;
 pub use crate::engine::{InvokeError, Invoked, Mode};
 pub use crate::http::invoke_api::MAX_ASYNC_PAYLOAD_BYTES;

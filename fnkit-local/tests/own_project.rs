@@ -65,8 +65,14 @@ fn user_crate(name: &str, main: &str) -> PathBuf {
 
 /// `fnkit-local` with no arguments but a free port, in `dir`.
 fn fnkit_local(dir: &Path) -> Child {
+    fnkit_local_with(dir, &[])
+}
+
+/// `fnkit-local` with a free port and `args`, in `dir`.
+fn fnkit_local_with(dir: &Path, args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_fnkit-local"))
         .args(["--port", "0", "--no-schedules"])
+        .args(args)
         .current_dir(dir)
         .env(
             "CARGO_TARGET_DIR",
@@ -210,4 +216,88 @@ fn outside_any_crate_it_says_what_to_do() {
     );
     assert!(stderr.contains("--package NAME"), "{stderr}");
     let _ = std::fs::remove_dir_all(&outside);
+}
+
+/// The watched crate's source, answering `answer`, with the attribute `attribute`.
+fn version(attribute: &str, answer: &str) -> String {
+    format!(
+        "use fnkit::prelude::*;\n\n#[function({attribute})]\nasync fn which(_input: serde_json::Value) -> &'static str {{\n    {answer:?}\n}}\n\nfn main() {{\n    fnkit::run();\n}}\n"
+    )
+}
+
+/// Waits for a line of `out` that contains `wanted`; returns it and the lines before it.
+fn until_line(out: &mpsc::Receiver<String>, wanted: &str) -> (String, Vec<String>) {
+    let mut seen = Vec::new();
+    loop {
+        let line = out
+            .recv_timeout(BUILD)
+            .unwrap_or_else(|_| panic!("no line with {wanted:?}; saw {seen:#?}"));
+        if line.contains(wanted) {
+            return (line, seen);
+        }
+        seen.push(line);
+    }
+}
+
+/// What `which` answers now.
+fn which(base: &str) -> String {
+    let (status, body) = invoke(base, "which", "{}");
+    assert_eq!(status, "HTTP/1.1 200 OK", "{body}");
+    body
+}
+
+#[test]
+fn under_watch_a_saved_change_is_served_without_a_restart_or_a_stale_answer() {
+    let dir = user_crate("watched", &version("timeout = \"5s\"", "one"));
+    let main = dir.join("src/main.rs");
+    let mut child = fnkit_local_with(&dir, &["--watch"]);
+    let out = lines(child.stdout.take().unwrap());
+    let err = lines(child.stderr.take().unwrap());
+    let banner = "fnkit-local: serving 1 function(s) on ";
+    let (line, _) = until_line(&out, banner);
+    let base = line[banner.len()..].to_owned();
+    assert_eq!(which(&base), "\"one\"");
+
+    // A change of code: once the emulator has seen it, a call waits for the new build.
+    std::fs::write(&main, version("timeout = \"5s\"", "two")).unwrap();
+    let _ = until_line(&out, "changed; rebuilding");
+    assert_eq!(
+        which(&base),
+        "\"two\"",
+        "a call made during the rebuild gets the new code"
+    );
+    let (_, before) = until_line(&out, "rebuilt in");
+    assert!(
+        !before.iter().any(|l| l.contains(banner)),
+        "swapped in place, not restarted: {before:#?}"
+    );
+
+    // A compile error: said once, and the last good build serves on.
+    std::fs::write(
+        &main,
+        version("timeout = \"5s\"", "three").replace("\"three\"", "3"),
+    )
+    .unwrap();
+    let (failed, _) = until_line(&out, "the build failed");
+    assert!(failed.contains("the last good build serves on"), "{failed}");
+    assert_eq!(which(&base), "\"two\"");
+    let errors: Vec<String> = err
+        .try_iter()
+        .filter(|l| l.starts_with("error[E"))
+        .collect();
+    assert_eq!(errors.len(), 1, "the compiler's error, once: {errors:#?}");
+
+    // A change of attributes restarts the emulator in the same process, on the same port.
+    std::fs::write(&main, version("timeout = \"6s\"", "four")).unwrap();
+    let _ = until_line(&out, "the emulator restarts on the new build");
+    let (line, _) = until_line(&out, banner);
+    assert_eq!(line[banner.len()..], base);
+    assert_eq!(which(&base), "\"four\"");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the same process serves"
+    );
+    let functions = stop(child, &out);
+    assert!(functions.contains("which"), "{functions}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

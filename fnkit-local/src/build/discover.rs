@@ -19,6 +19,8 @@ pub struct Discovery {
     pub served: Vec<(PathBuf, Manifest)>,
     /// The binaries that did not, and why.
     pub skipped: Vec<Skipped>,
+    /// The compiler's errors when a package failed to build (empty when none did).
+    pub build_errors: String,
 }
 
 /// A binary [`discover`] does not serve.
@@ -124,8 +126,10 @@ pub fn discover(release: bool) -> Result<Discovery, TargetError> {
         }
     }
     let mut served = Vec::new();
+    let mut build_errors = String::new();
     if !wanted.is_empty() {
-        let built = build_bins(&wanted, release)?;
+        let built;
+        (built, build_errors) = build_bins(&wanted, release)?;
         // Asked side by side: a binary that serves instead of answering costs its timeout once.
         let outcomes: Vec<Result<(PathBuf, Manifest), SkipReason>> = std::thread::scope(|s| {
             let asking: Vec<_> = built
@@ -155,6 +159,7 @@ pub fn discover(release: bool) -> Result<Discovery, TargetError> {
         scope,
         served,
         skipped,
+        build_errors,
     })
 }
 
@@ -167,12 +172,13 @@ fn ask(exe: PathBuf) -> Result<(PathBuf, Manifest), SkipReason> {
     }
 }
 
+/// What [`build_bins`] gives back: each binary's executable or why there is none, and the
+/// compiler's errors.
+type Built = (Vec<Result<PathBuf, SkipReason>>, String);
+
 /// Builds the wanted binaries in one cargo run that goes on past a failing package, and returns,
 /// in the same order, each one's executable or why there is none.
-fn build_bins(
-    wanted: &[(&Package, String)],
-    release: bool,
-) -> Result<Vec<Result<PathBuf, SkipReason>>, TargetError> {
+fn build_bins(wanted: &[(&Package, String)], release: bool) -> Result<Built, TargetError> {
     let mut args: Vec<String> = [
         "build",
         "--keep-going",
@@ -193,7 +199,7 @@ fn build_bins(
         }
     }
     let run = run_cargo(args, true)?;
-    Ok(wanted
+    let executables = wanted
         .iter()
         .map(|(package, binary)| {
             run.artifacts
@@ -209,7 +215,8 @@ fn build_bins(
                     SkipReason::BuildFailed
                 })
         })
-        .collect())
+        .collect();
+    Ok((executables, run.errors))
 }
 
 #[cfg(test)]

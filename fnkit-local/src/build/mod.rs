@@ -24,6 +24,14 @@ pub enum TargetError {
         /// What went wrong.
         message: String,
     },
+    /// The build failed; cargo printed why, and `errors` keeps the compiler's errors.
+    #[error("cargo {args}: the build failed (see above)")]
+    BuildFailed {
+        /// The arguments given.
+        args: String,
+        /// The compiler's errors, as cargo printed them.
+        errors: String,
+    },
     /// No package or example of that name.
     #[error("no package or example named `{0}` in this workspace; packages: {1}")]
     Unknown(String, String),
@@ -209,27 +217,39 @@ struct CargoRun {
     /// Whether cargo succeeded (with `--keep-going`, some artifacts may exist either way).
     ok: bool,
     artifacts: Vec<cargo_metadata::Artifact>,
+    /// The compiler's errors, as cargo printed them.
+    errors: String,
 }
 
-/// Runs cargo with `args` (the compiler's messages go to our stderr), and collects the artifacts.
-/// Unless `keep_going`, a failed build is an error.
+/// Runs cargo with `args` (its messages go to our stderr as they come, and its errors are kept),
+/// and collects the artifacts. Unless `keep_going`, a failed build is an error.
 fn run_cargo(args: Vec<String>, keep_going: bool) -> Result<CargoRun, TargetError> {
     let status_args = args.join(" ");
-    let output = cargo_command()
+    let failed = |message: String| TargetError::Cargo {
+        args: status_args.clone(),
+        message,
+    };
+    let mut child = cargo_command()
         .args(&args)
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| TargetError::Cargo {
-            args: status_args.clone(),
-            message: e.to_string(),
-        })?;
-    if !output.status.success() && !keep_going {
-        return Err(TargetError::Cargo {
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| failed(e.to_string()))?;
+    let stderr = child.stderr.take();
+    let tee = std::thread::spawn(move || stderr.map(errors_of).unwrap_or_default());
+    let mut stdout = Vec::new();
+    if let Some(mut out) = child.stdout.take() {
+        let _ = out.read_to_end(&mut stdout);
+    }
+    let status = child.wait().map_err(|e| failed(e.to_string()))?;
+    let errors = tee.join().unwrap_or_default();
+    if !status.success() && !keep_going {
+        return Err(TargetError::BuildFailed {
             args: status_args,
-            message: "the build failed (see above)".into(),
+            errors,
         });
     }
-    let artifacts = cargo_metadata::Message::parse_stream(&output.stdout[..])
+    let artifacts = cargo_metadata::Message::parse_stream(&stdout[..])
         .flatten()
         .filter_map(|m| match m {
             cargo_metadata::Message::CompilerArtifact(a) => Some(a),
@@ -237,9 +257,38 @@ fn run_cargo(args: Vec<String>, keep_going: bool) -> Result<CargoRun, TargetErro
         })
         .collect();
     Ok(CargoRun {
-        ok: output.status.success(),
+        ok: status.success(),
         artifacts,
+        errors,
     })
+}
+
+/// The most of cargo's errors kept (the rest still reach stderr).
+const ERRORS_KEPT: usize = 64 * 1024;
+
+/// Copies cargo's stderr to ours line by line, and keeps its error messages: each block from a
+/// line that starts with `error` to the next blank line.
+fn errors_of(stderr: impl std::io::Read) -> String {
+    use std::io::{BufRead as _, Write as _};
+    let mut errors = String::new();
+    let mut in_error = false;
+    for line in std::io::BufReader::new(stderr).lines() {
+        let Ok(line) = line else { break };
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        if line.starts_with("error") {
+            in_error = true;
+        } else if line.trim().is_empty() {
+            if in_error && errors.len() < ERRORS_KEPT {
+                errors.push('\n');
+            }
+            in_error = false;
+        }
+        if in_error && errors.len() < ERRORS_KEPT {
+            errors.push_str(&line);
+            errors.push('\n');
+        }
+    }
+    errors
 }
 
 /// How long a binary may take to print its manifest.

@@ -32,7 +32,7 @@ impl Durable {
             .engine
             .functions
             .get(&chained.function)
-            .map_or(1, |f| f.version);
+            .map_or(1, |f| f.version());
         let extras = crate::engine::Extras {
             version: resolved(&chained.version, current),
             ..crate::engine::Extras::default()

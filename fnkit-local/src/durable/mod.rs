@@ -85,7 +85,7 @@ impl Durable {
         let functions = engine.functions.iter().map(|(name, f)| {
             let target = engine_chained::Target {
                 durable: f.spec.durable,
-                version: f.version,
+                version: f.version(),
                 any_qualifier: false,
             };
             (name.clone(), target)

@@ -93,7 +93,7 @@ impl Durable {
             .engine
             .functions
             .get(&function)
-            .map_or(1, |f| f.version);
+            .map_or(1, |f| f.version());
         let extras = Extras {
             request_id: Some(request_id.clone()),
             version: crate::versions::resolve(Some(&version), current).unwrap_or_default(),

@@ -85,6 +85,8 @@ pub(crate) struct Extras {
 
 pub(crate) struct Environment {
     pub uses: u32,
+    /// The build generation it runs (see `gate.rs`).
+    pub generation: u64,
     pub last_used: Instant,
     pid: u32,
     api: ApiHandle,
@@ -166,6 +168,7 @@ impl Environment {
         });
         Ok(Environment {
             uses: 0,
+            generation: 0,
             last_used: Instant::now(),
             pid,
             api,

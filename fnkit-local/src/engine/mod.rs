@@ -7,6 +7,7 @@
 //!
 //! | file | owns |
 //! |---|---|
+//! | `gate.rs` | whether calls may run now (they wait while `--watch` rebuilds), the build generation |
 //! | `invoked.rs` | what a call gives back: [`Invoked`], [`InvokeError`], [`Mode`] |
 //! | `environment.rs` | one worker process: spawn, deliver, enforce timeout and memory, kill |
 //! | `worker.rs` | a worker's command line: the binary, Lambda's variables, nothing inherited |
@@ -21,6 +22,7 @@
 
 mod concurrency;
 mod environment;
+pub(crate) mod gate;
 mod ids;
 mod invoked;
 mod judge;
@@ -63,8 +65,9 @@ pub(crate) struct Function {
     /// account's unreserved pool, which it shares with every other unreserved function.
     pub limit: u32,
     idle: Mutex<Vec<Environment>>,
-    /// The version number of the build being served (see `versions.rs`).
-    pub version: u32,
+    /// The version number of the build being served (see `versions.rs`); a rebuild under
+    /// `--watch` moves it on.
+    version: std::sync::atomic::AtomicU32,
     /// Its own slots (reserved concurrency) or the shared unreserved pool's.
     slots: Arc<Semaphore>,
     running: Arc<AtomicUsize>,
@@ -81,6 +84,16 @@ impl Function {
         self.running.load(Ordering::Relaxed)
     }
 
+    /// The version number of the build being served.
+    pub fn version(&self) -> u32 {
+        self.version.load(Ordering::Relaxed)
+    }
+
+    /// Serves build `version` from now on.
+    pub fn set_version(&self, version: u32) {
+        self.version.store(version, Ordering::Relaxed);
+    }
+
     /// Whether it has reserved concurrency (its own slots, not the shared pool's).
     pub fn reserved(&self) -> bool {
         self.spec.concurrency.is_some()
@@ -94,6 +107,8 @@ pub(crate) struct Engine {
     pub ledger: Ledger,
     pub logs: Logs,
     pub metrics: Metrics,
+    /// Whether calls may run now, and the build generation environments must be of.
+    pub builds: gate::Builds,
     next_env: AtomicU64,
     /// The emulator's own address once it listens, given to workers as `AWS_ENDPOINT_URL`.
     endpoint: std::sync::OnceLock<String>,
@@ -165,7 +180,7 @@ impl Engine {
                     config: function_config,
                     limit,
                     idle: Mutex::new(Vec::new()),
-                    version,
+                    version: version.into(),
                     slots,
                     running: Arc::default(),
                 };
@@ -178,6 +193,7 @@ impl Engine {
             ledger,
             logs,
             metrics: Metrics::default(),
+            builds: gate::Builds::default(),
             next_env: AtomicU64::new(1),
             endpoint: std::sync::OnceLock::new(),
         }
@@ -224,6 +240,8 @@ impl Engine {
         trigger: &str,
         mut extras: Extras,
     ) -> Result<Invoked, InvokeError> {
+        // A call that arrives while a saved change is rebuilt waits for the new build.
+        self.builds.ready().await;
         let function = self
             .functions
             .get(name)
@@ -292,9 +310,10 @@ impl Engine {
             Reuse::Never => true,
             Reuse::Random(p) => random() < p,
         };
+        let generation = self.builds.generation();
         {
             let mut idle = f.idle.lock().unwrap();
-            idle.retain(|e| !e.is_dead());
+            idle.retain(|e| !e.is_dead() && e.generation == generation);
             if fresh {
                 // Retire a warm one, so the pool does not grow with every fresh start.
                 idle.pop();
@@ -311,13 +330,15 @@ impl Engine {
                 f.config.region
             ),
         );
-        Environment::spawn(
+        let mut env = Environment::spawn(
             id,
             f.config.clone(),
             self.logs.clone(),
             self.endpoint.get().map(String::as_str),
         )
-        .await
+        .await?;
+        env.generation = generation;
+        Ok(env)
     }
 
     async fn run(
@@ -433,7 +454,8 @@ impl Engine {
             .await;
         let healthy = matches!(run.outcome, RunOutcome::Answered(_)) && !env.is_dead();
         let used_up = self.config.max_uses.is_some_and(|max| env.uses >= max);
-        let keep = healthy && !used_up && self.config.reuse != Reuse::Never;
+        let current = env.generation == self.builds.generation();
+        let keep = healthy && !used_up && current && self.config.reuse != Reuse::Never;
         if tail.is_some() {
             // The tail must hold what the worker printed before it answered.
             env.settle_output().await;

@@ -136,7 +136,7 @@ pub(crate) fn functions(core: &Engine, base_url: &str) -> serde_json::Value {
                 "memory_mb": f.spec.memory_mb,
                 "concurrency": f.limit,
                 "reserved_concurrency": f.spec.concurrency,
-                "version": f.version,
+                "version": f.version(),
                 "alias": fnkit_spec::names::ALIAS,
                 "retries": f.spec.retries,
                 "max_event_age_secs": f.spec.max_event_age_secs,

@@ -54,7 +54,7 @@ fn version(
         }
     }
     let qualifier = in_name.or(asked);
-    let current = front.engine.functions[name].version;
+    let current = front.engine.functions[name].version();
     match versions::resolve(qualifier.as_deref(), current) {
         Some(resolved) => Ok((qualifier, resolved)),
         None => Err(Box::new(not_found(front, name, qualifier.as_deref()))),

@@ -3,15 +3,17 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 mod banner;
 mod calls;
+mod package;
 
-use fnkit::manifest::Manifest;
 use fnkit_local::build::{self as target, Target};
-use fnkit_local::{Config, Emulator, Prices, Reuse};
+use fnkit_local::watch::{Make, Plan, Served};
+use fnkit_local::{Builds, Config, Emulator, EmulatorError, Prices, Reuse, Summary};
 
 /// Runs fnkit functions locally as the cloud does: isolated worker processes, enforced timeouts,
 /// memory and concurrency, and a ledger of what each invocation cost.
@@ -33,7 +35,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build a release binary and write the files to deploy it (AWS Lambda or Knative).
-    Package(PackageArgs),
+    Package(package::PackageArgs),
     /// Invoke a function of a running emulator and print its response (stdout) and its log
     /// to the REPORT line (stderr); exits 1 when the function failed.
     Invoke(calls::InvokeArgs),
@@ -42,38 +44,9 @@ enum Command {
     Replay(calls::ReplayArgs),
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum PlatformArg {
-    /// AWS Lambda: a bootstrap.zip per function and a SAM template.yaml.
-    Lambda,
-    /// Knative: a Dockerfile, a Service and Triggers.
-    Knative,
-}
-
-#[derive(Debug, Args)]
-struct PackageArgs {
-    /// Where to deploy.
-    #[arg(long)]
-    target: PlatformArg,
-    /// Package an example (a package under examples/, or a cargo example target).
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["package", "bin"])]
-    example: Option<String>,
-    /// Package a workspace package's binary.
-    #[arg(long, short = 'p', value_name = "NAME", conflicts_with = "bin")]
-    package: Option<String>,
-    /// Package a binary built already.
-    #[arg(long, value_name = "PATH")]
-    bin: Option<PathBuf>,
-    /// Where the files go (`<out>/lambda/...` or `<out>/knative/...`).
-    #[arg(long, value_name = "DIR", default_value = "target/fnkit")]
-    out: PathBuf,
-    #[command(flatten)]
-    env: EnvArgs,
-}
-
 /// Variables for every function, served or packaged.
 #[derive(Debug, Args)]
-struct EnvArgs {
+pub(crate) struct EnvArgs {
     /// An environment variable for every function, KEY=VALUE (after --env-file). Repeatable.
     /// Functions see only these, their attribute's and the variables Lambda sets, not the
     /// emulator's environment; `package` writes them into the template.
@@ -106,6 +79,10 @@ struct ServeArgs {
     /// Build in release mode.
     #[arg(long)]
     release: bool,
+    /// Rebuild on every saved change to the sources cargo builds the binaries from, and serve
+    /// the new build without a restart; a call made during a rebuild waits for it.
+    #[arg(long)]
+    watch: bool,
     /// Address to listen on (loopback unless you say otherwise).
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -184,7 +161,7 @@ fn parse_reuse(s: &str) -> Result<Reuse, String> {
 
 /// The variables for functions: the `--env-file`'s, then `--env`'s (which win). The emulator and
 /// the packager check the names.
-fn function_env(cli: &EnvArgs) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn function_env(cli: &EnvArgs) -> Result<Vec<(String, String)>, String> {
     let mut env = match &cli.env_file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -210,65 +187,10 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Command::Package(args)) => package(args),
+        Some(Command::Package(args)) => package::package(args),
         Some(Command::Invoke(args)) => calls::invoke(args),
         Some(Command::Replay(args)) => calls::replay(args),
         None => serve_main(cli.serve),
-    }
-}
-
-fn package(args: PackageArgs) -> ExitCode {
-    let target = match (args.example, args.package, args.bin) {
-        (Some(e), _, _) => Target::Example(e),
-        (_, Some(p), _) => Target::Package(p),
-        (_, _, Some(b)) => Target::Bin(b),
-        _ => {
-            eprintln!("fnkit-local package: say what to package: --example NAME, --package NAME or --bin PATH");
-            return ExitCode::from(2);
-        }
-    };
-    let platform = match args.target {
-        PlatformArg::Lambda => fnkit_local::package::Platform::Lambda,
-        PlatformArg::Knative => fnkit_local::package::Platform::Knative,
-    };
-    if !fnkit_local::package::zigbuild_available() {
-        eprintln!(
-            "fnkit-local package: cargo-zigbuild is not installed, building with this machine's glibc; \
-             the binary may not load on provided.al2023 (install it: `cargo install cargo-zigbuild` and `pip install ziglang`)"
-        );
-    }
-    let env = match function_env(&args.env) {
-        Ok(env) => env,
-        Err(e) => {
-            eprintln!("fnkit-local package: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match fnkit_local::package::package(platform, &[target], &args.out, &env) {
-        Ok(p) => {
-            let glibc = p
-                .glibc
-                .map(|(a, b)| format!("GLIBC_{a}.{b}"))
-                .unwrap_or_else(|| "none".to_owned());
-            println!(
-                "fnkit-local: packaged for {:?} in {} (highest glibc symbol: {glibc}{})",
-                args.target,
-                p.dir.display(),
-                if p.zigbuild {
-                    ", linked by cargo-zigbuild against glibc 2.17"
-                } else {
-                    ""
-                }
-            );
-            for f in &p.files {
-                println!("  {}", f.display());
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("fnkit-local package: {e}");
-            ExitCode::from(1)
-        }
     }
 }
 
@@ -280,6 +202,13 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
     if cli.all_examples {
         targets.push(Target::AllExamples);
     }
+    let plan = match watch_plan(&cli, &targets) {
+        Ok(plan) => plan,
+        Err(e) => {
+            eprintln!("fnkit-local: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let bins = if targets.is_empty() && !cli.functions.is_empty() {
         Vec::new()
     } else if targets.is_empty() {
@@ -327,7 +256,24 @@ fn serve_main(cli: ServeArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(serve(cli, bins, config))
+    runtime.block_on(serve(cli, bins, config, plan))
+}
+
+/// What `--watch` rebuilds, if it was asked for.
+fn watch_plan(cli: &ServeArgs, targets: &[Target]) -> Result<Option<Plan>, String> {
+    if !cli.watch {
+        return Ok(None);
+    }
+    if targets.iter().any(|t| matches!(t, Target::Bin(_))) {
+        return Err("--watch rebuilds cargo targets; a --bin is built already (name its --package or --example instead)".into());
+    }
+    match (targets.is_empty(), cli.functions.is_empty()) {
+        (true, false) => Err(
+            "--watch has nothing to rebuild: --functions programs are not built by cargo".into(),
+        ),
+        (true, true) => Ok(Some(Plan::Discover)),
+        (false, _) => Ok(Some(Plan::Targets(targets.to_vec()))),
+    }
 }
 
 /// The emulator's settings from the command line (and `FNKIT_ADMIN_TOKEN`).
@@ -361,51 +307,62 @@ fn config(cli: &ServeArgs, env: Vec<(String, String)>) -> Config {
     }
 }
 
-/// A binary to serve, with its manifest when it was read already.
-type Served = (PathBuf, Option<Manifest>);
-
-async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config) -> ExitCode {
-    let mut builder = Emulator::builder().config(config);
+/// Serves `bins` (and the `--functions` programs) until a signal; under `--watch`, rebuilds
+/// them on every saved change.
+async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config, plan: Option<Plan>) -> ExitCode {
+    let mut foreign = Vec::new();
     for file in &cli.functions {
         match fnkit_local::foreign::read(file) {
-            Ok(functions) => {
-                for f in functions {
-                    builder = builder.foreign(f);
-                }
-            }
+            Ok(functions) => foreign.extend(functions),
             Err(e) => {
                 eprintln!("fnkit-local: {e}");
                 return ExitCode::from(2);
             }
         }
     }
-    for (bin, manifest) in bins {
-        builder = match manifest {
-            Some(manifest) => builder.binary_with_manifest(bin, manifest),
-            None => builder.binary(bin),
-        };
-    }
-    let emulator = match builder.build() {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("fnkit-local: {e}");
-            return ExitCode::from(1);
+    let make: Make = Arc::new(move |bins: Vec<Served>, builds: Builds| {
+        let mut builder = Emulator::builder().config(config.clone()).builds(builds);
+        for f in &foreign {
+            builder = builder.foreign(f.clone());
         }
-    };
+        for (bin, manifest) in bins {
+            builder = match manifest {
+                Some(manifest) => builder.binary_with_manifest(bin, manifest),
+                None => builder.binary(bin),
+            };
+        }
+        builder.build()
+    });
     let address = format!("{}:{}", cli.host, cli.port);
-    let listener = match tokio::net::TcpListener::bind(&address).await {
+    let listener = match std::net::TcpListener::bind(&address).and_then(|l| {
+        l.set_nonblocking(true)?;
+        Ok(l)
+    }) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("fnkit-local: cannot listen on {address}: {e} (use --port to pick another)");
             return ExitCode::from(1);
         }
     };
-    let local: SocketAddr = listener
-        .local_addr()
-        .unwrap_or_else(|_| ([127, 0, 0, 1], cli.port).into());
-    banner::print_banner(&emulator, local, &cli);
-    let shutdown = shutdown_signal();
-    match emulator.serve(listener, shutdown).await {
+    let banner =
+        |emulator: &Emulator, local: SocketAddr| banner::print_banner(emulator, local, &cli);
+    let served = match plan {
+        Some(plan) => {
+            let release = cli.release;
+            fnkit_local::watch::serve(
+                plan,
+                release,
+                bins,
+                make,
+                listener,
+                shutdown_signal(),
+                banner,
+            )
+            .await
+        }
+        None => serve_once(bins, &make, listener, banner).await,
+    };
+    match served {
         Ok(summary) => {
             println!("\nfnkit-local: stopped. This run:\n{summary}");
             ExitCode::SUCCESS
@@ -415,6 +372,19 @@ async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Serves `bins` until a signal, without watching.
+async fn serve_once(
+    bins: Vec<Served>,
+    make: &Make,
+    listener: std::net::TcpListener,
+    banner: impl Fn(&Emulator, SocketAddr),
+) -> Result<Summary, EmulatorError> {
+    let emulator = make(bins, Builds::default())?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    banner(&emulator, listener.local_addr()?);
+    emulator.serve(listener, shutdown_signal()).await
 }
 
 /// Ctrl-C, SIGTERM, or SIGHUP: the workers lead groups of their own, so a closed terminal's
