@@ -127,6 +127,12 @@ async fn a_failed_call_of_each_kind_replays_against_the_fixed_build() {
             shown.contains(&format!("broken on {saw}")),
             "{function}: {shown}"
         );
+        // Its log was kept, though its caller did not ask for it: what the worker printed.
+        let original_log = shown.split("original log:").nth(1).unwrap_or_default();
+        assert!(
+            original_log.contains(&format!("saw {saw}")),
+            "{function}: {shown}"
+        );
         let row = &fixed
             .admin(&format!("/_fnkit/invocations?function={function}"))
             .await[0];

@@ -79,6 +79,9 @@ pub(crate) struct Extras {
     pub client_context: Option<String>,
     /// Whether to keep the invocation's output for the caller (`X-Amz-Log-Type: Tail`).
     pub log_tail: bool,
+    /// Whether to keep the invocation's output for the ledger (what the worker wrote before it
+    /// answered as far as it was read by then; the caller's tail waits for all of it).
+    pub keep_log: bool,
     /// An asynchronous event's maximum age: it waits for a slot until then, no longer.
     pub not_after: Option<std::time::Instant>,
 }
@@ -211,7 +214,7 @@ impl Environment {
         *self.current_request.lock().unwrap() = Some(Current {
             id: request_id.to_owned(),
             start: Some(start_line),
-            tail: extras.log_tail.then(String::new),
+            tail: (extras.log_tail || extras.keep_log).then(String::new),
         });
         let mut init = None;
         if !self.initialised {

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | `gate.rs` | whether calls may run now (they wait while `--watch` rebuilds), the build generation |
 //! | `invoked.rs` | what a call gives back: [`Invoked`], [`InvokeError`], [`Mode`] |
+//! | `function.rs` | a served function: its spec, warm pool, slots, version |
 //! | `environment.rs` | one worker process: spawn, deliver, enforce timeout and memory, kill |
 //! | `worker.rs` | a worker's command line: the binary, Lambda's variables, nothing inherited |
 //! | `runtime_api.rs` | the Runtime API server of one environment |
@@ -22,6 +23,7 @@
 
 mod concurrency;
 mod environment;
+mod function;
 pub(crate) mod gate;
 mod ids;
 mod invoked;
@@ -35,7 +37,7 @@ mod tail;
 mod worker;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -52,53 +54,11 @@ pub(crate) use concurrency::unreserved_pool;
 use concurrency::Slot;
 use environment::{Environment, FunctionConfig, RunOutcome};
 pub(crate) use environment::{Extras, Launch};
+pub(crate) use function::Function;
 pub(crate) use ids::new_request_id;
 use ids::{now_ms, random};
 pub use invoked::{InvokeError, Invoked, Mode};
 use runtime_api::MAX_RESPONSE_BYTES;
-
-/// A function the emulator serves: its spec, binary, warm environments and limit.
-pub(crate) struct Function {
-    pub spec: FunctionSpec,
-    pub config: Arc<FunctionConfig>,
-    /// How many of its invocations can run at once: its reserved concurrency, or else the
-    /// account's unreserved pool, which it shares with every other unreserved function.
-    pub limit: u32,
-    idle: Mutex<Vec<Environment>>,
-    /// The version number of the build being served (see `versions.rs`); a rebuild under
-    /// `--watch` moves it on.
-    version: std::sync::atomic::AtomicU32,
-    /// Its own slots (reserved concurrency) or the shared unreserved pool's.
-    slots: Arc<Semaphore>,
-    running: Arc<AtomicUsize>,
-}
-
-impl Function {
-    /// Warm environments waiting for work.
-    pub fn idle_count(&self) -> usize {
-        self.idle.lock().unwrap().len()
-    }
-
-    /// Invocations running now.
-    pub fn in_flight(&self) -> usize {
-        self.running.load(Ordering::Relaxed)
-    }
-
-    /// The version number of the build being served.
-    pub fn version(&self) -> u32 {
-        self.version.load(Ordering::Relaxed)
-    }
-
-    /// Serves build `version` from now on.
-    pub fn set_version(&self, version: u32) {
-        self.version.store(version, Ordering::Relaxed);
-    }
-
-    /// Whether it has reserved concurrency (its own slots, not the shared pool's).
-    pub fn reserved(&self) -> bool {
-        self.spec.concurrency.is_some()
-    }
-}
 
 /// The engine: the served functions, their limits and what every invocation is recorded in.
 pub(crate) struct Engine {
@@ -352,18 +312,13 @@ impl Engine {
         let start_ms = now_ms();
         let name = &f.config.name;
         let executed_version = extras.version;
-        let start_line = format!(
-            "START RequestId: {request_id} Version: {}",
-            executed_version.executed()
-        );
+        let (start_line, trace_id) = start_of(&request_id, start_ms, &executed_version);
         let start_for_tail = start_line.clone();
-        let trace_id = format!(
-            "Root=1-{:08x}-{}",
-            start_ms / 1000,
-            &request_id.replace('-', "")[..24]
-        );
-        // Kept for the ledger (a reference, not a copy).
+        // Kept for the ledger (a reference, not a copy), with the log.
         let request = (self.config.record_max_bytes > 0).then(|| payload.clone());
+        let mut extras = extras;
+        extras.keep_log = request.is_some();
+        let asked_for_tail = extras.log_tail;
         let (run, unlogged_start, worker_tail) = self
             .run_in_environment(f, &request_id, payload, trace_id, start_line, extras)
             .await;
@@ -406,10 +361,11 @@ impl Engine {
         lines.push(format!("END RequestId: {request_id}"));
         lines.push(report::report_line(&record));
         self.logs.platform_lines(name, &lines);
-        let log_tail = worker_tail.map(|worker| tail::of_call(&start_for_tail, &worker, &lines));
+        let log = worker_tail.map(|worker| tail::of_call(&start_for_tail, &worker, &lines));
         self.metrics.observe(&record, run.init.is_some());
         let cap = self.config.record_max_bytes;
-        let exchange = request.map(|r| Exchange::new(r, body.clone(), log_tail.clone(), cap));
+        let log_tail = log.clone().filter(|_| asked_for_tail);
+        let exchange = request.map(|r| Exchange::new(r, body.clone(), log, cap));
         self.ledger.record_with(record.clone(), exchange).await;
         Invoked {
             request_id,
@@ -433,7 +389,8 @@ impl Engine {
         start_line: String,
         extras: Extras,
     ) -> (environment::Run, Option<String>, Option<String>) {
-        let tail = extras.log_tail.then(String::new);
+        let tail = (extras.log_tail || extras.keep_log).then(String::new);
+        let settle = extras.log_tail;
         let mut env = match self.acquire(f).await {
             Ok(env) => env,
             Err(e) => {
@@ -456,8 +413,8 @@ impl Engine {
         let used_up = self.config.max_uses.is_some_and(|max| env.uses >= max);
         let current = env.generation == self.builds.generation();
         let keep = healthy && !used_up && current && self.config.reuse != Reuse::Never;
-        if tail.is_some() {
-            // The tail must hold what the worker printed before it answered.
+        if settle {
+            // The caller's tail must hold what the worker printed before it answered.
             env.settle_output().await;
         }
         let (start, worker_tail) = env.finish();
@@ -486,4 +443,22 @@ impl Engine {
             f.idle.lock().unwrap().clear();
         }
     }
+}
+
+/// A call's START line and its X-Ray trace id.
+fn start_of(
+    request_id: &str,
+    start_ms: i64,
+    version: &crate::versions::Resolved,
+) -> (String, String) {
+    let start_line = format!(
+        "START RequestId: {request_id} Version: {}",
+        version.executed()
+    );
+    let trace_id = format!(
+        "Root=1-{:08x}-{}",
+        start_ms / 1000,
+        &request_id.replace('-', "")[..24]
+    );
+    (start_line, trace_id)
 }
