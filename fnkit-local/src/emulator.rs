@@ -313,7 +313,14 @@ impl Emulator {
                 "fnkit-local: {recovered} message(s) were in flight when the emulator last stopped; delivering them again"
             ));
         }
+        // Tells the live streams to end when the emulator stops, so draining never waits for them.
+        let (stopping_tx, stopping) = tokio::sync::watch::channel(false);
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stopping_tx.send(true);
+        };
         let front = Arc::new(Front {
+            stopping,
             engine: self.engine.clone(),
             work: self.work.clone(),
             buckets: self.buckets.clone(),
@@ -359,7 +366,7 @@ impl Emulator {
         })];
         tasks.extend(crate::work::delivery::start(&self.engine, &self.work));
         let tmp_root = self.engine.config.tmp_root();
-        tokio::task::spawn_blocking(move || sweep_tmp(&tmp_root));
+        tokio::task::spawn_blocking(move || crate::engine::sweep_tmp(&tmp_root));
         let logs = self.engine.logs.clone();
         tasks.extend(
             crate::sources::watcher::start(self.buckets.clone(), logs, self.index_lost).await,
@@ -400,27 +407,6 @@ fn described(
         }
     }
     Ok(functions)
-}
-
-/// Removes the `/tmp` folders environments of an emulator that is no longer running left behind
-/// (it was killed): each is named `<emulator pid>-<function>-<id>`.
-fn sweep_tmp(root: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let pid = name
-            .to_string_lossy()
-            .split('-')
-            .next()
-            .unwrap_or("")
-            .to_owned();
-        let alive = !pid.is_empty() && std::path::Path::new("/proc").join(&pid).exists();
-        if !alive {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
 }
 
 /// Lets connections and invocations in flight finish, up to the longest function timeout.

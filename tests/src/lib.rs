@@ -52,6 +52,28 @@ pub fn example_bin(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("cargo built no executable for {name}"))
 }
 
+/// One of the example events `aws_lambda_events` ships (AWS's own examples, `src/fixtures`), from
+/// the version the workspace locks, read where cargo keeps its source.
+pub fn aws_example_event(name: &str) -> Vec<u8> {
+    let output = fnkit_local::build::cargo_command()
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(output.status.success(), "cargo metadata failed");
+    let meta: serde_json::Value = serde_json::from_slice(&output.stdout).expect("its JSON");
+    let manifest = meta["packages"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "aws_lambda_events"))
+        .and_then(|p| p["manifest_path"].as_str())
+        .expect("aws_lambda_events is a dependency");
+    let path = std::path::Path::new(manifest)
+        .with_file_name("src")
+        .join("fixtures")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// The AWS SDK's configuration for the emulator at `base`: its endpoint, a region, and stand-in
 /// credentials (it accepts any signature).
 pub async fn sdk_config(base: &str) -> aws_config::SdkConfig {

@@ -154,12 +154,8 @@ async fn invoke_prints_the_response_and_the_report_line_for_each_kind() {
     let sqs = json!({"Records": [{"messageId": "m1", "body": "{\"sku\":\"mint\"}",
         "attributes": {"ApproximateReceiveCount": "1"},
         "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:picks"}]});
-    // AWS's own example notification (aws_lambda_events' fixture, kept as a fuzzing seed).
-    let s3 = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fuzz/corpus/events/example-s3-event.json"
-    ))
-    .expect("the example S3 event");
+    // AWS's own example notification (one of aws_lambda_events' fixtures).
+    let s3 = fnkit_tests::aws_example_event("example-s3-event.json");
     let file = state.join("sqs.json");
     std::fs::write(&file, sqs.to_string()).unwrap();
     let at_file = format!("@{}", file.display());

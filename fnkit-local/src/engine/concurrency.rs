@@ -80,6 +80,7 @@ impl Engine {
             cost_arm: 0.0,
         };
         self.metrics.observe(&record, false);
+        self.logs.live().publish("invocation", &record);
         self.ledger.record(record).await;
     }
 }

@@ -59,6 +59,7 @@ pub(crate) use ids::new_request_id;
 use ids::{now_ms, random};
 pub use invoked::{InvokeError, Invoked, Mode};
 use runtime_api::MAX_RESPONSE_BYTES;
+pub(crate) use scratch::sweep_tmp;
 
 /// The engine: the served functions, their limits and what every invocation is recorded in.
 pub(crate) struct Engine {
@@ -69,6 +70,8 @@ pub(crate) struct Engine {
     pub metrics: Metrics,
     /// Whether calls may run now, and the build generation environments must be of.
     pub builds: gate::Builds,
+    /// When the schedules' clock started (their rates count from it); unset while it is off.
+    pub clock_started: std::sync::OnceLock<chrono::DateTime<chrono::Utc>>,
     next_env: AtomicU64,
     /// The emulator's own address once it listens, given to workers as `AWS_ENDPOINT_URL`.
     endpoint: std::sync::OnceLock<String>,
@@ -154,6 +157,7 @@ impl Engine {
             logs,
             metrics: Metrics::default(),
             builds: gate::Builds::default(),
+            clock_started: std::sync::OnceLock::new(),
             next_env: AtomicU64::new(1),
             endpoint: std::sync::OnceLock::new(),
         }
@@ -367,6 +371,7 @@ impl Engine {
         let log_tail = log.clone().filter(|_| asked_for_tail);
         let exchange = request.map(|r| Exchange::new(r, body.clone(), log, cap));
         self.ledger.record_with(record.clone(), exchange).await;
+        self.logs.live().publish("invocation", &record);
         Invoked {
             request_id,
             outcome,

@@ -57,3 +57,24 @@ fn folder_bytes(dir: &Path) -> u64 {
     }
     total
 }
+
+/// Removes the `/tmp` folders environments of an emulator that is no longer running left behind
+/// (it was killed): each is named `<emulator pid>-<function>-<id>`.
+pub(crate) fn sweep_tmp(root: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_string_lossy()
+            .split('-')
+            .next()
+            .unwrap_or("")
+            .to_owned();
+        let alive = !pid.is_empty() && std::path::Path::new("/proc").join(&pid).exists();
+        if !alive {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}

@@ -44,11 +44,14 @@ const ENDPOINTS: &[&str] = &[
     "/_fnkit/invocations?function=&limit=",
     "/_fnkit/invocations/{request_id}[/replay]",
     "/_fnkit/stats",
+    "/_fnkit/build",
+    "/_fnkit/events (server-sent events)",
+    "/_fnkit/ (the dashboard)",
     "/_fnkit/metrics",
     "/_fnkit/buckets/{bucket}[/{key}]",
     "/_fnkit/queues/{queue}[/messages|/dlq|/dlq/redrive]",
     "/_fnkit/async/{function}/dead|redrive",
-    "/_fnkit/schedules/{function}",
+    "/_fnkit/schedules[/{function}]",
     "/_fnkit/executions[/{arn}]?function=&status=&limit=",
     "/_fnkit/logs/{function}?start_ms=&end_ms=",
 ];
@@ -73,6 +76,10 @@ pub(crate) async fn handle(front: &Front, rest: &str, req: Request<Incoming>) ->
             let ledger = core.ledger.clone();
             from_ledger(move || ledger.invocations(function.as_deref(), limit)).await
         }
+        "build" => json(
+            StatusCode::OK,
+            &serde_json::to_value(core.builds.state()).unwrap_or_default(),
+        ),
         "stats" => {
             let ledger = core.ledger.clone();
             from_ledger(move || ledger.stats()).await

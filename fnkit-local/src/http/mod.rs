@@ -10,6 +10,8 @@
 //! | `/_fnkit/queues/...`, `/_fnkit/async/...` | `queues.rs` |
 //! | `/_fnkit/schedules/{function}` | `schedules.rs` |
 //! | `/_fnkit/executions[/{arn}]` (durable executions) | `executions.rs` |
+//! | `/_fnkit/events` (the live feed, server-sent events) | `events.rs` |
+//! | `/_fnkit/` and `/_fnkit/ui/...` (the dashboard's page) | `dashboard/` |
 //! | `/_fnkit/invocations/{request_id}[/replay]` | `invocations.rs` |
 //! | `/_fnkit/functions`, `invocations`, `stats`, `metrics` | `admin.rs` |
 //! | signed for `s3` (SigV4 credential scope) | `crate::s3` |
@@ -19,7 +21,9 @@
 
 mod admin;
 mod buckets;
+mod dashboard;
 mod durable_api;
+mod events;
 mod executions;
 mod gateway;
 pub(crate) mod guard;
@@ -61,6 +65,8 @@ pub(crate) struct Front {
     pub s3: s3s::service::S3Service,
     /// Who may use it (Host, Origin, the admin token).
     pub guard: guard::Guard,
+    /// Set when the emulator stops: the live streams end.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 /// What the accept loop sends: a whole answer (every front but one), or a streamed one (an S3
@@ -85,6 +91,9 @@ async fn route(front: Arc<Front>, req: Request<Incoming>) -> Answer {
     let whole = |reply: Reply| reply.map(Either::Left);
     if let Err(refusal) = front.guard.check(req.method(), req.uri(), req.headers()) {
         return whole(refusal.reply());
+    }
+    if req.uri().path() == "/_fnkit/events" && req.method() == http::Method::GET {
+        return events::stream(&front).map(Either::Right);
     }
     match signed_service(&req).as_deref() {
         Some("s3") => crate::s3::handle(&front.s3, req).await.map(Either::Right),
@@ -139,9 +148,22 @@ pub(crate) async fn handle(front: Arc<Front>, req: Request<Incoming>) -> Reply {
     if let Some(rest) = path.strip_prefix("/2025-12-01/") {
         return durable_api::handle(&front, rest, req).await;
     }
+    if path == "/_fnkit" {
+        let mut moved = reply::empty(http::StatusCode::PERMANENT_REDIRECT);
+        moved.headers_mut().insert(
+            http::header::LOCATION,
+            http::HeaderValue::from_static("/_fnkit/"),
+        );
+        return moved;
+    }
     let Some(rest) = path.strip_prefix("/_fnkit/") else {
         return gateway::handle(&front, req).await;
     };
+    if req.method() == http::Method::GET {
+        if let Some(file) = dashboard::file(rest) {
+            return file;
+        }
+    }
     let segments: Vec<&str> = rest.splitn(3, '/').collect();
     match segments.first().copied() {
         Some("buckets") => buckets::handle(&front, &segments[1..], req).await,

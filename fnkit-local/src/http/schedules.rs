@@ -1,4 +1,5 @@
-//! `POST /_fnkit/schedules/{function}`: fires a scheduled function now, as its clock would.
+//! `POST /_fnkit/schedules/{function}` fires a scheduled function now, as its clock would;
+//! `GET /_fnkit/schedules` lists the scheduled functions with their next firing.
 
 use std::time::SystemTime;
 
@@ -12,6 +13,12 @@ use crate::sources::schedule::FireError;
 
 /// `segments`: the path after `/_fnkit/schedules/`.
 pub(crate) async fn handle(front: &Front, segments: &[&str], req: Request<Incoming>) -> Reply {
+    if let ([], &Method::GET) = (segments, req.method()) {
+        return json(
+            StatusCode::OK,
+            &crate::sources::schedule::listed(&front.engine),
+        );
+    }
     let ([function], &Method::POST) = (segments, req.method()) else {
         return super::admin::not_found();
     };

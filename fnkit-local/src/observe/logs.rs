@@ -26,6 +26,7 @@ struct Recent {
 pub struct Logs {
     sink: Arc<Sink>,
     recent: Arc<Mutex<HashMap<String, Recent>>>,
+    live: super::live::Live,
 }
 
 impl fmt::Debug for Logs {
@@ -59,6 +60,7 @@ impl Logs {
         Logs {
             sink,
             recent: Arc::default(),
+            live: super::live::Live::default(),
         }
     }
 
@@ -105,7 +107,7 @@ impl Logs {
 
     /// A line a function's worker printed.
     pub fn worker(&self, function: &str, request_id: Option<&str>, line: &str) {
-        self.keep(function, [line]);
+        self.keep(function, request_id, [line]);
         match request_id {
             Some(id) => (self.sink)(&[&format!("[{function} {id}] {line}")]),
             None => (self.sink)(&[&format!("[{function}] {line}")]),
@@ -115,7 +117,7 @@ impl Logs {
     /// A platform line about a function (START, END, REPORT), prefixed with its name.
     pub fn platform(&self, function: &str, line: &str) {
         let line = &one_line(line);
-        self.keep(function, [line.as_ref()]);
+        self.keep(function, None, [line.as_ref()]);
         (self.sink)(&[&format!("[{function}] {line}")]);
     }
 
@@ -123,14 +125,30 @@ impl Logs {
     pub fn platform_lines(&self, function: &str, lines: &[String]) {
         // Borrowed unless a line needs escaping: every invocation's END and REPORT pass here.
         let lines: Vec<std::borrow::Cow<'_, str>> = lines.iter().map(|l| one_line(l)).collect();
-        self.keep(function, lines.iter().map(AsRef::as_ref));
+        self.keep(function, None, lines.iter().map(AsRef::as_ref));
         let prefixed: Vec<String> = lines.iter().map(|l| format!("[{function}] {l}")).collect();
         let refs: Vec<&str> = prefixed.iter().map(String::as_str).collect();
         (self.sink)(&refs);
     }
 
-    fn keep<'a>(&self, function: &str, lines: impl IntoIterator<Item = &'a str>) {
+    /// The live feed of these lines and of each invocation, for the dashboard.
+    pub(crate) fn live(&self) -> &super::live::Live {
+        &self.live
+    }
+
+    /// Keeps `lines` among the function's recent ones, and sends each to the live feed.
+    fn keep<'a>(
+        &self,
+        function: &str,
+        request_id: Option<&str>,
+        lines: impl IntoIterator<Item = &'a str>,
+    ) {
         let now = chrono::Utc::now().timestamp_millis();
+        let lines: Vec<&str> = lines.into_iter().collect();
+        for line in &lines {
+            let event = serde_json::json!({"ts": now, "function": function, "request_id": request_id, "line": line});
+            self.live.publish("log", &event);
+        }
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         let kept = recent.entry(function.to_owned()).or_default();
         // A line costs its text and its entry (so empty and short lines count too).

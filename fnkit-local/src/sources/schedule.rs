@@ -90,7 +90,7 @@ pub(crate) fn start(engine: &Arc<Engine>, work: &Arc<Work>) -> Vec<tokio::task::
     if !engine.config.schedules {
         return Vec::new();
     }
-    let started = Utc::now();
+    let started = *engine.clock_started.get_or_init(Utc::now);
     engine
         .functions
         .values()
@@ -115,4 +115,27 @@ pub(crate) fn start(engine: &Arc<Engine>, work: &Arc<Work>) -> Vec<tokio::task::
             })
         })
         .collect()
+}
+
+/// The scheduled functions, each with its expression and next firing (`null` while the clock
+/// is off, `--no-schedules`).
+pub(crate) fn listed(engine: &Engine) -> serde_json::Value {
+    let now = Utc::now();
+    let mut list: Vec<serde_json::Value> = engine
+        .functions
+        .values()
+        .filter_map(|f| match &f.spec.trigger {
+            Trigger::Schedule(expr) => {
+                let next = engine
+                    .clock_started
+                    .get()
+                    .and_then(|started| expr.next_after(now, *started))
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                Some(serde_json::json!({"function": f.config.name, "schedule": expr, "next": next}))
+            }
+            _ => None,
+        })
+        .collect();
+    list.sort_by(|a, b| a["function"].as_str().cmp(&b["function"].as_str()));
+    serde_json::Value::Array(list)
 }

@@ -48,7 +48,7 @@ pub(crate) fn print_banner(emulator: &Emulator, local: SocketAddr, cli: &ServeAr
         );
     }
     println!(
-        "\n  reuse {:?}, ledger {}\n  admin: {base}/_fnkit/functions, {base}/_fnkit/stats, {base}/_fnkit/metrics\n  Ctrl-C drains in-flight invocations and prints a summary.\n",
+        "\n  reuse {:?}, ledger {}\n  dashboard: {base}/_fnkit/\n  admin: {base}/_fnkit/functions, {base}/_fnkit/stats, {base}/_fnkit/metrics\n  Ctrl-C drains in-flight invocations and prints a summary.\n",
         cli.reuse,
         emulator.ledger().path().display()
     );

@@ -1,0 +1,69 @@
+//! The live feed the dashboard streams from `/_fnkit/events` (server-sent events): each
+//! invocation as it is recorded and each log line, as ready-made SSE frames that every reader
+//! shares. The channel is bounded: a reader that falls behind misses the oldest frames and is
+//! told how many (`event: lagged`); nothing ever waits for a reader, and with no reader nothing
+//! is even serialised.
+
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+/// Frames kept for a reader that has not read them yet.
+const BACKLOG: usize = 1024;
+
+/// The feed.
+#[derive(Debug, Clone)]
+pub(crate) struct Live {
+    tx: broadcast::Sender<Bytes>,
+}
+
+impl Default for Live {
+    fn default() -> Live {
+        Live {
+            tx: broadcast::Sender::new(BACKLOG),
+        }
+    }
+}
+
+impl Live {
+    /// Sends `data` as an SSE event named `event` to every reader.
+    pub fn publish(&self, event: &str, data: &impl Serialize) {
+        if self.tx.receiver_count() == 0 {
+            return;
+        }
+        let _ = self.tx.send(frame(event, data));
+    }
+
+    /// A new reader, from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Bytes> {
+        self.tx.subscribe()
+    }
+}
+
+/// One SSE frame: `event: <event>` and one `data:` line of JSON (which has no raw newline).
+pub(crate) fn frame(event: &str, data: &impl Serialize) -> Bytes {
+    let json = serde_json::to_string(data).unwrap_or_else(|_| "null".to_owned());
+    Bytes::from(format!("event: {event}\ndata: {json}\n\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn readers_get_frames_and_a_slow_one_is_told_what_it_missed() {
+        let live = Live::default();
+        live.publish("log", &"nobody listens");
+        let mut rx = live.subscribe();
+        live.publish("log", &serde_json::json!({"line": "a\nb"}));
+        let got = rx.recv().await.unwrap();
+        assert_eq!(&got[..], b"event: log\ndata: {\"line\":\"a\\nb\"}\n\n");
+        for n in 0..BACKLOG + 5 {
+            live.publish("log", &n);
+        }
+        match rx.recv().await {
+            Err(broadcast::error::RecvError::Lagged(missed)) => assert_eq!(missed, 5),
+            other => panic!("expected a lag, got {other:?}"),
+        }
+    }
+}
