@@ -131,7 +131,7 @@ pub(crate) fn listed(engine: &Engine) -> serde_json::Value {
                     .get()
                     .and_then(|started| expr.next_after(now, *started))
                     .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-                Some(serde_json::json!({"function": f.config.name, "schedule": expr, "next": next}))
+                Some(serde_json::json!({"function": f.config.name, "schedule": expr.to_string(), "next": next}))
             }
             _ => None,
         })

@@ -55,14 +55,14 @@ function showBuild(build) {
 
 // ---- functions -------------------------------------------------------------------------------
 
-function describeTrigger(trigger) {
-  if (trigger === "event") return "event";
-  const [kind, detail] = Object.entries(trigger)[0];
-  if (kind === "http") return `http ${detail.method} ${detail.path}`;
-  if (kind === "queue") return `queue ${detail.name}`;
-  if (kind === "storage") return `storage ${detail.bucket}${detail.prefix ? "/" + detail.prefix : ""}`;
-  if (kind === "schedule") return `schedule ${Object.values(detail)[0]}`;
-  return kind;
+function describeTrigger(t) {
+  switch (t.type) {
+    case "http": return `http ${t.method} ${t.path}`;
+    case "queue": return `queue ${t.name}`;
+    case "storage": return `storage ${t.bucket}${t.prefix ? "/" + t.prefix : ""} (${t.events || "created"})`;
+    case "schedule": return t.cron ? `schedule cron ${t.cron}` : `schedule rate ${t.rate}`;
+    default: return t.type;
+  }
 }
 
 function showFunctions() {
@@ -207,8 +207,9 @@ function svg(tag, attrs = {}, ...children) {
 }
 
 function line(values, kind) {
+  if (values.length === 1) values = [values[0], values[0]]; // one call: a level line
   const top = Math.max(...values, 1e-12);
-  const points = values.map((v, i) => `${values.length === 1 ? 50 : (i / (values.length - 1)) * 100},${38 - (v / top) * 34}`);
+  const points = values.map((v, i) => `${(i / (values.length - 1)) * 100},${38 - (v / top) * 34}`);
   return svg("polyline", { class: kind, points: points.join(" "), "vector-effect": "non-scaling-stroke" });
 }
 
@@ -234,7 +235,7 @@ function showCharts() {
 
 // ---- queues, buckets, schedules, executions ------------------------------------------------
 
-const triggers = (kind) => state.functions.map((f) => f.trigger[kind]).filter(Boolean);
+const triggers = (kind) => state.functions.map((f) => f.trigger).filter((t) => t.type === kind);
 
 async function showQueues() {
   const names = [...new Set(triggers("queue").map((q) => q.name))];
@@ -261,7 +262,7 @@ async function showBuckets() {
 async function showSchedules() {
   const list = await api("/_fnkit/schedules").catch(() => []);
   replaceRows("schedules", list.length ? list.map((s) => el("tr", {},
-    el("th", { scope: "row" }, s.function), el("td", {}, el("code", {}, Object.values(s.schedule)[0])),
+    el("th", { scope: "row" }, s.function), el("td", {}, el("code", {}, s.schedule)),
     el("td", {}, s.next ? new Date(s.next).toLocaleString() : "off (--no-schedules)"),
     el("td", {}, el("button", { type: "button", onclick: () => api(`/_fnkit/schedules/${encodeURIComponent(s.function)}`, { method: "POST" }) }, `Fire ${s.function} now`))))
     : [el("tr", {}, el("td", { colspan: 4, class: "muted" }, "No scheduled functions."))]);
