@@ -52,6 +52,7 @@ pub use crate::engine::runtime_api::MAX_RESPONSE_BYTES;
 pub use crate::engine::{InvokeError, Invoked, Mode};
 pub use crate::http::invoke_api::MAX_ASYNC_PAYLOAD_BYTES;
 pub use crate::ledger::{Ledger, LedgerError, Recorded, Row, Stats};
+pub use crate::observe::entry::{Entry, Source};
 pub use crate::observe::logs::Logs;
 pub use crate::report::{report_line, Outcome, Record};
 pub use crate::work::store::{QueueCounts, StoredMessage};

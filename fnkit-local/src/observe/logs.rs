@@ -1,6 +1,7 @@
 //! The emulator's log: worker output prefixed with function and request id, START / END /
-//! REPORT lines as Lambda writes them, and the emulator's own notices. Goes to stdout by
-//! default; embedders and tests can capture it. Each function's recent lines (what its worker
+//! REPORT lines as Lambda writes them, and the emulator's own notices, each an [`Entry`]. Goes
+//! to stdout for people by default, or as JSON lines for machines ([`Logs::stdout_json`]), or to
+//! `tracing` ([`Logs::tracing`]); embedders and tests can capture it. Each function's recent lines (what its worker
 //! printed and its platform lines, unprefixed, as CloudWatch keeps them in the function's log
 //! group) are also kept in memory, up to [`RECENT_BYTES`] per function, for `/_fnkit/logs`.
 
@@ -9,7 +10,9 @@ use std::fmt;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-type Sink = dyn Fn(&[&str]) + Send + Sync;
+use super::entry::{Entry, Source};
+
+type Sink = dyn Fn(&[Entry<'_>]) + Send + Sync;
 
 /// How much of each function's recent log is kept (the oldest lines go first).
 pub const RECENT_BYTES: usize = 4 * 1024 * 1024;
@@ -55,6 +58,23 @@ fn one_line(line: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(escaped.collect())
 }
 
+/// The request id a platform line names (`START RequestId: <id> ...`), if any.
+fn request_id_in(line: &str) -> Option<&str> {
+    let (_, after) = line.split_once("RequestId: ")?;
+    let id = after.split(['\t', ' ']).next()?;
+    (!id.is_empty()).then_some(id)
+}
+
+/// Writes `lines` to stdout in one write (all the lines of an invocation's end together).
+fn write_lines(lines: &[String]) {
+    let mut buffer = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    for line in lines {
+        buffer.push_str(line);
+        buffer.push('\n');
+    }
+    let _ = std::io::stdout().lock().write_all(buffer.as_bytes());
+}
+
 impl Logs {
     fn new(sink: Arc<Sink>) -> Logs {
         Logs {
@@ -64,36 +84,65 @@ impl Logs {
         }
     }
 
-    /// Lines to stdout.
+    /// Lines to stdout, for people.
     pub fn stdout() -> Logs {
-        Logs::new(Arc::new(|lines: &[&str]| {
-            // One write for all the lines of an invocation's end.
-            let mut buffer = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
-            for line in lines {
-                buffer.push_str(line);
-                buffer.push('\n');
+        Logs::new(Arc::new(|entries: &[Entry<'_>]| {
+            let lines: Vec<String> = entries.iter().map(Entry::human).collect();
+            write_lines(&lines);
+        }))
+    }
+
+    /// Lines to stdout as JSON, one object per line (`time`, `level`, `source`, `function`,
+    /// `request_id`, `message`), for machines.
+    pub fn stdout_json() -> Logs {
+        Logs::new(Arc::new(|entries: &[Entry<'_>]| {
+            let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let lines: Vec<String> = entries.iter().map(|e| e.json(&time)).collect();
+            write_lines(&lines);
+        }))
+    }
+
+    /// Lines as `tracing` events (target `fnkit_local::log`, at the line's level, with
+    /// `source`, `function` and `request_id` fields), for an embedder's own subscriber.
+    pub fn tracing() -> Logs {
+        Logs::new(Arc::new(|entries: &[Entry<'_>]| {
+            for e in entries {
+                let (function, request_id) = (e.function.unwrap_or(""), e.request_id.unwrap_or(""));
+                let source = format!("{:?}", e.source).to_lowercase();
+                macro_rules! emit {
+                    ($level:ident) => {
+                        tracing::$level!(target: "fnkit_local::log", %source, function, request_id, "{}", e.message)
+                    };
+                }
+                match e.level() {
+                    "ERROR" => emit!(error),
+                    "WARN" => emit!(warn),
+                    "DEBUG" => emit!(debug),
+                    "TRACE" => emit!(trace),
+                    _ => emit!(info),
+                }
             }
-            let _ = std::io::stdout().lock().write_all(buffer.as_bytes());
         }))
     }
 
-    /// Lines to a function of yours.
+    /// Lines (for people) to a function of yours.
     pub fn to_fn(f: impl Fn(&str) + Send + Sync + 'static) -> Logs {
-        Logs::new(Arc::new(move |lines: &[&str]| {
-            lines.iter().for_each(|l| f(l))
+        Logs::new(Arc::new(move |entries: &[Entry<'_>]| {
+            entries.iter().for_each(|e| f(&e.human()))
         }))
     }
 
-    /// Lines kept in memory (and echoed to stderr when `echo`), for tests.
+    /// Lines (for people) kept in memory (and echoed to stderr when `echo`), for tests.
     pub fn capture(echo: bool) -> (Logs, Arc<Mutex<Vec<String>>>) {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let kept = lines.clone();
-        let logs = Logs::new(Arc::new(move |lines: &[&str]| {
-            for line in lines {
+        let logs = Logs::new(Arc::new(move |entries: &[Entry<'_>]| {
+            for entry in entries {
+                let line = entry.human();
                 if echo {
                     eprintln!("{line}");
                 }
-                kept.lock().unwrap().push((*line).to_owned());
+                kept.lock().unwrap().push(line);
             }
         }));
         (logs, lines)
@@ -102,23 +151,28 @@ impl Logs {
     /// A line of the emulator's own (control characters in it, from a key or a message,
     /// escaped: one call is one line).
     pub fn info(&self, line: &str) {
-        (self.sink)(&[&one_line(line)]);
+        (self.sink)(&[Entry {
+            source: Source::Emulator,
+            function: None,
+            request_id: None,
+            message: &one_line(line),
+        }]);
     }
 
     /// A line a function's worker printed.
     pub fn worker(&self, function: &str, request_id: Option<&str>, line: &str) {
         self.keep(function, request_id, [line]);
-        match request_id {
-            Some(id) => (self.sink)(&[&format!("[{function} {id}] {line}")]),
-            None => (self.sink)(&[&format!("[{function}] {line}")]),
-        }
+        (self.sink)(&[Entry {
+            source: Source::Worker,
+            function: Some(function),
+            request_id,
+            message: line,
+        }]);
     }
 
     /// A platform line about a function (START, END, REPORT), prefixed with its name.
     pub fn platform(&self, function: &str, line: &str) {
-        let line = &one_line(line);
-        self.keep(function, None, [line.as_ref()]);
-        (self.sink)(&[&format!("[{function}] {line}")]);
+        self.platform_lines(function, &[line.to_owned()]);
     }
 
     /// Several platform lines about a function, written together.
@@ -126,9 +180,16 @@ impl Logs {
         // Borrowed unless a line needs escaping: every invocation's END and REPORT pass here.
         let lines: Vec<std::borrow::Cow<'_, str>> = lines.iter().map(|l| one_line(l)).collect();
         self.keep(function, None, lines.iter().map(AsRef::as_ref));
-        let prefixed: Vec<String> = lines.iter().map(|l| format!("[{function}] {l}")).collect();
-        let refs: Vec<&str> = prefixed.iter().map(String::as_str).collect();
-        (self.sink)(&refs);
+        let entries: Vec<Entry<'_>> = lines
+            .iter()
+            .map(|l| Entry {
+                source: Source::Platform,
+                function: Some(function),
+                request_id: request_id_in(l),
+                message: l,
+            })
+            .collect();
+        (self.sink)(&entries);
     }
 
     /// The live feed of these lines and of each invocation, for the dashboard.

@@ -1,5 +1,6 @@
 //! The lines `fnkit-local` prints when it starts serving: each function with how to call it and
-//! its limits.
+//! its limits. They go through the emulator's log, so `--log-format json` writes them as JSON
+//! too.
 
 use std::net::SocketAddr;
 
@@ -8,11 +9,22 @@ use fnkit_local::Emulator;
 
 use crate::ServeArgs;
 
+/// Writes `text` to the log, a line at a time.
+pub(crate) fn say(logs: &fnkit_local::Logs, text: &str) {
+    for line in text.lines() {
+        logs.info(line);
+    }
+}
+
 pub(crate) fn print_banner(emulator: &Emulator, local: SocketAddr, cli: &ServeArgs) {
     let base = format!("http://{local}");
-    println!(
-        "fnkit-local: serving {} function(s) on {base}\n",
-        emulator.functions().len()
+    let logs = emulator.logs();
+    say(
+        logs,
+        &format!(
+            "fnkit-local: serving {} function(s) on {base}\n",
+            emulator.functions().len()
+        ),
     );
     for f in emulator.functions() {
         let s = &f.spec;
@@ -42,14 +54,20 @@ pub(crate) fn print_banner(emulator: &Emulator, local: SocketAddr, cli: &ServeAr
             Some(reserved) => format!("reserved concurrency {reserved}"),
             None => format!("concurrency {} (shared)", f.concurrency),
         };
-        println!(
-            "  {:<20} {:<56} timeout {}s, memory {} MB, /tmp {} MB, {concurrency}",
-            s.name, how, s.timeout_secs, s.memory_mb, s.ephemeral_mb
+        say(
+            logs,
+            &format!(
+                "  {:<20} {:<56} timeout {}s, memory {} MB, /tmp {} MB, {concurrency}",
+                s.name, how, s.timeout_secs, s.memory_mb, s.ephemeral_mb
+            ),
         );
     }
-    println!(
-        "\n  reuse {:?}, ledger {}\n  dashboard: {base}/_fnkit/\n  admin: {base}/_fnkit/functions, {base}/_fnkit/stats, {base}/_fnkit/metrics\n  Ctrl-C drains in-flight invocations and prints a summary.\n",
-        cli.reuse,
-        emulator.ledger().path().display()
+    say(
+        logs,
+        &format!(
+            "\n  reuse {:?}, ledger {}\n  dashboard: {base}/_fnkit/\n  admin: {base}/_fnkit/functions, {base}/_fnkit/stats, {base}/_fnkit/metrics\n  Ctrl-C drains in-flight invocations and prints a summary.\n",
+            cli.reuse,
+            emulator.ledger().path().display()
+        ),
     );
 }

@@ -13,7 +13,7 @@ mod package;
 
 use fnkit_local::build::{self as target, Target};
 use fnkit_local::watch::{Make, Plan, Served};
-use fnkit_local::{Builds, Config, Emulator, EmulatorError, Prices, Reuse, Summary};
+use fnkit_local::{Builds, Config, Emulator, EmulatorError, Logs, Prices, Reuse, Summary};
 
 /// Runs fnkit functions locally as the cloud does: isolated worker processes, enforced timeouts,
 /// memory and concurrency, and a ledger of what each invocation cost.
@@ -42,6 +42,15 @@ enum Command {
     /// Run a recorded invocation again against the build served now, and show the old and the
     /// new outcome side by side.
     Replay(calls::ReplayArgs),
+}
+
+/// How the log is written.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    /// For people.
+    Text,
+    /// One JSON object per line, for machines.
+    Json,
 }
 
 /// Variables for every function, served or packaged.
@@ -79,6 +88,10 @@ struct ServeArgs {
     /// Build in release mode.
     #[arg(long)]
     release: bool,
+    /// How the log is written: `text` for people (`[function request-id] line`), `json` for
+    /// machines (one object per line: time, level, source, function, request_id, message).
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
     /// Rebuild on every saved change to the sources cargo builds the binaries from, and serve
     /// the new build without a restart; a call made during a rebuild waits for it.
     #[arg(long)]
@@ -320,8 +333,16 @@ async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config, plan: Option<P
             }
         }
     }
+    let logs = match cli.log_format {
+        LogFormat::Text => Logs::stdout(),
+        LogFormat::Json => Logs::stdout_json(),
+    };
+    let logs_for_make = logs.clone();
     let make: Make = Arc::new(move |bins: Vec<Served>, builds: Builds| {
-        let mut builder = Emulator::builder().config(config.clone()).builds(builds);
+        let mut builder = Emulator::builder()
+            .config(config.clone())
+            .builds(builds)
+            .logs(logs_for_make.clone());
         for f in &foreign {
             builder = builder.foreign(f.clone());
         }
@@ -364,7 +385,10 @@ async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config, plan: Option<P
     };
     match served {
         Ok(summary) => {
-            println!("\nfnkit-local: stopped. This run:\n{summary}");
+            banner::say(
+                &logs,
+                &format!("\nfnkit-local: stopped. This run:\n{summary}"),
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
