@@ -10,10 +10,33 @@ use fnkit_tests::example_bin;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+type Lines = tokio::io::Lines<BufReader<tokio::process::ChildStdout>>;
+
+/// The next line of stdout, which must be JSON (within 60 s).
+async fn next(lines: &mut Lines) -> Value {
+    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .expect("a line within 60 s")
+        .expect("stdout reads")
+        .expect("fnkit-local is still running");
+    serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
+}
+
+/// Reads lines into `seen` until one passes `done`; returns its message.
+async fn until(lines: &mut Lines, seen: &mut Vec<Value>, done: impl Fn(&str) -> bool) -> String {
+    loop {
+        let line = next(lines).await;
+        let message = line["message"].as_str().unwrap_or_default().to_owned();
+        seen.push(line);
+        if done(&message) {
+            return message;
+        }
+    }
+}
+
 #[tokio::test]
 async fn with_json_logs_every_line_is_an_object_with_function_request_id_and_level() {
     let state = temp_dir("json-logs");
-    let fixtures = example_bin("fixtures");
     let mut child = tokio::process::Command::new(example_bin("fnkit-local"))
         .args([
             "--port",
@@ -23,7 +46,7 @@ async fn with_json_logs_every_line_is_an_object_with_function_request_id_and_lev
             "json",
             "--bin",
         ])
-        .arg(&fixtures)
+        .arg(example_bin("fixtures"))
         .arg("--state-dir")
         .arg(&state)
         .stdout(Stdio::piped())
@@ -33,43 +56,17 @@ async fn with_json_logs_every_line_is_an_object_with_function_request_id_and_lev
         .expect("fnkit-local starts");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut seen: Vec<Value> = Vec::new();
-    let mut next = async || -> Value {
-        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-            .await
-            .expect("a line within 60 s")
-            .expect("stdout reads")
-            .expect("fnkit-local is still running");
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
-    };
-    let base = loop {
-        let line = next().await;
-        let message = line["message"].as_str().unwrap_or_default().to_owned();
-        seen.push(line);
-        if let Some(at) = message.find("on http://") {
-            break message[at + 3..].trim().to_owned();
-        }
-    };
-    let reply = request(
-        "POST",
-        &format!("{base}/2015-03-31/functions/fail/invocations"),
-        &[],
-        b"{}".to_vec(),
-    )
-    .await;
+    let serving = until(&mut lines, &mut seen, |m| m.contains("on http://")).await;
+    let base = serving[serving.find("on http://").unwrap() + 3..]
+        .trim()
+        .to_owned();
+    let url = format!("{base}/2015-03-31/functions/fail/invocations");
+    let reply = request("POST", &url, &[], b"{}".to_vec()).await;
     let id = reply
         .header("x-amzn-requestid")
         .expect("a request id")
         .to_owned();
-    loop {
-        let line = next().await;
-        let report = line["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with("REPORT "));
-        seen.push(line);
-        if report {
-            break;
-        }
-    }
+    until(&mut lines, &mut seen, |m| m.starts_with("REPORT ")).await;
     let of_call: Vec<&Value> = seen
         .iter()
         .filter(|l| l["request_id"] == id.as_str())
@@ -87,15 +84,10 @@ async fn with_json_logs_every_line_is_an_object_with_function_request_id_and_lev
         worker["time"].as_str().is_some_and(|t| t.ends_with('Z')),
         "{worker}"
     );
-    let platform: Vec<&str> = of_call
-        .iter()
-        .filter(|l| l["source"] == "platform")
-        .filter_map(|l| l["message"].as_str())
-        .collect();
+    let platform = of_call.iter().filter(|l| l["source"] == "platform").count();
     assert_eq!(
-        platform.len(),
-        3,
-        "START, END and REPORT carry the request id: {platform:?}"
+        platform, 3,
+        "START, END and REPORT carry the request id: {of_call:?}"
     );
 
     // The summary at shutdown is JSON too.
@@ -103,20 +95,7 @@ async fn with_json_logs_every_line_is_an_object_with_function_request_id_and_lev
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &pid])
         .status();
-    let mut rest = Vec::new();
-    while let Ok(Ok(Some(line))) =
-        tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await
-    {
-        rest.push(
-            serde_json::from_str::<Value>(&line)
-                .unwrap_or_else(|e| panic!("not JSON ({e}): {line}")),
-        );
-    }
-    assert!(
-        rest.iter().any(|l| l["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("stopped. This run:"))),
-        "{rest:?}"
-    );
+    let summary = until(&mut lines, &mut seen, |m| m.contains("stopped. This run:")).await;
+    assert!(summary.starts_with("fnkit-local: stopped"), "{summary}");
     let _ = std::fs::remove_dir_all(&state);
 }
