@@ -31,9 +31,8 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
   page.on("pageerror", (e) => problems.push(String(e)));
-  page.on("response", async (r) => {
+  page.on("response", (r) => {
     if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
-    if (r.url().startsWith(`${base}/_fnkit/ui/`) || r.url() === `${base}/_fnkit/`) weight += (await r.body()).length;
   });
   await page.goto(`${base}/_fnkit/`);
   await page.getByText("live", { exact: true }).waitFor(WAIT);
@@ -46,13 +45,20 @@ try {
   check(await page.evaluate(() => document.activeElement.id === "invocations-h"), "the skip link moves focus to the invocations");
 
   // An invocation from outside appears, live, with its REPORT figures.
-  const call = await post("/2015-03-31/functions/echo/invocations", JSON.stringify({ dashboard: "check" }));
+  const call = await post("/2015-03-31/functions/echo/invocations", JSON.stringify({ dashboard: "check", markup: "<img src=x id=injected>" }));
   check(call.status === 200 && call.id, `echo answered (${call.status})`);
   const row = page.locator(`#invocations tr[data-request-id="${call.id}"]`);
   await row.waitFor(WAIT);
   const cells = await row.locator("td").allInnerTexts();
   check(cells[1] === "echo" && cells[3].startsWith("ok") && /cold|warm/.test(cells[4]) && cells[5].endsWith("ms"),
     `its row shows function, outcome, cold/warm and duration: ${cells.join(" | ")}`);
+
+  // A failed call shows as one, with its error type.
+  const failed = await post("/2015-03-31/functions/fail/invocations", "{}");
+  const failedRow = page.locator(`#invocations tr[data-request-id="${failed.id}"]`);
+  await failedRow.waitFor(WAIT);
+  const outcome = await failedRow.locator("td").nth(3).innerText();
+  check(outcome === "error OrderRejected", `a failed call shows its outcome and error type (${outcome})`);
 
   // A failure from a queue batch, and a storage event, arrive too.
   await post("/_fnkit/queues/orders/messages", JSON.stringify([{ qty: 1 }, { qty: 0 }]));
@@ -64,6 +70,8 @@ try {
   await row.getByRole("button").click();
   await page.locator("#detail-body pre", { hasText: '"dashboard":"check"' }).first().waitFor(WAIT);
   check(await page.locator("#detail-body pre", { hasText: "REPORT RequestId" }).count() === 1, "its details show the recorded request, response and log");
+  check(await page.locator("#injected").count() === 0 && await page.locator("#detail-body pre", { hasText: "<img src=x id=injected>" }).count() > 0,
+    "markup in a payload is shown as text, never made into elements");
   check(await page.locator("#detail-h").evaluate((h) => document.activeElement === h), "opening details moves focus to them");
   await page.getByRole("button", { name: "Replay on the current build" }).click();
   await page.getByText(/^Replayed as /).waitFor(WAIT);
@@ -89,6 +97,10 @@ try {
   await page.locator("#buckets code", { hasText: "images/dashboard.png" }).waitFor(WAIT);
   check(await page.getByRole("button", { name: "Fire tick now" }).count() === 1, "the schedule has its fire-now button");
 
+  // The page's own weight: its HTML, script and style, as the browser decoded them.
+  weight = await page.evaluate(() => [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
+    .filter((e) => e.initiatorType === "navigation" || e.name.includes("/_fnkit/ui/"))
+    .reduce((sum, e) => sum + e.decodedBodySize, 0));
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
   check(problems.length === 0, `no console errors (${problems.join("; ")})`);
