@@ -20,5 +20,6 @@ work=$(mktemp -d)
 cleanup() { kill "$PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 start_emulator "$work/log" target/debug/fnkit-local --bin target/debug/fixtures \
-  --state-dir "$work/state" --no-schedules --queue-retry-delay 50
+  --bin target/debug/durable_sdk --state-dir "$work/state" --no-schedules --queue-retry-delay 50 \
+  --durable-skip-time
 node scripts/dashboard/check.mjs "$URL" target/dashboard

@@ -100,6 +100,12 @@ fn lines(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
 
 /// Posts `body` to the Invoke API and returns the status line and body.
 fn invoke(base: &str, function: &str, body: &str) -> (String, String) {
+    let path = format!("/2015-03-31/functions/{function}/invocations");
+    exchange(base, "POST", &path, body)
+}
+
+/// One request on a new connection; returns the status line and body.
+fn exchange(base: &str, method: &str, path: &str, body: &str) -> (String, String) {
     let address = base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(address).unwrap();
     stream
@@ -107,7 +113,7 @@ fn invoke(base: &str, function: &str, body: &str) -> (String, String) {
         .unwrap();
     write!(
         stream,
-        "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: {address}\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n\
          Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
@@ -239,6 +245,19 @@ fn until_line(out: &mpsc::Receiver<String>, wanted: &str) -> (String, Vec<String
     }
 }
 
+/// `/_fnkit/build` says the last build failed with `error`, and build `generation` serves on.
+fn assert_failed_build(base: &str, generation: u64, error: &str) {
+    let (_, build) = exchange(base, "GET", "/_fnkit/build", "");
+    let build: serde_json::Value = serde_json::from_str(&build).unwrap();
+    assert_eq!(
+        (&build["state"], &build["generation"]),
+        (&"failed".into(), &generation.into()),
+        "{build}"
+    );
+    let errors = build["errors"].as_str().unwrap_or_default();
+    assert!(errors.contains(error), "{build}");
+}
+
 /// What `which` answers now.
 fn which(base: &str) -> String {
     let (status, body) = invoke(base, "which", "{}");
@@ -281,6 +300,8 @@ fn under_watch_a_saved_change_is_served_without_a_restart_or_a_stale_answer() {
     let (failed, _) = until_line(&out, "the build failed");
     assert!(failed.contains("the last good build serves on"), "{failed}");
     assert_eq!(which(&base), "\"two\"");
+    // The dashboard shows it too (its build state, from /_fnkit/build and the live feed).
+    assert_failed_build(&base, 2, "error[E0308]");
     let errors: Vec<String> = err
         .try_iter()
         .filter(|l| l.starts_with("error[E"))

@@ -101,6 +101,14 @@ try {
   weight = await page.evaluate(() => [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
     .filter((e) => e.initiatorType === "navigation" || e.name.includes("/_fnkit/ui/"))
     .reduce((sum, e) => sum + e.decodedBodySize, 0));
+  // A durable execution's operations, as a timeline.
+  await post("/2015-03-31/functions/three:live/invocations", "5", { "x-amz-invocation-type": "Event" });
+  await page.locator("#executions .badge", { hasText: "SUCCEEDED" }).first().waitFor(WAIT);
+  await page.getByRole("button", { name: /^Timeline of / }).first().click();
+  await page.locator(".timeline li", { hasText: "STEP b" }).waitFor(WAIT);
+  const steps = await page.locator(".timeline li").allInnerTexts();
+  check(steps.length === 4 && /WAIT w/.test(steps[2]), `the execution's timeline lists its operations (${steps.map((s) => s.split("\n")[0]).join(", ")})`);
+
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
   check(problems.length === 0, `no console errors (${problems.join("; ")})`);

@@ -153,7 +153,11 @@ pub fn discover(release: bool) -> Result<Discovery, TargetError> {
         }
     }
     if served.is_empty() {
-        return Err(TargetError::NothingToServe { scope, skipped });
+        return Err(TargetError::NothingToServe {
+            scope,
+            skipped,
+            build_errors,
+        });
     }
     Ok(Discovery {
         scope,

@@ -45,6 +45,8 @@ pub enum TargetError {
         scope: String,
         /// Each binary, and why it is not served.
         skipped: Vec<Skipped>,
+        /// The compiler's errors, when a build failed (cargo printed them already).
+        build_errors: String,
     },
     /// The binary could not describe itself.
     #[error("{bin}: {message}")]

@@ -231,6 +231,9 @@ impl Rebuilder {
 fn rebuild(plan: &Plan, release: bool) -> Result<Vec<(PathBuf, Manifest)>, String> {
     let errors = |e: TargetError| match e {
         TargetError::BuildFailed { errors, .. } if !errors.is_empty() => errors,
+        TargetError::NothingToServe { build_errors, .. } if !build_errors.is_empty() => {
+            build_errors
+        }
         other => other.to_string(),
     };
     match plan {

@@ -110,6 +110,7 @@ function addInvocation(row) {
   const body = $("invocations").tBodies[0];
   body.prepend(invocationRow(row, true));
   while (body.rows.length > KEEP_ROWS) body.deleteRow(-1);
+  state.live = true;
   $("latest").textContent = `Latest: ${row.function} ${row.outcome} in ${ms(row.duration_ms)} (${row.request_id})`;
   showCharts();
   soon(refresh);
@@ -268,24 +269,27 @@ async function showSchedules() {
     : [el("tr", {}, el("td", { colspan: 4, class: "muted" }, "No scheduled functions."))]);
 }
 
+/** Epoch milliseconds of a durable API time (the REST API writes seconds, the envelope ms). */
+const epochMs = (v) => (v === null || v === undefined ? null : v < 1e11 ? v * 1000 : v);
+
 async function showExecutions() {
   const { executions = [] } = await api("/_fnkit/executions?limit=20").catch(() => ({}));
   replaceRows("executions", executions.length ? executions.map((x) => el("tr", {},
     el("th", { scope: "row" }, x.DurableExecutionName), el("td", {}, x.FunctionArn.split(":function:")[1]), el("td", {}, badge(x.Status)),
-    el("td", {}, new Date(x.StartTimestamp).toLocaleTimeString()),
-    el("td", {}, el("button", { type: "button", onclick: () => showExecution(x.DurableExecutionArn) }, `Timeline of ${x.DurableExecutionName}`))))
+    el("td", {}, clock(epochMs(x.StartTimestamp))),
+    el("td", {}, el("button", { type: "button", "aria-label": `Timeline of ${x.DurableExecutionName}`, onclick: () => showExecution(x.DurableExecutionArn) }, "Timeline"))))
     : [el("tr", {}, el("td", { colspan: 5, class: "muted" }, "No durable executions yet."))]);
 }
 
 async function showExecution(arn) {
   const x = await api(`/_fnkit/executions/${encodeURIComponent(arn)}`);
-  const start = x.StartTimestamp;
+  const start = epochMs(x.StartTimestamp);
   const ops = x.Operations || [];
-  const end = Math.max(x.EndTimestamp || Date.now(), ...ops.map((o) => o.EndTimestamp || o.StartTimestamp || start));
-  const span = Math.max(end - start, 1);
+  const end = Math.max(epochMs(x.EndTimestamp) || Date.now(), ...ops.map((o) => epochMs(o.EndTimestamp || o.StartTimestamp) || start));
+  const span = Math.max(Math.round(end - start), 1);
   const items = ops.map((o) => {
-    const from = (o.StartTimestamp || start) - start;
-    const to = (o.EndTimestamp || end) - start;
+    const from = Math.round((epochMs(o.StartTimestamp) || start) - start);
+    const to = Math.round((epochMs(o.EndTimestamp) || end) - start);
     const bar = el("span", { class: `bar ${o.Status}` });
     bar.style.left = `${(from / span) * 100}%`;
     bar.style.width = `${((to - from) / span) * 100}%`;
@@ -335,6 +339,7 @@ async function start() {
   state.invocations.push(...rows.filter((r) => !seen.has(key(r))));
   state.invocations.sort((a, b) => b.start_ms - a.start_ms);
   replaceRows("invocations", state.invocations.map((r) => invocationRow(r, false)));
+  if (state.invocations.length && !state.live) $("latest").textContent = `${state.invocations.length} recent invocations; new ones appear as they happen.`;
   showCharts();
   setInterval(refresh, 5000);
 }
