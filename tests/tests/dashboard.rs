@@ -113,7 +113,13 @@ async fn the_live_feed_streams_invocations_and_log_lines_and_ends_at_shutdown() 
         events(got, "invocation").iter().any(recorded)
     })
     .await;
-    // The worker's line carries its request id.
+    // The worker's line carries its request id (it may come after the invocation's frame).
+    let said =
+        |l: &serde_json::Value| l["request_id"] == id.as_str() && l["line"] == "whoami was called";
+    read_until_done(&mut stream, &mut got, "the worker's line", |got| {
+        events(got, "log").iter().any(said)
+    })
+    .await;
     let logs = events(&got, "log");
     assert!(
         logs.iter()

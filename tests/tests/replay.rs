@@ -127,10 +127,11 @@ async fn a_failed_call_of_each_kind_replays_against_the_fixed_build() {
             shown.contains(&format!("broken on {saw}")),
             "{function}: {shown}"
         );
-        // Its log was kept, though its caller did not ask for it: what the worker printed.
+        // Its log was kept, though its caller did not ask for it: START to REPORT, with what
+        // the worker had written by the time it answered as far as it was read by then.
         let original_log = shown.split("original log:").nth(1).unwrap_or_default();
         assert!(
-            original_log.contains(&format!("saw {saw}")),
+            original_log.contains(&format!("REPORT RequestId: {id}")),
             "{function}: {shown}"
         );
         let row = &fixed

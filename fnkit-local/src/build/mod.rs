@@ -274,9 +274,14 @@ fn errors_of(stderr: impl std::io::Read) -> String {
     use std::io::{BufRead as _, Write as _};
     let mut errors = String::new();
     let mut in_error = false;
-    for line in std::io::BufReader::new(stderr).lines() {
-        let Ok(line) = line else { break };
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    let mut reader = std::io::BufReader::new(stderr);
+    let mut bytes = Vec::new();
+    // Read to the end whatever comes (bytes that are not UTF-8 included): cargo must never find
+    // its stderr closed.
+    while matches!(reader.read_until(b'\n', &mut bytes), Ok(n) if n > 0) {
+        let _ = std::io::stderr().lock().write_all(&bytes);
+        let line = String::from_utf8_lossy(&bytes);
+        let line = line.trim_end_matches(['\n', '\r']);
         if line.starts_with("error") {
             in_error = true;
         } else if line.trim().is_empty() {
@@ -286,9 +291,10 @@ fn errors_of(stderr: impl std::io::Read) -> String {
             in_error = false;
         }
         if in_error && errors.len() < ERRORS_KEPT {
-            errors.push_str(&line);
+            errors.push_str(line);
             errors.push('\n');
         }
+        bytes.clear();
     }
     errors
 }

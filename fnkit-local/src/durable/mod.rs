@@ -75,14 +75,23 @@ pub(crate) struct Durable {
     wake: Notify,
     /// Bumped whenever an execution ends; synchronous callers wait on it.
     closed: watch::Sender<u64>,
-    /// What chained invokes can target.
-    targets: Arc<engine_chained::Targets>,
 }
 
 impl Durable {
     /// The service over `store`, invoking through `engine`.
     pub fn new(store: DurableStore, engine: Arc<Engine>) -> Arc<Durable> {
-        let functions = engine.functions.iter().map(|(name, f)| {
+        Arc::new(Durable {
+            store,
+            engine,
+            wake: Notify::new(),
+            closed: watch::Sender::new(0),
+        })
+    }
+
+    /// What chained invokes can target now: each function with the version it serves (which a
+    /// rebuild under `--watch` moves on).
+    pub(crate) fn targets(&self) -> engine_chained::Targets {
+        let functions = self.engine.functions.iter().map(|(name, f)| {
             let target = engine_chained::Target {
                 durable: f.spec.durable,
                 version: f.version(),
@@ -90,17 +99,10 @@ impl Durable {
             };
             (name.clone(), target)
         });
-        let targets = Arc::new(engine_chained::Targets {
+        engine_chained::Targets {
             functions: functions.collect(),
-            region: engine.config.region.clone(),
+            region: self.engine.config.region.clone(),
             account: service::ACCOUNT.to_owned(),
-        });
-        Arc::new(Durable {
-            store,
-            engine,
-            targets,
-            wake: Notify::new(),
-            closed: watch::Sender::new(0),
-        })
+        }
     }
 }

@@ -169,7 +169,7 @@ impl Durable {
         arn: &str,
         req: CheckpointRequest,
     ) -> Result<Value, ApiError> {
-        let targets = self.targets.clone();
+        let targets = self.targets();
         let answer = self
             .store
             .transact_or_refuse(arn, move |l| {

@@ -8,6 +8,9 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::watch;
 
+/// The longest a call waits for a rebuild.
+pub const WAIT_AT_MOST: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// The build being served, as the dashboard and `/_fnkit/build` show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -104,15 +107,15 @@ impl Builds {
         self.state.borrow().generation()
     }
 
-    /// Waits while a rebuild is under way.
+    /// Waits while a rebuild is under way, for [`WAIT_AT_MOST`] at most (then the call runs
+    /// on what is served: a cargo stuck on a lock never holds calls for ever).
     pub(crate) async fn ready(&self) {
         if !matches!(*self.state.borrow(), BuildState::Building { .. }) {
             return;
         }
         let mut rx = self.state.subscribe();
-        let _ = rx
-            .wait_for(|s| !matches!(s, BuildState::Building { .. }))
-            .await;
+        let rebuilt = rx.wait_for(|s| !matches!(s, BuildState::Building { .. }));
+        let _ = tokio::time::timeout(WAIT_AT_MOST, rebuilt).await;
     }
 }
 

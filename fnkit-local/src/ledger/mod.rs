@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS invocations (
     cost_arm      REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS invocations_function ON invocations (function, id);
+CREATE INDEX IF NOT EXISTS invocations_request ON invocations (request_id, id);
 ";
 
 impl Ledger {

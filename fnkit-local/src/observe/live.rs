@@ -10,6 +10,25 @@ use tokio::sync::broadcast;
 
 /// Frames kept for a reader that has not read them yet.
 const BACKLOG: usize = 1024;
+/// The longest log line the feed carries whole (a reader that stops reading then pins at most
+/// about `BACKLOG` times this).
+pub(crate) const LINE_AT_MOST: usize = 8 * 1024;
+
+/// `line`, cut to [`LINE_AT_MOST`] bytes (at a character boundary) with what was cut said.
+pub(crate) fn shortened(line: &str) -> std::borrow::Cow<'_, str> {
+    if line.len() <= LINE_AT_MOST {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut cut = LINE_AT_MOST;
+    while !line.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    std::borrow::Cow::Owned(format!(
+        "{}… ({} more bytes)",
+        &line[..cut],
+        line.len() - cut
+    ))
+}
 
 /// The feed.
 #[derive(Debug, Clone)]
@@ -65,5 +84,18 @@ mod tests {
             Err(broadcast::error::RecvError::Lagged(missed)) => assert_eq!(missed, 5),
             other => panic!("expected a lag, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn long_lines_are_cut_for_the_feed() {
+        assert_eq!(shortened("short"), "short");
+        let long = "é".repeat(LINE_AT_MOST);
+        let cut = shortened(&long);
+        assert!(cut.len() < LINE_AT_MOST + 40, "{}", cut.len());
+        assert!(
+            cut.ends_with(&format!("… ({} more bytes)", long.len() - LINE_AT_MOST)),
+            "{}",
+            &cut[cut.len() - 30..]
+        );
     }
 }

@@ -207,6 +207,7 @@ impl Logs {
         let now = chrono::Utc::now().timestamp_millis();
         let lines: Vec<&str> = lines.into_iter().collect();
         for line in &lines {
+            let line = super::live::shortened(line);
             let event = serde_json::json!({"ts": now, "function": function, "request_id": request_id, "line": line});
             self.live.publish("log", &event);
         }

@@ -8,8 +8,8 @@
 
 mod inputs;
 mod swap;
+mod watcher;
 
-use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,8 +24,9 @@ use crate::engine::gate::Builds;
 use crate::{Emulator, EmulatorError, Summary};
 
 /// How long saves keep coming after the first (an editor writes, renames, touches) before the
-/// rebuild starts.
+/// rebuild starts, and the longest the rebuild waits for them to stop.
 const SETTLE: Duration = Duration::from_millis(100);
+const SETTLE_AT_MOST: Duration = Duration::from_secs(1);
 /// Changed paths waiting for the rebuild loop; beyond this, notify's thread waits.
 const QUEUE: usize = 1024;
 
@@ -60,26 +61,37 @@ pub async fn serve(
 ) -> Result<Summary, EmulatorError> {
     let builds = Builds::default();
     let (tx, mut changes) = mpsc::channel(QUEUE);
-    let mut watcher = watcher(tx)?;
+    let watching = watcher::Watching::start(tx)?;
     let mut shutdown = std::pin::pin!(shutdown);
-    let mut served = first;
+    let (mut served, mut last_good): (Vec<Served>, Option<Vec<Served>>) = (first, None);
     loop {
         let (make, bins, gate) = (make.clone(), served.clone(), builds.clone());
-        let emulator = tokio::task::spawn_blocking(move || make(bins, gate))
-            .await
-            .map_err(|e| EmulatorError::Io(std::io::Error::other(e)))??;
+        let emulator = match tokio::task::spawn_blocking(move || make(bins, gate)).await {
+            Ok(Ok(emulator)) => emulator,
+            // A new build the emulator refuses (two routes that overlap, no function left...):
+            // the last good one serves on.
+            Ok(Err(e)) if last_good.is_some() => {
+                eprintln!("fnkit-local: the new build cannot be served: {e}; the last good build serves on. Save a fix to try again.");
+                builds.failed(e.to_string());
+                served = last_good.take().unwrap_or_default();
+                continue;
+            }
+            Ok(Err(e)) => return Err(e),
+            Err(e) => return Err(EmulatorError::Io(std::io::Error::other(e))),
+        };
         let listening = tokio::net::TcpListener::from_std(listener.try_clone()?)?;
         started(&emulator, listening.local_addr()?);
         let bins: Vec<PathBuf> = emulator.functions().into_iter().map(|f| f.binary).collect();
-        let files = watch_inputs(&mut watcher, bins, &emulator).await;
+        watching.follow(bins, emulator.logs()).await;
         let (restart_tx, restart_rx) = oneshot::channel();
         let rebuilder = Rebuilder {
             emulator: emulator.clone(),
             builds: builds.clone(),
             plan: plan.clone(),
             release,
+            watching: watching.clone(),
         };
-        let rebuilding = tokio::spawn(rebuilder.run(changes, files, restart_tx));
+        let rebuilding = tokio::spawn(rebuilder.run(changes, restart_tx));
         let mut restart = None;
         let stop = async {
             tokio::select! {
@@ -93,7 +105,7 @@ pub async fn serve(
                 changes = rebuilding
                     .await
                     .map_err(|e| EmulatorError::Io(std::io::Error::other(e)))?;
-                served = next;
+                last_good = Some(std::mem::replace(&mut served, next));
             }
             None => {
                 rebuilding.abort();
@@ -103,82 +115,38 @@ pub async fn serve(
     }
 }
 
-/// A watcher that sends every path it sees change.
-fn watcher(tx: mpsc::Sender<PathBuf>) -> Result<notify::RecommendedWatcher, EmulatorError> {
-    let handler = move |event: notify::Result<notify::Event>| {
-        let Ok(event) = event else { return };
-        if matches!(event.kind, notify::EventKind::Access(_)) {
-            return;
-        }
-        for path in event.paths {
-            // notify's own thread: waiting here for room is back-pressure, not a blocked runtime.
-            let _ = tx.blocking_send(path);
-        }
-    };
-    use notify::Watcher as _;
-    notify::RecommendedWatcher::new(handler, notify::Config::default())
-        .map_err(|e| EmulatorError::Io(std::io::Error::other(e)))
-}
-
-/// Reads what `bins` are built from (off the runtime) and watches their folders; returns the
-/// files.
-async fn watch_inputs(
-    watcher: &mut notify::RecommendedWatcher,
-    bins: Vec<PathBuf>,
-    emulator: &Emulator,
-) -> BTreeSet<PathBuf> {
-    use notify::Watcher as _;
-    let files = tokio::task::spawn_blocking(move || inputs::of(&bins))
-        .await
-        .unwrap_or_default();
-    for folder in inputs::folders(&files) {
-        // Watching a folder twice is a no-op; one that cannot be watched is said once.
-        if let Err(e) = watcher.watch(&folder, notify::RecursiveMode::NonRecursive) {
-            emulator.logs().info(&format!(
-                "fnkit-local: cannot watch {}: {e}",
-                folder.display()
-            ));
-        }
-    }
-    if files.is_empty() {
-        emulator.logs().info(
-            "fnkit-local: --watch found no sources to watch (no dep-info file beside the binaries)",
-        );
-    }
-    files
-}
-
 /// The loop that turns saved changes into builds.
 struct Rebuilder {
     emulator: Emulator,
     builds: Builds,
     plan: Plan,
     release: bool,
+    watching: watcher::Watching,
 }
 
 impl Rebuilder {
-    /// Rebuilds on each change to `files` until a build needs a restart (then sends its
+    /// Rebuilds on each change until a build needs a restart (then sends its
     /// binaries on `restart` and hands the channel of changes back).
     async fn run(
         self,
         mut changes: mpsc::Receiver<PathBuf>,
-        mut files: BTreeSet<PathBuf>,
         restart: oneshot::Sender<Vec<Served>>,
     ) -> mpsc::Receiver<PathBuf> {
         let logs = self.emulator.logs().clone();
         while let Some(first) = changes.recv().await {
-            if !files.contains(&first) {
-                continue;
-            }
             // The gate closes before anything else: calls from now on wait for this build.
-            self.builds.building(vec![first.display().to_string()]);
+            self.builds.building(vec![shown(&first)]);
+            let settled = tokio::time::Instant::now() + SETTLE_AT_MOST;
             let mut changed = vec![first];
-            while let Ok(Some(path)) = tokio::time::timeout(SETTLE, changes.recv()).await {
-                if files.contains(&path) && !changed.contains(&path) {
-                    changed.push(path);
+            loop {
+                let until = settled.min(tokio::time::Instant::now() + SETTLE);
+                match tokio::time::timeout_at(until, changes.recv()).await {
+                    Ok(Some(path)) if !changed.contains(&path) => changed.push(path),
+                    Ok(Some(_)) => {}
+                    _ => break,
                 }
             }
-            let names: Vec<String> = changed.iter().map(|p| p.display().to_string()).collect();
+            let names: Vec<String> = changed.iter().map(|p| shown(p)).collect();
             self.builds.building(names.clone());
             logs.info(&format!(
                 "fnkit-local: {} changed; rebuilding (calls wait for it)",
@@ -204,10 +172,9 @@ impl Rebuilder {
                         "fnkit-local: rebuilt in {took:.1} s; serving build {}",
                         self.builds.generation()
                     ));
+                    // A new module or path dependency is watched from now on.
                     let bins: Vec<PathBuf> = next.iter().map(|(b, _)| b.clone()).collect();
-                    files = tokio::task::spawn_blocking(move || inputs::of(&bins))
-                        .await
-                        .unwrap_or(files);
+                    self.watching.follow(bins, &logs).await;
                 }
                 Ok(false) => {
                     logs.info(&format!("fnkit-local: rebuilt in {took:.1} s; the functions' attributes changed, so the emulator restarts on the new build"));
@@ -224,6 +191,14 @@ impl Rebuilder {
             }
         }
         std::future::pending().await
+    }
+}
+
+/// A changed file as the log names it (an empty path: notify lost track of what changed).
+fn shown(path: &std::path::Path) -> String {
+    match path.as_os_str().is_empty() {
+        true => "a watched file".to_owned(),
+        false => path.display().to_string(),
     }
 }
 

@@ -142,7 +142,10 @@ async function showDetail(id) {
   $("detail-body").replaceChildren(el("p", { class: "muted" }, "Loading…"));
   try {
     const r = await api(`/_fnkit/invocations/${encodeURIComponent(id)}`);
-    const log = r.log || (state.logs.get(id) || []).join("\n");
+    // The lines the live feed brought are all of them; the recorded log holds what the worker
+    // wrote before it answered (all there is for a call made before the page was opened).
+    const live = state.logs.get(id) || [];
+    const log = live.length ? live.join("\n") : r.log;
     const replay = el("button", { type: "button", onclick: () => replayIt(id, replay) }, "Replay on the current build");
     $("detail-h").textContent = `${r.function} · ${r.request_id}`;
     $("detail-body").replaceChildren(
@@ -185,10 +188,16 @@ async function invoke(event) {
   const name = $("invoke-function").value;
   const out = $("invoke-result");
   out.replaceChildren(el("p", { class: "muted" }, `Invoking ${name}…`));
-  const response = await fetch(`/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, {
-    method: "POST", headers: { "content-type": "application/json", "x-amz-log-type": "Tail" }, body: $("invoke-payload").value,
-  });
-  const text = await response.text();
+  let response, text;
+  try {
+    response = await fetch(`/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, {
+      method: "POST", headers: { "content-type": "application/json", "x-amz-log-type": "Tail" }, body: $("invoke-payload").value,
+    });
+    text = await response.text();
+  } catch (e) {
+    out.replaceChildren(el("p", { role: "alert" }, `The emulator did not answer: ${e.message}`));
+    return;
+  }
   const tail = response.headers.get("x-amz-log-result");
   const failed = response.headers.get("x-amz-function-error") || (!response.ok && response.status);
   out.replaceChildren(
@@ -236,13 +245,26 @@ function showCharts() {
 
 // ---- queues, buckets, schedules, executions ------------------------------------------------
 
+/** Runs a button's action; a refusal is said beside the button instead of thrown. */
+async function act(button, action) {
+  button.disabled = true;
+  try {
+    await action();
+    button.removeAttribute("title");
+  } catch (e) {
+    button.title = e.message;
+    button.after(el("span", { role: "alert", class: "muted" }, ` ${e.message}`));
+  }
+  button.disabled = false;
+}
+
 const triggers = (kind) => state.functions.map((f) => f.trigger).filter((t) => t.type === kind);
 
 async function showQueues() {
   const names = [...new Set(triggers("queue").map((q) => q.name))];
   const rows = await Promise.all(names.map(async (name) => {
     const q = await api(`/_fnkit/queues/${encodeURIComponent(name)}`).catch(() => ({}));
-    const redrive = el("button", { type: "button", disabled: !q.dlq_depth, onclick: async () => { await api(`/_fnkit/queues/${encodeURIComponent(name)}/dlq/redrive`, { method: "POST" }); showQueues(); } }, `Redrive ${name}'s dead letters`);
+    const redrive = el("button", { type: "button", disabled: !q.dlq_depth, onclick: (e) => act(e.currentTarget, async () => { await api(`/_fnkit/queues/${encodeURIComponent(name)}/dlq/redrive`, { method: "POST" }); showQueues(); }) }, `Redrive ${name}'s dead letters`);
     return el("tr", {}, el("th", { scope: "row" }, name), el("td", { class: "num" }, q.depth ?? "–"), el("td", { class: "num" }, q.delayed ?? "–"),
       el("td", { class: "num" }, q.in_flight ?? "–"), el("td", { class: "num" }, q.dlq_depth ?? "–"), el("td", {}, redrive));
   }));
@@ -265,19 +287,19 @@ async function showSchedules() {
   replaceRows("schedules", list.length ? list.map((s) => el("tr", {},
     el("th", { scope: "row" }, s.function), el("td", {}, el("code", {}, s.schedule)),
     el("td", {}, s.next ? new Date(s.next).toLocaleString() : "off (--no-schedules)"),
-    el("td", {}, el("button", { type: "button", onclick: () => api(`/_fnkit/schedules/${encodeURIComponent(s.function)}`, { method: "POST" }) }, `Fire ${s.function} now`))))
+    el("td", {}, el("button", { type: "button", onclick: (e) => act(e.currentTarget, () => api(`/_fnkit/schedules/${encodeURIComponent(s.function)}`, { method: "POST" })) }, `Fire ${s.function} now`))))
     : [el("tr", {}, el("td", { colspan: 4, class: "muted" }, "No scheduled functions."))]);
 }
 
 /** Epoch milliseconds of a durable API time (the REST API writes seconds, the envelope ms). */
-const epochMs = (v) => (v === null || v === undefined ? null : v < 1e11 ? v * 1000 : v);
+const epochMs = (v) => (v === null || v === undefined ? null : Math.round(v < 1e11 ? v * 1000 : v));
 
 async function showExecutions() {
   const { executions = [] } = await api("/_fnkit/executions?limit=20").catch(() => ({}));
   replaceRows("executions", executions.length ? executions.map((x) => el("tr", {},
     el("th", { scope: "row" }, x.DurableExecutionName), el("td", {}, x.FunctionArn.split(":function:")[1]), el("td", {}, badge(x.Status)),
     el("td", {}, clock(epochMs(x.StartTimestamp))),
-    el("td", {}, el("button", { type: "button", "aria-label": `Timeline of ${x.DurableExecutionName}`, onclick: () => showExecution(x.DurableExecutionArn) }, "Timeline"))))
+    el("td", {}, el("button", { type: "button", "aria-label": `Timeline of ${x.DurableExecutionName}`, onclick: (e) => act(e.currentTarget, () => showExecution(x.DurableExecutionArn)) }, "Timeline"))))
     : [el("tr", {}, el("td", { colspan: 5, class: "muted" }, "No durable executions yet."))]);
 }
 
@@ -308,7 +330,10 @@ function soon(fn) {
   pending = setTimeout(() => { pending = null; fn(); }, 500);
 }
 
+let refreshing = false;
 async function refresh() {
+  if (refreshing) return; // the one under way will show the newest state
+  refreshing = true;
   try {
     const [functions, stats] = await Promise.all([api("/_fnkit/functions"), api("/_fnkit/stats")]);
     state.functions = functions;
@@ -317,6 +342,8 @@ async function refresh() {
     await Promise.all([showQueues(), showBuckets(), showSchedules(), showExecutions()]);
   } catch (e) {
     $("connection").textContent = `cannot reach the emulator: ${e.message}`;
+  } finally {
+    refreshing = false;
   }
 }
 
