@@ -309,6 +309,15 @@ fn under_watch_a_saved_change_is_served_without_a_restart_or_a_stale_answer() {
     let (line, _) = until_line(&out, banner);
     assert_eq!(line[banner.len()..], base);
     assert_eq!(which(&base), "\"four\"");
+
+    // A set the emulator refuses (no function left) is said, and the last good build, from
+    // its copy, serves on.
+    std::fs::write(&main, "fn main() {\n    fnkit::run();\n}\n").unwrap();
+    let (refused, mut err_seen) = until_line(&err, "the new build cannot be served");
+    assert!(refused.contains("no functions to serve"), "{refused}");
+    let _ = until_line(&out, banner);
+    assert_eq!(which(&base), "\"four\"");
+    assert_failed_build(&base, 3, "no functions to serve");
     assert!(
         child.try_wait().unwrap().is_none(),
         "the same process serves"
@@ -316,7 +325,11 @@ fn under_watch_a_saved_change_is_served_without_a_restart_or_a_stale_answer() {
     let functions = stop(child, &out);
     assert!(functions.contains("which"), "{functions}");
     // Its stderr, to its end: the compiler's error was printed once in the whole run.
-    let errors: Vec<String> = err.iter().filter(|l| l.starts_with("error[E")).collect();
+    err_seen.extend(err.iter());
+    let errors: Vec<&String> = err_seen
+        .iter()
+        .filter(|l| l.starts_with("error[E"))
+        .collect();
     assert_eq!(errors.len(), 1, "the compiler's error, once: {errors:#?}");
     let _ = std::fs::remove_dir_all(&dir);
 }

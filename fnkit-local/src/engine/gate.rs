@@ -92,6 +92,16 @@ impl Builds {
         });
     }
 
+    /// Opens the gate on the build that serves, without a new generation (the calls waiting
+    /// finish on it while the emulator restarts on the new one).
+    pub fn release(&self) {
+        self.state.send_modify(|s| {
+            *s = BuildState::Serving {
+                generation: s.generation(),
+            }
+        });
+    }
+
     /// Opens the gate on a new good build; returns its generation.
     pub fn built(&self) -> u64 {
         let mut next = 0;

@@ -7,6 +7,7 @@
 //! output, once), opens the gate again, and the last good build serves on.
 
 mod inputs;
+mod snapshot;
 mod swap;
 mod watcher;
 
@@ -47,12 +48,33 @@ pub type Served = (PathBuf, Option<Manifest>);
 /// any `--functions`).
 pub type Make = Arc<dyn Fn(Vec<Served>, Builds) -> Result<Emulator, EmulatorError> + Send + Sync>;
 
+/// What `--watch` rebuilds, how, and where it keeps the served copies of the binaries.
+#[derive(Debug, Clone)]
+pub struct Rebuild {
+    /// What to build.
+    pub plan: Plan,
+    /// `--release`.
+    pub release: bool,
+    /// The state directory (the copies go to its `builds/`).
+    pub state_dir: PathBuf,
+}
+
+/// Which binaries an emulator is made of, and whether their copies are to be installed first.
+#[derive(Debug, Clone, Copy)]
+enum Install {
+    /// The first set: installed, then served.
+    First,
+    /// A restart's new set: checked with cargo's own files, installed, then served.
+    Checked,
+    /// The last good set, whose copies are in place.
+    No,
+}
+
 /// Serves `first` on `listener` and rebuilds on every change until `shutdown`; `started` is
 /// told each time an emulator starts serving (at start-up, and after a restart). Returns the
 /// summary of the last emulator.
 pub async fn serve(
-    plan: Plan,
-    release: bool,
+    rebuild: Rebuild,
     first: Vec<Served>,
     make: Make,
     listener: std::net::TcpListener,
@@ -64,31 +86,34 @@ pub async fn serve(
     let watching = watcher::Watching::start(tx)?;
     let mut shutdown = std::pin::pin!(shutdown);
     let (mut served, mut last_good): (Vec<Served>, Option<Vec<Served>>) = (first, None);
+    let mut install = Install::First;
     loop {
-        let (make, bins, gate) = (make.clone(), served.clone(), builds.clone());
-        let emulator = match tokio::task::spawn_blocking(move || make(bins, gate)).await {
-            Ok(Ok(emulator)) => emulator,
-            // A new build the emulator refuses (two routes that overlap, no function left...):
+        let emulator = match make_served(&make, &served, &builds, &rebuild.state_dir, install).await
+        {
+            Ok(emulator) => emulator,
+            // A new set the emulator refuses (two routes that overlap, no function left...):
             // the last good one serves on.
-            Ok(Err(e)) if last_good.is_some() => {
+            Err(e) if last_good.is_some() => {
                 eprintln!("fnkit-local: the new build cannot be served: {e}; the last good build serves on. Save a fix to try again.");
                 builds.failed(e.to_string());
                 served = last_good.take().unwrap_or_default();
+                install = Install::No;
                 continue;
             }
-            Ok(Err(e)) => return Err(e),
-            Err(e) => return Err(EmulatorError::Io(std::io::Error::other(e))),
+            Err(e) => return Err(e),
         };
+        if let Install::Checked = install {
+            builds.built();
+        }
         let listening = tokio::net::TcpListener::from_std(listener.try_clone()?)?;
         started(&emulator, listening.local_addr()?);
-        let bins: Vec<PathBuf> = emulator.functions().into_iter().map(|f| f.binary).collect();
+        let bins: Vec<PathBuf> = served.iter().map(|(bin, _)| bin.clone()).collect();
         watching.follow(bins, emulator.logs()).await;
         let (restart_tx, restart_rx) = oneshot::channel();
         let rebuilder = Rebuilder {
             emulator: emulator.clone(),
             builds: builds.clone(),
-            plan: plan.clone(),
-            release,
+            rebuild: rebuild.clone(),
             watching: watching.clone(),
         };
         let rebuilding = tokio::spawn(rebuilder.run(changes, restart_tx));
@@ -100,27 +125,59 @@ pub async fn serve(
             }
         };
         let summary = emulator.serve(listening, stop).await?;
-        match restart {
-            Some(next) => {
-                changes = rebuilding
-                    .await
-                    .map_err(|e| EmulatorError::Io(std::io::Error::other(e)))?;
-                last_good = Some(std::mem::replace(&mut served, next));
-            }
-            None => {
-                rebuilding.abort();
-                return Ok(summary);
-            }
-        }
+        let Some(next) = restart else {
+            rebuilding.abort();
+            return Ok(summary);
+        };
+        changes = rebuilding.await.map_err(io)?;
+        last_good = Some(std::mem::replace(&mut served, next));
+        install = Install::Checked;
     }
+}
+
+fn io(e: impl std::error::Error + Send + Sync + 'static) -> EmulatorError {
+    EmulatorError::Io(std::io::Error::other(e))
+}
+
+/// Makes the emulator of `served` (cargo's paths) that serves their installed copies (off the
+/// runtime: it reads manifests and opens the state).
+async fn make_served(
+    make: &Make,
+    served: &[Served],
+    builds: &Builds,
+    state_dir: &std::path::Path,
+    install: Install,
+) -> Result<Emulator, EmulatorError> {
+    let (make, served, builds, state_dir) = (
+        make.clone(),
+        served.to_vec(),
+        builds.clone(),
+        state_dir.to_owned(),
+    );
+    tokio::task::spawn_blocking(move || {
+        if let Install::Checked = install {
+            // Refused here, the set leaves the last good copies in place.
+            drop(make(served.clone(), Builds::default())?);
+        }
+        if !matches!(install, Install::No) {
+            let bins: Vec<PathBuf> = served.iter().map(|(bin, _)| bin.clone()).collect();
+            snapshot::install(&state_dir, &bins)?;
+        }
+        let copies = served
+            .into_iter()
+            .map(|(bin, manifest)| (snapshot::path(&state_dir, &bin), manifest))
+            .collect();
+        make(copies, builds)
+    })
+    .await
+    .map_err(io)?
 }
 
 /// The loop that turns saved changes into builds.
 struct Rebuilder {
     emulator: Emulator,
     builds: Builds,
-    plan: Plan,
-    release: bool,
+    rebuild: Rebuild,
     watching: watcher::Watching,
 }
 
@@ -153,7 +210,7 @@ impl Rebuilder {
                 names.join(", ")
             ));
             let began = Instant::now();
-            let (plan, release) = (self.plan.clone(), self.release);
+            let (plan, release) = (self.rebuild.plan.clone(), self.rebuild.release);
             let built = tokio::task::spawn_blocking(move || rebuild(&plan, release))
                 .await
                 .unwrap_or_else(|e| Err(e.to_string()));
@@ -178,8 +235,9 @@ impl Rebuilder {
                 }
                 Ok(false) => {
                     logs.info(&format!("fnkit-local: rebuilt in {took:.1} s; the functions' attributes changed, so the emulator restarts on the new build"));
-                    // Calls already waiting run on the new binary before the restart drains them.
-                    self.builds.built();
+                    // Calls already waiting finish on the last good build (its copy is still in
+                    // place) while the emulator drains; the next calls reach the new one.
+                    self.builds.release();
                     let next = next.into_iter().map(|(b, m)| (b, Some(m))).collect();
                     let _ = restart.send(next);
                     return changes;

@@ -1,7 +1,8 @@
 //! A new build served in place: when the rebuilt binaries declare the same functions with the
-//! same attributes (their code changed, nothing the emulator set up from), each function moves
-//! to its new version number, the gate opens on a new generation, and the warm environments of
-//! the old build are stopped (those busy finish their call and are stopped then).
+//! same attributes (their code changed, nothing the emulator set up from), their served copies
+//! are replaced (`snapshot.rs`), each function moves to its new version number, the gate opens
+//! on a new generation, and the warm environments of the old build are stopped (those busy
+//! finish their call and are stopped then).
 
 use std::path::PathBuf;
 
@@ -16,14 +17,23 @@ pub(crate) async fn swap(
     next: &[(PathBuf, Manifest)],
 ) -> Result<bool, EmulatorError> {
     let engine = emulator.engine();
+    let state_dir = engine.config.state_dir.clone();
+    // Each function as it would be served: from the copy of its binary.
     let functions: Vec<(FunctionSpec, PathBuf)> = next
         .iter()
-        .flat_map(|(bin, m)| m.functions.iter().map(move |s| (s.clone(), bin.clone())))
+        .flat_map(|(bin, m)| {
+            let copy = super::snapshot::path(&state_dir, bin);
+            m.functions.iter().map(move |s| (s.clone(), copy.clone()))
+        })
+        .collect();
+    let copies: Vec<PathBuf> = next
+        .iter()
+        .map(|(bin, _)| super::snapshot::path(&state_dir, bin))
         .collect();
     let served_from_these = engine
         .functions
         .values()
-        .filter(|f| next.iter().any(|(bin, _)| *bin == f.config.binary))
+        .filter(|f| copies.contains(&f.config.binary))
         .count();
     let same = served_from_these == functions.len()
         && functions.iter().all(|(spec, bin)| {
@@ -35,11 +45,13 @@ pub(crate) async fn swap(
     if !same {
         return Ok(false);
     }
-    let state_dir = engine.config.state_dir.clone();
-    let versions =
-        tokio::task::spawn_blocking(move || crate::versions::assign(&state_dir, &functions))
-            .await
-            .map_err(|e| EmulatorError::Io(std::io::Error::other(e)))??;
+    let bins: Vec<PathBuf> = next.iter().map(|(bin, _)| bin.clone()).collect();
+    let versions = tokio::task::spawn_blocking(move || {
+        super::snapshot::install(&state_dir, &bins)?;
+        crate::versions::assign(&state_dir, &functions).map_err(EmulatorError::from)
+    })
+    .await
+    .map_err(|e| EmulatorError::Io(std::io::Error::other(e)))??;
     for (name, version) in versions {
         if let Some(f) = engine.functions.get(&name) {
             f.set_version(version);

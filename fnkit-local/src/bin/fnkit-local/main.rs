@@ -12,7 +12,7 @@ mod calls;
 mod package;
 
 use fnkit_local::build::{self as target, Target};
-use fnkit_local::watch::{Make, Plan, Served};
+use fnkit_local::watch::{Make, Plan, Rebuild, Served};
 use fnkit_local::{Builds, Config, Emulator, EmulatorError, Logs, Prices, Reuse, Summary};
 
 /// Runs fnkit functions locally as the cloud does: isolated worker processes, enforced timeouts,
@@ -369,17 +369,13 @@ async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config, plan: Option<P
         |emulator: &Emulator, local: SocketAddr| banner::print_banner(emulator, local, &cli);
     let served = match plan {
         Some(plan) => {
-            let release = cli.release;
-            fnkit_local::watch::serve(
+            let rebuild = Rebuild {
                 plan,
-                release,
-                bins,
-                make,
-                listener,
-                shutdown_signal(),
-                banner,
-            )
-            .await
+                release: cli.release,
+                state_dir: cli.state_dir.clone(),
+            };
+            fnkit_local::watch::serve(rebuild, bins, make, listener, shutdown_signal(), banner)
+                .await
         }
         None => serve_once(bins, &make, listener, banner).await,
     };
