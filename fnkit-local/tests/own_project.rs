@@ -63,14 +63,46 @@ fn user_crate(name: &str, main: &str) -> PathBuf {
     dir
 }
 
+/// The emulator's process, killed when dropped: a test that fails before stopping it must not
+/// leave it serving (and, under `--watch`, watching).
+struct Running(Option<Child>);
+
+impl Running {
+    fn into_inner(mut self) -> Child {
+        self.0.take().expect("running")
+    }
+}
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        self.0.as_ref().expect("running")
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        self.0.as_mut().expect("running")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = self.0.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// `fnkit-local` with no arguments but a free port, in `dir`.
-fn fnkit_local(dir: &Path) -> Child {
+fn fnkit_local(dir: &Path) -> Running {
     fnkit_local_with(dir, &[])
 }
 
 /// `fnkit-local` with a free port and `args`, in `dir`.
-fn fnkit_local_with(dir: &Path, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_fnkit-local"))
+fn fnkit_local_with(dir: &Path, args: &[&str]) -> Running {
+    let child = Command::new(env!("CARGO_BIN_EXE_fnkit-local"))
         .args(["--port", "0", "--no-schedules"])
         .args(args)
         .current_dir(dir)
@@ -82,7 +114,8 @@ fn fnkit_local_with(dir: &Path, args: &[&str]) -> Child {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("fnkit-local runs")
+        .expect("fnkit-local runs");
+    Running(Some(child))
 }
 
 /// Sends each line of `pipe` down a channel, so a test can wait for one with a deadline.
@@ -128,7 +161,7 @@ fn exchange(base: &str, method: &str, path: &str, body: &str) -> (String, String
 }
 
 /// Stops the emulator as Ctrl-C would and returns what it printed after.
-fn stop(mut child: Child, out: &mpsc::Receiver<String>) -> String {
+fn stop(child: Running, out: &mpsc::Receiver<String>) -> String {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -137,8 +170,7 @@ fn stop(mut child: Child, out: &mpsc::Receiver<String>) -> String {
         rest.push_str(&line);
         rest.push('\n');
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     rest
 }
 
@@ -183,7 +215,7 @@ fn with_no_arguments_it_builds_and_serves_the_crate_it_runs_in() {
 #[test]
 fn a_crate_whose_main_never_calls_run_is_named_with_the_fix() {
     let dir = user_crate("forgetful", FORGOT);
-    let output = fnkit_local(&dir).wait_with_output().unwrap();
+    let output = fnkit_local(&dir).into_inner().wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
