@@ -115,14 +115,16 @@ fn as_text<S: serde::Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok,
 }
 
 /// The newest invocation of `request_id` and its exchange (the columns after the row's).
-pub(super) const BY_REQUEST_ID: &str = "
-    SELECT i.request_id, i.function, i.trigger, i.start_ms, i.duration_ms, i.billed_ms, i.init_ms,
-           i.memory_mb, i.max_memory_mb, i.outcome, i.error_type, i.gb_seconds, i.cost_x86, i.cost_arm,
-           e.request, e.request_bytes, e.response, e.response_bytes, e.log
-    FROM invocations i LEFT JOIN exchanges e ON e.invocation = i.id
-    WHERE i.request_id = ?1 ORDER BY i.id DESC LIMIT 1";
+pub(super) fn by_request_id() -> String {
+    format!(
+        "SELECT {}, e.request, e.request_bytes, e.response, e.response_bytes, e.log
+         FROM invocations LEFT JOIN exchanges e ON e.invocation = invocations.id
+         WHERE request_id = ?1 ORDER BY invocations.id DESC LIMIT 1",
+        super::ROW_COLUMNS
+    )
+}
 
-/// A row of [`BY_REQUEST_ID`].
+/// A row of [`by_request_id`]'s query.
 pub(super) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Recorded> {
     Ok(Recorded {
         row: super::read_row(r)?,

@@ -150,11 +150,7 @@ impl Ledger {
     fn select(&self, filter: &str, params: impl rusqlite::Params) -> Result<Vec<Row>, LedgerError> {
         self.flush()?;
         let conn = self.reader.lock().unwrap();
-        let sql = format!(
-            "SELECT request_id, function, trigger, start_ms, duration_ms, billed_ms, init_ms, memory_mb,
-                    max_memory_mb, outcome, error_type, gb_seconds, cost_x86, cost_arm
-             FROM invocations {filter}"
-        );
+        let sql = format!("SELECT {ROW_COLUMNS} FROM invocations {filter}");
         let mut stmt = conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         let rows = stmt.query_map(params, read_row).map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
@@ -165,13 +161,12 @@ impl Ledger {
     pub fn recorded(&self, request_id: &str) -> Result<Option<Recorded>, LedgerError> {
         self.flush()?;
         let conn = self.reader.lock().unwrap();
-        conn.query_row(
-            exchanges::BY_REQUEST_ID,
-            params![request_id],
-            exchanges::read,
-        )
-        .optional()
-        .map_err(|e| self.err(e))
+        let mut stmt = conn
+            .prepare_cached(&exchanges::by_request_id())
+            .map_err(|e| self.err(e))?;
+        stmt.query_row(params![request_id], exchanges::read)
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     /// Aggregates per function over the whole ledger.
@@ -235,7 +230,12 @@ impl Ledger {
     }
 }
 
-/// A row of the 14 columns every read of the ledger selects, in their order.
+/// The columns every read of the ledger selects, in [`read_row`]'s order.
+const ROW_COLUMNS: &str =
+    "request_id, function, trigger, start_ms, duration_ms, billed_ms, init_ms,
+    memory_mb, max_memory_mb, outcome, error_type, gb_seconds, cost_x86, cost_arm";
+
+/// A row of [`ROW_COLUMNS`].
 fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok(Row {
         request_id: r.get(0)?,
