@@ -79,8 +79,6 @@ impl Engine {
             cost_x86: 0.0,
             cost_arm: 0.0,
         };
-        self.metrics.observe(&record, false);
-        self.logs.live().publish("invocation", &record);
-        self.ledger.record(record).await;
+        self.account(record, false, None).await;
     }
 }

@@ -86,6 +86,13 @@ pub(crate) struct Extras {
     pub not_after: Option<std::time::Instant>,
 }
 
+impl Extras {
+    /// Whether the invocation's output is kept, for its caller or for the ledger.
+    pub fn keeps_output(&self) -> bool {
+        self.log_tail || self.keep_log
+    }
+}
+
 pub(crate) struct Environment {
     pub uses: u32,
     /// The build generation it runs (see `gate.rs`).
@@ -214,7 +221,7 @@ impl Environment {
         *self.current_request.lock().unwrap() = Some(Current {
             id: request_id.to_owned(),
             start: Some(start_line),
-            tail: (extras.log_tail || extras.keep_log).then(String::new),
+            tail: extras.keeps_output().then(String::new),
         });
         let mut init = None;
         if !self.initialised {

@@ -289,6 +289,7 @@ impl Engine {
         // A cold start's first line, as Lambda logs it (tab-separated).
         self.logs.platform(
             &f.config.name,
+            None,
             &format!(
                 "INIT_START Runtime Version: provided:al2023\tRuntime Version ARN: arn:aws:lambda:{}::runtime:fnkit-local",
                 f.config.region
@@ -339,7 +340,7 @@ impl Engine {
             run.outcome,
         );
         if let Some(line) = judged.platform_line {
-            self.logs.platform(name, &line);
+            self.logs.platform(name, Some(&request_id), &line);
         }
         lines.extend(judged.log_line);
         let (outcome, body, error_type) = (judged.outcome, judged.body, judged.error_type);
@@ -364,14 +365,13 @@ impl Engine {
         };
         lines.push(format!("END RequestId: {request_id}"));
         lines.push(report::report_line(&record));
-        self.logs.platform_lines(name, &lines);
+        self.logs.platform_lines(name, Some(&request_id), &lines);
         let log = worker_tail.map(|worker| tail::of_call(&start_for_tail, &worker, &lines));
-        self.metrics.observe(&record, run.init.is_some());
         let cap = self.config.record_max_bytes;
         let log_tail = log.clone().filter(|_| asked_for_tail);
         let exchange = request.map(|r| Exchange::new(r, body.clone(), log, cap));
-        self.ledger.record_with(record.clone(), exchange).await;
-        self.logs.live().publish("invocation", &record);
+        self.account(record.clone(), run.init.is_some(), exchange)
+            .await;
         Invoked {
             request_id,
             outcome,
@@ -394,7 +394,7 @@ impl Engine {
         start_line: String,
         extras: Extras,
     ) -> (environment::Run, Option<String>, Option<String>) {
-        let tail = (extras.log_tail || extras.keep_log).then(String::new);
+        let tail = extras.keeps_output().then(String::new);
         let settle = extras.log_tail;
         let mut env = match self.acquire(f).await {
             Ok(env) => env,
@@ -447,6 +447,16 @@ impl Engine {
         for f in self.functions.values() {
             f.idle.lock().unwrap().clear();
         }
+    }
+}
+
+impl Engine {
+    /// Where every invocation ends up, run or throttled: the counters, the ledger (with what it
+    /// was given and gave back, when recorded) and the live feed.
+    async fn account(&self, record: Record, cold: bool, exchange: Option<Exchange>) {
+        self.metrics.observe(&record, cold);
+        self.logs.live().publish("invocation", &record);
+        self.ledger.record_with(record, exchange).await;
     }
 }
 

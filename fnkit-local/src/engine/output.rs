@@ -158,7 +158,7 @@ async fn forward<R: AsyncBufRead + Unpin>(
             None => (None, None),
         };
         if let Some(start) = start {
-            logs.platform(function, &start);
+            logs.platform(function, request.as_deref(), &start);
         }
         logs.worker(function, request.as_deref(), &line);
     }

@@ -29,6 +29,7 @@ pub(super) fn measure(
         if bytes > limit && !warned.swap(true, Ordering::Relaxed) {
             logs.platform(
                 &config.name,
+                None,
                 &format!(
                     "fnkit-local: this environment's /tmp holds {} MB, more than its ephemeral storage of {} MB; on Lambda the writes past it fail with ENOSPC (raise `ephemeral_storage` in #[function])",
                     bytes / (1024 * 1024),

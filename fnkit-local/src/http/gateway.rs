@@ -86,6 +86,7 @@ pub(crate) async fn handle(front: &Front, req: Request<Incoming>) -> Reply {
                     Err(e) => {
                         core.logs.platform(
                             function,
+                            Some(&invoked.request_id),
                             &format!("the function's answer is not an HTTP response: {e}"),
                         );
                         json(

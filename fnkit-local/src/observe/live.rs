@@ -15,7 +15,7 @@ const BACKLOG: usize = 1024;
 pub(crate) const LINE_AT_MOST: usize = 8 * 1024;
 
 /// `line`, cut to [`LINE_AT_MOST`] bytes (at a character boundary) with what was cut said.
-pub(crate) fn shortened(line: &str) -> std::borrow::Cow<'_, str> {
+fn shortened(line: &str) -> std::borrow::Cow<'_, str> {
     if line.len() <= LINE_AT_MOST {
         return std::borrow::Cow::Borrowed(line);
     }
@@ -28,6 +28,28 @@ pub(crate) fn shortened(line: &str) -> std::borrow::Cow<'_, str> {
         &line[..cut],
         line.len() - cut
     ))
+}
+
+/// A log line as the feed carries it (`event: log`); built from borrowed parts, so a line costs
+/// nothing when no reader listens.
+#[derive(Debug, Serialize)]
+pub(crate) struct LogLine<'a> {
+    ts: i64,
+    function: &'a str,
+    request_id: Option<&'a str>,
+    line: std::borrow::Cow<'a, str>,
+}
+
+impl<'a> LogLine<'a> {
+    /// `line` of `function` (and of its invocation `request_id`), logged at `ts` (epoch ms).
+    pub fn new(ts: i64, function: &'a str, request_id: Option<&'a str>, line: &'a str) -> Self {
+        LogLine {
+            ts,
+            function,
+            request_id,
+            line: shortened(line),
+        }
+    }
 }
 
 /// The feed.

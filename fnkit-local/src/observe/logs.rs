@@ -1,9 +1,10 @@
 //! The emulator's log: worker output prefixed with function and request id, START / END /
 //! REPORT lines as Lambda writes them, and the emulator's own notices, each an [`Entry`]. Goes
-//! to stdout for people by default, or as JSON lines for machines ([`Logs::stdout_json`]), or to
-//! `tracing` ([`Logs::tracing`]); embedders and tests can capture it. Each function's recent lines (what its worker
-//! printed and its platform lines, unprefixed, as CloudWatch keeps them in the function's log
-//! group) are also kept in memory, up to [`RECENT_BYTES`] per function, for `/_fnkit/logs`.
+//! to stdout for people by default, or as JSON lines for machines ([`Logs::stdout_json`]), or
+//! to `tracing` ([`Logs::tracing`]); embedders and tests can capture it. Each function's recent
+//! lines (what its worker printed and its platform lines, unprefixed, as CloudWatch keeps them
+//! in the function's log group) are also kept in memory, up to [`RECENT_BYTES`] per function,
+//! for `/_fnkit/logs`, and sent to the live feed.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -56,13 +57,6 @@ fn one_line(line: &str) -> std::borrow::Cow<'_, str> {
         false => c.to_string(),
     });
     std::borrow::Cow::Owned(escaped.collect())
-}
-
-/// The request id a platform line names (`START RequestId: <id> ...`), if any.
-fn request_id_in(line: &str) -> Option<&str> {
-    let (_, after) = line.split_once("RequestId: ")?;
-    let id = after.split(['\t', ' ']).next()?;
-    (!id.is_empty()).then_some(id)
 }
 
 /// Writes `lines` to stdout in one write (all the lines of an invocation's end together).
@@ -170,22 +164,29 @@ impl Logs {
         }]);
     }
 
-    /// A platform line about a function (START, END, REPORT), prefixed with its name.
-    pub fn platform(&self, function: &str, line: &str) {
-        self.platform_lines(function, &[line.to_owned()]);
+    /// A platform line about a function (START, END, REPORT), prefixed with its name; about one
+    /// of its invocations when `request_id` says which.
+    pub fn platform(&self, function: &str, request_id: Option<&str>, line: &str) {
+        self.platform_lines(function, request_id, &[line]);
     }
 
-    /// Several platform lines about a function, written together.
-    pub fn platform_lines(&self, function: &str, lines: &[String]) {
+    /// Several platform lines about a function (and one of its invocations), written together.
+    pub fn platform_lines<S: AsRef<str>>(
+        &self,
+        function: &str,
+        request_id: Option<&str>,
+        lines: &[S],
+    ) {
         // Borrowed unless a line needs escaping: every invocation's END and REPORT pass here.
-        let lines: Vec<std::borrow::Cow<'_, str>> = lines.iter().map(|l| one_line(l)).collect();
-        self.keep(function, None, lines.iter().map(AsRef::as_ref));
+        let lines: Vec<std::borrow::Cow<'_, str>> =
+            lines.iter().map(|l| one_line(l.as_ref())).collect();
+        self.keep(function, request_id, lines.iter().map(AsRef::as_ref));
         let entries: Vec<Entry<'_>> = lines
             .iter()
             .map(|l| Entry {
                 source: Source::Platform,
                 function: Some(function),
-                request_id: request_id_in(l),
+                request_id,
                 message: l,
             })
             .collect();
@@ -207,8 +208,7 @@ impl Logs {
         let now = chrono::Utc::now().timestamp_millis();
         let lines: Vec<&str> = lines.into_iter().collect();
         for line in &lines {
-            let line = super::live::shortened(line);
-            let event = serde_json::json!({"ts": now, "function": function, "request_id": request_id, "line": line});
+            let event = super::live::LogLine::new(now, function, request_id, line);
             self.live.publish("log", &event);
         }
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
@@ -248,7 +248,7 @@ mod tests {
     fn recent_lines_are_kept_per_function_within_their_bound() {
         let (logs, _) = Logs::capture(false);
         logs.worker("a", Some("req"), "{\"executionArn\": \"x\"}");
-        logs.platform("a", "REPORT RequestId: req");
+        logs.platform("a", Some("req"), "REPORT RequestId: req");
         logs.worker("b", None, "other");
         let a = logs.recent("a", 0, i64::MAX);
         let lines: Vec<&str> = a.iter().map(|(_, l)| l.as_str()).collect();
@@ -275,7 +275,11 @@ mod tests {
     fn text_from_outside_cannot_forge_a_second_log_line() {
         let (logs, lines) = Logs::capture(false);
         logs.info("fnkit-local: ObjectCreated:Put uploads/a\n[hello] REPORT RequestId: fake -> f");
-        logs.platform("hello", "REPORT RequestId: r\tDuration: 1.00 ms\r\x1b[2J");
+        logs.platform(
+            "hello",
+            Some("r"),
+            "REPORT RequestId: r\tDuration: 1.00 ms\r\x1b[2J",
+        );
         let lines = lines.lock().unwrap().clone();
         assert_eq!(
             lines,

@@ -117,7 +117,7 @@ function addInvocation(row) {
 }
 
 function keepLog(event) {
-  const id = event.request_id || (event.line.match(/RequestId: ([0-9a-f-]{36})/) || [])[1];
+  const id = event.request_id;
   if (!id) return;
   const lines = state.logs.get(id) || [];
   lines.push(event.line);
