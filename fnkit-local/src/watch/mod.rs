@@ -22,13 +22,14 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::build::{self, Target, TargetError};
 use crate::engine::gate::Builds;
-use crate::{Emulator, EmulatorError, Summary};
+use crate::{Emulator, EmulatorBuilder, EmulatorError, Summary};
 
 /// How long saves keep coming after the first (an editor writes, renames, touches) before the
 /// rebuild starts, and the longest the rebuild waits for them to stop.
 const SETTLE: Duration = Duration::from_millis(100);
 const SETTLE_AT_MOST: Duration = Duration::from_secs(1);
-/// Changed paths waiting for the rebuild loop; beyond this, notify's thread waits.
+/// Changed paths waiting for the rebuild loop; beyond this, notify's thread drops them (a
+/// rebuild is pending anyway: everything queued is a change to a watched file).
 const QUEUE: usize = 1024;
 
 /// What a rebuild builds: the targets named on the command line, or the crate the emulator
@@ -44,9 +45,9 @@ pub enum Plan {
 /// A binary and its manifest when it was read already.
 pub type Served = (PathBuf, Option<Manifest>);
 
-/// Makes an emulator of these binaries that waits at this gate (the CLI adds its settings and
-/// any `--functions`).
-pub type Make = Arc<dyn Fn(Vec<Served>, Builds) -> Result<Emulator, EmulatorError> + Send + Sync>;
+/// The builder of an emulator of these binaries (the CLI adds its settings and any
+/// `--functions`).
+pub type Make = Arc<dyn Fn(Vec<Served>) -> EmulatorBuilder + Send + Sync>;
 
 /// What `--watch` rebuilds, how, and where it keeps the served copies of the binaries.
 #[derive(Debug, Clone)]
@@ -157,7 +158,7 @@ async fn make_served(
     tokio::task::spawn_blocking(move || {
         if let Install::Checked = install {
             // Refused here, the set leaves the last good copies in place.
-            drop(make(served.clone(), Builds::default())?);
+            make(served.clone()).check()?;
         }
         if !matches!(install, Install::No) {
             let bins: Vec<PathBuf> = served.iter().map(|(bin, _)| bin.clone()).collect();
@@ -167,7 +168,7 @@ async fn make_served(
             .into_iter()
             .map(|(bin, manifest)| (snapshot::path(&state_dir, &bin), manifest))
             .collect();
-        make(copies, builds)
+        make(copies).builds(builds).build()
     })
     .await
     .map_err(io)?

@@ -13,7 +13,7 @@ mod package;
 
 use fnkit_local::build::{self as target, Target};
 use fnkit_local::watch::{Make, Plan, Rebuild, Served};
-use fnkit_local::{Builds, Config, Emulator, EmulatorError, Logs, Prices, Reuse, Summary};
+use fnkit_local::{Config, Emulator, EmulatorError, Logs, Prices, Reuse, Summary};
 
 /// Runs fnkit functions locally as the cloud does: isolated worker processes, enforced timeouts,
 /// memory and concurrency, and a ledger of what each invocation cost.
@@ -338,10 +338,9 @@ async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config, plan: Option<P
         LogFormat::Json => Logs::stdout_json(),
     };
     let logs_for_make = logs.clone();
-    let make: Make = Arc::new(move |bins: Vec<Served>, builds: Builds| {
+    let make: Make = Arc::new(move |bins: Vec<Served>| {
         let mut builder = Emulator::builder()
             .config(config.clone())
-            .builds(builds)
             .logs(logs_for_make.clone());
         for f in &foreign {
             builder = builder.foreign(f.clone());
@@ -352,7 +351,7 @@ async fn serve(cli: ServeArgs, bins: Vec<Served>, config: Config, plan: Option<P
                 None => builder.binary(bin),
             };
         }
-        builder.build()
+        builder
     });
     let address = format!("{}:{}", cli.host, cli.port);
     let listener = match std::net::TcpListener::bind(&address).and_then(|l| {
@@ -401,7 +400,7 @@ async fn serve_once(
     listener: std::net::TcpListener,
     banner: impl Fn(&Emulator, SocketAddr),
 ) -> Result<Summary, EmulatorError> {
-    let emulator = make(bins, Builds::default())?;
+    let emulator = make(bins).build()?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     banner(&emulator, listener.local_addr()?);
     emulator.serve(listener, shutdown_signal()).await

@@ -1,12 +1,16 @@
 //! The embeddable emulator: build it with [`Emulator::builder`], serve it on a listener you
 //! bound, stop it with a future; it drains in-flight invocations and returns a summary.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+
+mod summary;
+
+pub use summary::Summary;
 
 use bytes::Bytes;
 use fnkit::manifest::{FunctionSpec, Manifest};
@@ -22,7 +26,6 @@ use crate::foreign::ForeignFunction;
 use crate::http::{guard::Guard, Front};
 use crate::ledger::Ledger;
 use crate::observe::logs::Logs;
-use crate::observe::metrics::FunctionCounters;
 use crate::sources::buckets::Buckets;
 use crate::work::store::Store;
 use crate::work::Work;
@@ -72,6 +75,14 @@ pub enum EmulatorError {
     /// The listener failed.
     #[error("listener: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// What a builder's binaries declare, checked against the rules.
+struct Checked {
+    functions: Vec<(FunctionSpec, PathBuf)>,
+    launches: HashMap<String, Launch>,
+    routes: fnkit::route::RouteTable,
+    unreserved: u32,
 }
 
 /// Builds an [`Emulator`].
@@ -128,14 +139,21 @@ impl EmulatorBuilder {
         self
     }
 
-    /// Reads the manifests, checks names, opens the ledger.
-    pub fn build(self) -> Result<Emulator, EmulatorError> {
+    /// Reads the manifests and checks what they declare, as [`EmulatorBuilder::build`] does,
+    /// without opening the state: the variables' names, duplicate functions, overlapping routes
+    /// and storage notifications, the account's concurrency, at least one function.
+    pub fn check(mut self) -> Result<(), EmulatorError> {
+        self.checked().map(drop)
+    }
+
+    /// The functions declared, checked.
+    fn checked(&mut self) -> Result<Checked, EmulatorError> {
         for (name, _) in &self.config.env {
             fnkit_spec::env::check_name(name)?;
         }
-        let mut functions = described(self.binaries)?;
+        let mut functions = described(std::mem::take(&mut self.binaries))?;
         let mut launches = HashMap::new();
-        for f in self.foreign {
+        for f in std::mem::take(&mut self.foreign) {
             let spec = f.spec();
             if let Some((_, first)) = functions.iter().find(|(s, _)| s.name == spec.name) {
                 return Err(EmulatorError::DuplicateFunction {
@@ -164,6 +182,22 @@ impl EmulatorBuilder {
         fnkit_spec::storage::check_overlaps(specs.iter().copied())?;
         let unreserved = crate::engine::unreserved_pool(self.config.max_concurrency, &specs)
             .map_err(EmulatorError::Concurrency)?;
+        Ok(Checked {
+            functions,
+            launches,
+            routes,
+            unreserved,
+        })
+    }
+
+    /// Reads the manifests, checks them, opens the state.
+    pub fn build(mut self) -> Result<Emulator, EmulatorError> {
+        let Checked {
+            functions,
+            launches,
+            routes,
+            unreserved,
+        } = self.checked()?;
         let logs = self.logs.unwrap_or_default();
         let index_lost = crate::state::prepare(&self.config.state_dir, &logs)?;
         let ledger = Ledger::open(&self.config.state_dir)?;
@@ -429,58 +463,5 @@ async fn drain(core: &Engine, graceful: hyper_util::server::graceful::GracefulSh
     }
 }
 
-/// Per-function counts of one run of the emulator, printed at shutdown.
-#[derive(Debug, Clone)]
-pub struct Summary {
-    functions: BTreeMap<String, FunctionCounters>,
-}
-
-impl Summary {
-    /// Invocations of `function` that ended with `outcome` (`ok`, `error`, `timeout`, ...).
-    pub fn count(&self, function: &str, outcome: &str) -> u64 {
-        self.functions
-            .get(function)
-            .and_then(|c| c.by_outcome.get(outcome))
-            .copied()
-            .unwrap_or(0)
-    }
-}
-
-impl fmt::Display for Summary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{:<24} {:>7} {:>7} {:>9} {:>6} {:>10} {:>12} {:>8} {:>14}",
-            "function",
-            "calls",
-            "errors",
-            "throttled",
-            "cold",
-            "avg ms",
-            "billed ms",
-            "max MB",
-            "cost (x86) $"
-        )?;
-        for (name, c) in &self.functions {
-            let calls: u64 = c.by_outcome.values().sum();
-            let throttled = c.by_outcome.get("throttled").copied().unwrap_or(0);
-            let ok = c.by_outcome.get("ok").copied().unwrap_or(0);
-            let errors = calls - ok - throttled;
-            let avg = if c.executed > 0 {
-                c.duration_sum_ms / c.executed as f64
-            } else {
-                0.0
-            };
-            writeln!(
-                f,
-                "{name:<24} {calls:>7} {errors:>7} {throttled:>9} {:>6} {avg:>10.2} {:>12} {:>8} {:>14.9}",
-                c.cold_starts, c.billed_ms, c.max_memory_mb, c.cost_x86
-            )?;
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
-#[path = "emulator_tests.rs"]
 mod tests;
