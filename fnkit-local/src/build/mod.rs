@@ -425,6 +425,15 @@ mod tests {
     }
 
     #[test]
+    fn cargo_s_errors_are_kept_and_its_stderr_read_to_the_end() {
+        let stderr: &[u8] = b"   Compiling x v0.1.0\n\xff\xfe not UTF-8\nerror[E0308]: mismatched types\n --> src/main.rs:1:1\n\nwarning: unused\nerror: could not compile `x`\n";
+        assert_eq!(
+            super::errors_of(stderr),
+            "error[E0308]: mismatched types\n --> src/main.rs:1:1\n\nerror: could not compile `x`\n"
+        );
+    }
+
+    #[test]
     fn long_error_output_is_cut_to_its_first_lines() {
         let panic = "thread 'main' panicked at src/lib.rs:86:65:\nMissing AWS_LAMBDA_FUNCTION_NAME\n\nstack backtrace:\n   0: x\n";
         assert_eq!(

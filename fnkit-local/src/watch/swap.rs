@@ -19,16 +19,14 @@ pub(crate) async fn swap(
     let engine = emulator.engine();
     let state_dir = engine.config.state_dir.clone();
     // Each function as it would be served: from the copy of its binary.
-    let functions: Vec<(FunctionSpec, PathBuf)> = next
-        .iter()
-        .flat_map(|(bin, m)| {
-            let copy = super::snapshot::path(&state_dir, bin);
-            m.functions.iter().map(move |s| (s.clone(), copy.clone()))
-        })
-        .collect();
     let copies: Vec<PathBuf> = next
         .iter()
         .map(|(bin, _)| super::snapshot::path(&state_dir, bin))
+        .collect();
+    let functions: Vec<(FunctionSpec, PathBuf)> = next
+        .iter()
+        .zip(&copies)
+        .flat_map(|((_, m), copy)| m.functions.iter().map(move |s| (s.clone(), copy.clone())))
         .collect();
     let served_from_these = engine
         .functions
