@@ -1,7 +1,7 @@
-//! The benchmark's subjects: a no-op HTTP function, and a no-op queue function (the queue's
-//! drain rate). `noop` serves it through fnkit (under the
-//! emulator or on Lambda); `bare` serves the same handler from a bare hyper server in-process,
-//! the ceiling to compare with. See docs/performance.md and scripts/bench.sh.
+//! The benchmark's subjects: a no-op and a JSON echo HTTP function, and a no-op queue function
+//! (the queue's drain rate). The `noop` binary serves them through fnkit (under the emulator, on
+//! Lambda, or in HTTP mode); `bare` serves the same two handlers from a bare hyper server
+//! in-process, the ceiling to compare with. See docs/performance.md and scripts/bench.sh.
 
 use fnkit::prelude::*;
 
@@ -9,6 +9,12 @@ use fnkit::prelude::*;
 #[function(trigger = http(method = "GET", path = "/noop"))]
 pub async fn noop(_req: HttpRequest) -> &'static str {
     "ok"
+}
+
+/// Answers with the JSON object it was sent (a body that is not JSON is a 400).
+#[function(trigger = http(method = "POST", path = "/echo"))]
+pub async fn echo(req: HttpRequest) -> Result<Json<serde_json::Value>, Error> {
+    Ok(Json(req.body().json()?))
 }
 
 /// Takes a batch of the `drain` queue and does nothing with it: batches of 10 with a 1 s window,

@@ -192,6 +192,42 @@ async fn cloudevents_in_both_modes_and_http_routes_are_served_on_port() {
 }
 
 #[tokio::test]
+async fn http_routes_get_the_request_as_sent_and_raw_handlers_the_v2_event() {
+    let out = temp_dir("http-mode").join("out.txt");
+    let (_server, base) = start(&out).await;
+    // The request reaches the handler and its response comes back as they were: status,
+    // content type, the cookie it set, the body.
+    let created = request(
+        "POST",
+        &format!("{base}/items"),
+        &[("content-type", "application/json")],
+        br#"{"sku":"a","qty":2}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(created.header("set-cookie"), Some("seen=1; Path=/"));
+    assert_eq!(created.json(), json!({"sku": "a", "qty": 2}));
+    // An error with a status is that status, with the JSON error body.
+    let bad = request("POST", &format!("{base}/items"), &[], b"not json".to_vec()).await;
+    assert_eq!(bad.status, 400, "{}", bad.text());
+    assert_eq!(bad.json()["errorType"], "BadRequest", "{}", bad.text());
+    // A handler that takes `fnkit::raw::ApiGatewayV2httpRequest` gets the event API Gateway
+    // would have sent for the route.
+    let raw = request(
+        "GET",
+        &format!("{base}/raw/x%20y?a=1&b=2"),
+        &[("x-tag", "t1")],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(raw.status, 200, "{}", raw.text());
+    assert_eq!(
+        raw.json(),
+        json!({"routeKey": "GET /raw/{what}", "rawPath": "/raw/x%20y", "rawQueryString": "a=1&b=2", "what": "x y", "tag": "t1"})
+    );
+}
+
+#[tokio::test]
 async fn malformed_events_get_400_and_a_failed_message_500() {
     let out = temp_dir("http-mode").join("out.txt");
     let (_server, base) = start(&out).await;

@@ -1,15 +1,36 @@
-//! The same no-op handler behind a bare hyper server, in-process: `bare PORT [THREADS]`.
+//! The same handlers behind a bare hyper server, in-process: `bare PORT [THREADS]`. `GET /noop`
+//! and `POST /echo` call `fnkit_bench::noop` and `fnkit_bench::echo` directly: no fnkit runtime,
+//! no event, the ceiling that fnkit's HTTP mode and the emulator are compared with.
 
 use std::convert::Infallible;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 
 async fn handle(
     req: hyper::Request<hyper::body::Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
-    let (parts, _) = req.into_parts();
+    let (parts, body) = req.into_parts();
+    if parts.uri.path() == "/echo" {
+        let body = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let request = fnkit::http::Request::from_parts(parts, fnkit::Body::from(body));
+        let response = match fnkit_bench::echo(request).await {
+            Ok(fnkit::Json(value)) => hyper::Response::builder()
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(
+                    serde_json::to_vec(&value).unwrap_or_default(),
+                ))),
+            Err(e) => hyper::Response::builder()
+                .status(e.status().unwrap_or(fnkit::http::StatusCode::BAD_REQUEST))
+                .body(Full::new(Bytes::from(e.to_json()))),
+        };
+        return Ok(response.unwrap_or_default());
+    }
     let request = fnkit::http::Request::from_parts(parts, fnkit::Body::empty());
     let text = fnkit_bench::noop(request).await;
     Ok(hyper::Response::new(Full::new(Bytes::from_static(

@@ -24,6 +24,7 @@ pub use aws_lambda_events::s3::S3Event;
 pub use aws_lambda_events::sqs::SqsEvent;
 use serde::de::DeserializeOwned;
 
+use super::http::direct::Direct;
 use super::http::HttpShape;
 use super::{parse_payload, trigger, FromEvent};
 use crate::invocation::Invocation;
@@ -50,9 +51,16 @@ impl<T: DeserializeOwned + serde::Serialize> FromEvent<trigger::Schedule> for Ev
 impl FromEvent<trigger::Http> for ApiGatewayV2httpRequest {
     fn from_event(invocation: &mut Invocation) -> Result<Self, Error> {
         invocation.extensions.insert(HttpShape::V2);
-        parse_payload(
-            &invocation.payload,
-            "an API Gateway HTTP API (payload 2.0) request",
-        )
+        let what = "an API Gateway HTTP API (payload 2.0) request";
+        // On the direct path (the HTTP mode) the payload is written only for a handler that
+        // reads it.
+        match invocation
+            .extensions
+            .get::<Direct>()
+            .and_then(Direct::payload)
+        {
+            Some(payload) => parse_payload(&payload, what),
+            None => parse_payload(&invocation.payload, what),
+        }
     }
 }

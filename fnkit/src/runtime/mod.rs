@@ -274,13 +274,26 @@ pub(crate) async fn call(
     context: Context,
     state: Arc<StateMap>,
 ) -> Result<Vec<u8>, Error> {
+    call_with(def, payload, http::Extensions::new(), context, state).await
+}
+
+/// [`call`] with what the caller already knows for the trigger's decoder and encoder, in the
+/// invocation's extensions (the HTTP mode's direct request).
+pub(crate) async fn call_with(
+    def: &'static FunctionDef,
+    payload: Vec<u8>,
+    extensions: http::Extensions,
+    context: Context,
+    state: Arc<StateMap>,
+) -> Result<Vec<u8>, Error> {
     let span = tracing::info_span!(
         "invocation",
         function = def.name(),
         request_id = context.request_id()
     );
     let request_id = context.request_id().to_owned();
-    let invocation = Invocation::new(def.spec(), payload, context, state);
+    let mut invocation = Invocation::new(def.spec(), payload, context, state);
+    invocation.extensions = extensions;
     let handler = catch::catch_unwind(def.call(invocation), "the handler");
     crate::context::with_request_id(&request_id, handler)
         .instrument(span)

@@ -358,6 +358,19 @@ async fn post_item(req: HttpRequest) -> Result<HttpResponse, Error> {
         .body(serde_json::to_vec(&item).map_err(Error::from)?.into())?)
 }
 
+/// `GET /raw/{what}` takes the platform's own v2 event and answers with what API Gateway put
+/// in it: the route's key, the raw path and query, the path parameter and a header.
+#[function(trigger = http(method = "GET", path = "/raw/{what}"))]
+async fn raw_route(event: fnkit::raw::ApiGatewayV2httpRequest) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "routeKey": event.route_key,
+        "rawPath": event.raw_path,
+        "rawQueryString": event.raw_query_string,
+        "what": event.path_parameters.get("what"),
+        "tag": event.headers.get("x-tag").and_then(|v| v.to_str().ok()),
+    }))
+}
+
 fn main() {
     fnkit::run()
 }

@@ -4,6 +4,7 @@
 //! the shape travels between them in the invocation's extensions.
 
 pub(crate) mod decode;
+pub(crate) mod direct;
 pub(crate) mod encode;
 
 use std::collections::HashMap;
@@ -174,6 +175,13 @@ pub(crate) enum HttpShape {
 
 impl FromEvent<trigger::Http> for HttpRequest {
     fn from_event(invocation: &mut Invocation) -> Result<Self, Error> {
+        if let Some(request) = invocation
+            .extensions
+            .get::<direct::Direct>()
+            .and_then(direct::Direct::take_request)
+        {
+            return Ok(request);
+        }
         let (shape, mut request) = decode::decode_request(&invocation.payload)?;
         invocation.extensions.insert(shape);
         if request.extensions().get::<PathParams>().is_none() {
@@ -285,7 +293,14 @@ impl<T: IntoHttpResponse> IntoHttpResponse for (StatusCode, T) {
 
 impl<T: IntoHttpResponse> Respond<trigger::Http> for T {
     fn respond(self, invocation: &Invocation) -> Result<Vec<u8>, Error> {
-        encode::encode_response(self.into_http_response()?, shape(invocation))
+        let response = self.into_http_response()?;
+        match invocation.extensions.get::<direct::Direct>() {
+            Some(direct) => {
+                direct.put_response(response);
+                Ok(Vec::new())
+            }
+            None => encode::encode_response(response, shape(invocation)),
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! One request of the HTTP mode: an HTTP route's request as the API Gateway v2 event, or a
+//! One request of the HTTP mode: an HTTP route's request handed to its function as it is, or a
 //! CloudEvent at `POST /{function}` as its trigger's payload; both run under the function's
 //! concurrency limit and timeout.
 
@@ -10,6 +10,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 
 use super::{App, Served};
+use crate::event::http::direct::Direct;
 use crate::manifest::Trigger;
 use crate::platform::{decode_response, to_v2_payload};
 use crate::runtime::cloudevent::{self, error_json};
@@ -55,7 +56,7 @@ pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
     if let Some((served, route_key, params)) = http_route {
         let mut request = http::Request::from_parts(parts, crate::Body::from(body));
         request.extensions_mut().insert(crate::PathParams(params));
-        return route(app, served, &route_key, request).await;
+        return route(app, served, route_key, request).await;
     }
     let name = path.trim_start_matches('/');
     let Some(served) = app.functions.get(name).filter(|s| !s.http()) else {
@@ -70,24 +71,36 @@ pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
     cloud_event(app, served, &parts.headers, &body).await
 }
 
-/// An HTTP function's request, as the API Gateway v2 event, and its answer back as HTTP.
-async fn route(app: &App, served: &Served, route_key: &str, request: crate::HttpRequest) -> Reply {
-    let payload = to_v2_payload(&request, Some(route_key));
+/// An HTTP function's request, handed to it as it is (the direct path: no API Gateway payload
+/// is written, see `fnkit::event::http::direct`), and its response back. A handler that answers
+/// with a payload's bytes instead (one returning the platform's own type) is read as API Gateway
+/// reads it.
+async fn route(
+    app: &App,
+    served: &Served,
+    route_key: String,
+    request: crate::HttpRequest,
+) -> Reply {
+    let direct = Direct::new(request, route_key, to_v2_payload);
+    let mut extensions = http::Extensions::new();
+    extensions.insert(direct.clone());
     let id = crate::context::new_request_id();
-    match call(app, served, &id, payload).await {
-        Ok(out) => match decode_response(&out) {
-            Ok(response) => {
-                let (parts, body) = response.into_parts();
-                Response::from_parts(parts, Full::new(body.into_bytes()))
+    let out = match call(app, served, &id, Vec::new(), extensions).await {
+        Ok(out) => out,
+        Err(failure) => return failure,
+    };
+    let response = match direct.take_response() {
+        Some(response) => response,
+        None => match decode_response(&out) {
+            Ok(response) => response,
+            Err(e) => {
+                let status = StatusCode::INTERNAL_SERVER_ERROR;
+                return error(status, e.error_type(), e.message());
             }
-            Err(e) => error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                e.error_type(),
-                e.message(),
-            ),
         },
-        Err(failure) => failure,
-    }
+    };
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, Full::new(body.into_bytes()))
 }
 
 /// A CloudEvent for an event-driven function, as its trigger's payload.
@@ -113,7 +126,7 @@ async fn cloud_event(app: &App, served: &Served, headers: &http::HeaderMap, body
         );
     };
     let payload = serde_json::to_vec(&payload).unwrap_or_default();
-    match call(app, served, &event.id, payload).await {
+    match call(app, served, &event.id, payload, http::Extensions::new()).await {
         Ok(out) => {
             // A CloudEvent carries one queue message: a reported failure must fail the delivery,
             // so the broker delivers it again.
@@ -165,7 +178,13 @@ fn only_matching(trigger: &Trigger, mut payload: serde_json::Value) -> Option<se
 /// goes away first, the task is aborted too. A handler that awaits stops at its next await; one
 /// that never yields cannot be stopped in-process and keeps its slot (and its thread), so the
 /// function answers 429 rather than run more copies than its concurrency allows.
-async fn call(app: &App, served: &Served, id: &str, payload: Vec<u8>) -> Result<Vec<u8>, Reply> {
+async fn call(
+    app: &App,
+    served: &Served,
+    id: &str,
+    payload: Vec<u8>,
+    extensions: http::Extensions,
+) -> Result<Vec<u8>, Reply> {
     let spec = served.def.spec();
     let Ok(slot) = served.slots.clone().try_acquire_owned() else {
         let m = format!("function `{}` is at its concurrency limit", spec.name);
@@ -185,7 +204,7 @@ async fn call(app: &App, served: &Served, id: &str, payload: Vec<u8>) -> Result<
     let (def, state) = (served.def, app.state.clone());
     let mut task = AbortOnDrop(tokio::spawn(async move {
         let _slot = slot;
-        crate::runtime::call(def, payload, context, state).await
+        crate::runtime::call_with(def, payload, extensions, context, state).await
     }));
     match tokio::time::timeout(timeout, &mut task.0).await {
         Ok(Ok(Ok(out))) => Ok(out),

@@ -1,7 +1,10 @@
 //! The HTTP mode, for Knative, Cloud Run and OpenFaaS: every registered function served by one
 //! HTTP server on `$PORT`. HTTP functions answer on their routes; every other function takes
-//! CloudEvents at `POST /{function}`. Both go through the same decode → handler → encode path as
-//! Lambda (an HTTP request becomes the API Gateway v2 event the decoder reads). Functions
+//! CloudEvents at `POST /{function}`. A CloudEvent goes through the same decode → handler →
+//! encode path as on Lambda; an HTTP request is handed to its handler as the `http::Request` it
+//! arrived as, and the handler's response sent as it made it, with no API Gateway event written
+//! and read in between (`fnkit::event::http::direct`; a handler that takes the platform's own
+//! v2 event gets one). Functions
 //! Framework conventions: 400 for a malformed event, 429 over a function's concurrency, 504 at
 //! its timeout (enforced here, in-process).
 //!
