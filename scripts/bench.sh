@@ -37,6 +37,34 @@ rate() { wrk -t1 "$@" | awk '/Requests\/sec/ {r=$2} /Non-2xx/ {n=$NF} END {print
 latency() { wrk -t1 -c1 -d10s --latency "$@" | awk '$1 == "50%" {a=$2} $1 == "99%" {b=$2} END {print a, b}'; }
 # The median of the `Init Duration` of the REPORT lines of function $2 in log $1, in ms.
 init_median() { grep "\[$2\] REPORT" "$1" | grep -o 'Init Duration: [0-9.]*' | awk '{print $3}' | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+# CPU time (ms) and context switches so far of processes $@, every thread, from /proc.
+usage() {
+  python3 - "$@" <<'PY'
+import glob, os, sys
+hz = os.sysconf("SC_CLK_TCK")
+ms = switches = 0
+for pid in sys.argv[1:]:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ms += (int(fields[11]) + int(fields[12])) * 1000 / hz
+    for status in glob.glob(f"/proc/{pid}/task/*/status"):
+        for line in open(status):
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                switches += int(line.split()[1])
+print(ms, switches)
+PY
+}
+# costs "PIDS" ARGS... : runs wrk ARGS... and prints "REQ_PER_SEC NON_2XX CPU_US_PER_REQUEST
+# SWITCHES_PER_REQUEST" for the processes PIDS (space-separated) while it ran.
+costs() {
+  local pids=$1; shift
+  read -r ms0 sw0 < <(usage $pids)
+  wrk -t1 "$@" > "$work/wrk.txt"
+  read -r ms1 sw1 < <(usage $pids)
+  awk -v ms="$(python3 -c "print($ms1 - $ms0)")" -v sw="$((sw1 - sw0))" '
+    /requests in/ {n=$1} /Requests\/sec/ {r=$2} /Non-2xx/ {bad=$NF}
+    END {printf "%s %d %.0f %.1f\n", r, bad + 0, ms * 1000 / n, sw / n}' "$work/wrk.txt"
+}
 rows=()
 row() { rows+=("| $1 | $2 | $3 |"); }
 
@@ -44,7 +72,7 @@ echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), comm
 
 # The ceiling: the same handlers on a bare hyper server, multi-threaded on every core.
 bare_port=$(free_port)
-"$T/bare" "$bare_port" "$(nproc)" >/dev/null 2>&1 & pids+=($!)
+"$T/bare" "$bare_port" "$(nproc)" >/dev/null 2>&1 & bare_pid=$!; pids+=($!)
 B=http://127.0.0.1:$bare_port
 until_up "$B/noop"
 
@@ -54,10 +82,14 @@ E=$URL epid=$PID
 sleep 0.5
 idle_noop=$(rss_kb "$epid")
 wrk -t1 -c16 -d3s "$E/noop" >/dev/null   # warms 16 environments
-read -r e16 e16bad < <(rate -c16 -d10s "$E/noop")
-read -r b16 _ < <(rate -c16 -d10s "$B/noop")
+workers=$(pgrep -P "$epid" | tr '\n' ' ')
+read -r e16 e16bad ecpu esw < <(costs "$epid" -c16 -d10s "$E/noop")
+read -r _ _ wcpu wsw < <(costs "$workers" -c16 -d10s "$E/noop")
+read -r b16 _ bcpu bsw < <(costs "$bare_pid" -c16 -d10s "$B/noop")
 echo "== c=16: emulator $e16 req/s ($e16bad non-2xx), bare hyper $b16 req/s"
+echo "   CPU per request: emulator $ecpu µs ($esw context switches), its 16 workers $wcpu µs ($wsw), bare hyper $bcpu µs ($bsw)"
 row "emulator HTTP trigger / bare hyper, 16 connections (≥ 0.2×, no non-2xx)" "$e16 / $b16 req/s, $e16bad non-2xx" "**$(ratio "$e16" "$b16")×**"
+row "CPU per request at 16 connections (context switches per request)" "emulator $ecpu µs ($esw) + its workers $wcpu µs ($wsw); bare hyper $bcpu µs ($bsw)" ""
 read -r e50 e99 < <(latency "$E/noop")
 read -r b50 b99 < <(latency "$B/noop")
 echo "== c=1: emulator p50 $e50 p99 $e99; bare hyper p50 $b50 p99 $b99"
@@ -71,11 +103,11 @@ row "emulator warm p99 at half of peak load (< 1 ms)" "**$h99 ms** (p50 $h50 ms)
 
 # 2. HTTP mode: the function binary serving its routes itself (Knative, Cloud Run).
 hport=$(free_port)
-PORT=$hport FNKIT_HOST=127.0.0.1 "$T/noop" >/dev/null 2>&1 & pids+=($!)
+PORT=$hport FNKIT_HOST=127.0.0.1 "$T/noop" >/dev/null 2>&1 & http_pid=$!; pids+=($!)
 H=http://127.0.0.1:$hport
 until_up "$H/noop"
-read -r h16 h16bad < <(rate -c16 -d10s "$H/noop")
-read -r b16n _ < <(rate -c16 -d10s "$B/noop")
+read -r h16 h16bad hcpu hsw < <(costs "$http_pid" -c16 -d10s "$H/noop")
+read -r b16n _ bcpu2 bsw2 < <(costs "$bare_pid" -c16 -d10s "$B/noop")
 read -r hecho hechobad < <(rate -c16 -d10s -s "$POST" "$H/echo")
 read -r becho _ < <(rate -c16 -d10s -s "$POST" "$B/echo")
 read -r h50 h99 < <(latency "$H/noop")
@@ -83,6 +115,7 @@ echo "== HTTP mode: no-op $h16 req/s vs $b16n; JSON echo $hecho vs $becho; c=1 p
 row "HTTP mode / bare hyper, no-op route, 16 connections (≥ 0.8×)" "$h16 / $b16n req/s, $h16bad non-2xx" "**$(ratio "$h16" "$b16n")×**"
 row "HTTP mode / bare hyper, JSON echo route, 16 connections (≥ 0.8×)" "$hecho / $becho req/s, $hechobad non-2xx" "**$(ratio "$hecho" "$becho")×**"
 row "HTTP mode latency at 1 connection, no-op route" "p50 $h50, p99 $h99" ""
+row "HTTP mode CPU per request, no-op route (context switches per request)" "$hcpu µs ($hsw); bare hyper $bcpu2 µs ($bsw2)" ""
 
 # 3. Lambda mode: the same echo handler on fnkit's Runtime API client and on lambda_runtime,
 #    under the same Runtime API server (the emulator), called through the Invoke API.
