@@ -3,6 +3,7 @@
 
 pub mod durable;
 pub mod emulator;
+pub mod http_mode;
 pub mod process;
 pub mod raw_durable;
 pub mod recorded;

@@ -3,7 +3,6 @@
 //! mode, plus plain HTTP routes.
 
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use cloudevents::binding::http::{Builder, Serializer};
@@ -11,8 +10,7 @@ use cloudevents::message::{BinaryDeserializer, StructuredDeserializer};
 use cloudevents::{EventBuilder, EventBuilderV10};
 use fnkit_tests::emulator::{request, temp_dir, Reply};
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 /// Collects what the SDK's serializer writes: headers and body.
 #[derive(Default)]
@@ -76,35 +74,16 @@ fn chrono_now() -> String {
     "2026-11-27T10:00:00Z".to_owned()
 }
 
-async fn start(out: &PathBuf) -> (Child, String) {
+async fn start(out: &std::path::Path) -> (Child, String) {
     start_with(out, &[]).await
 }
 
 /// Starts the fixtures binary in HTTP mode with extra environment variables.
-async fn start_with(out: &PathBuf, env: &[(&str, &str)]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fixtures"))
-        .envs(env.iter().copied())
-        .env("PORT", "0")
-        .env("FNKIT_HOST", "127.0.0.1")
-        .env("FIXTURE_OUT", out)
-        .env_remove("AWS_LAMBDA_RUNTIME_API")
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(at) = line.find("on http://") {
-                return line[at + 3..].trim().to_owned();
-            }
-        }
-        panic!("the binary exited before serving");
-    })
-    .await
-    .unwrap();
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, base)
+async fn start_with(out: &std::path::Path, env: &[(&str, &str)]) -> (Child, String) {
+    let out = out.to_str().unwrap();
+    let mut env = env.to_vec();
+    env.push(("FIXTURE_OUT", out));
+    fnkit_tests::http_mode::serve(std::path::Path::new(env!("CARGO_BIN_EXE_fixtures")), &env).await
 }
 
 // long: one server, every kind of delivery it takes, each checked once.
@@ -189,42 +168,6 @@ async fn cloudevents_in_both_modes_and_http_routes_are_served_on_port() {
     assert!(std::fs::read_to_string(&out)
         .unwrap()
         .contains("tick\tp1\t"));
-}
-
-#[tokio::test]
-async fn http_routes_get_the_request_as_sent_and_raw_handlers_the_v2_event() {
-    let out = temp_dir("http-mode").join("out.txt");
-    let (_server, base) = start(&out).await;
-    // The request reaches the handler and its response comes back as they were: status,
-    // content type, the cookie it set, the body.
-    let created = request(
-        "POST",
-        &format!("{base}/items"),
-        &[("content-type", "application/json")],
-        br#"{"sku":"a","qty":2}"#.to_vec(),
-    )
-    .await;
-    assert_eq!(created.status, 201, "{}", created.text());
-    assert_eq!(created.header("set-cookie"), Some("seen=1; Path=/"));
-    assert_eq!(created.json(), json!({"sku": "a", "qty": 2}));
-    // An error with a status is that status, with the JSON error body.
-    let bad = request("POST", &format!("{base}/items"), &[], b"not json".to_vec()).await;
-    assert_eq!(bad.status, 400, "{}", bad.text());
-    assert_eq!(bad.json()["errorType"], "BadRequest", "{}", bad.text());
-    // A handler that takes `fnkit::raw::ApiGatewayV2httpRequest` gets the event API Gateway
-    // would have sent for the route.
-    let raw = request(
-        "GET",
-        &format!("{base}/raw/x%20y?a=1&b=2"),
-        &[("x-tag", "t1")],
-        Vec::new(),
-    )
-    .await;
-    assert_eq!(raw.status, 200, "{}", raw.text());
-    assert_eq!(
-        raw.json(),
-        json!({"routeKey": "GET /raw/{what}", "rawPath": "/raw/x%20y", "rawQueryString": "a=1&b=2", "what": "x y", "tag": "t1"})
-    );
 }
 
 #[tokio::test]

@@ -27,15 +27,18 @@ async fn handle(
                 ))),
             Err(e) => hyper::Response::builder()
                 .status(e.status().unwrap_or(fnkit::http::StatusCode::BAD_REQUEST))
+                .header("content-type", "application/json")
                 .body(Full::new(Bytes::from(e.to_json()))),
         };
         return Ok(response.unwrap_or_default());
     }
     let request = fnkit::http::Request::from_parts(parts, fnkit::Body::empty());
     let text = fnkit_bench::noop(request).await;
-    Ok(hyper::Response::new(Full::new(Bytes::from_static(
-        text.as_bytes(),
-    ))))
+    // The same head as fnkit's answer for a `&'static str`.
+    let response = hyper::Response::builder()
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(Full::new(Bytes::from_static(text.as_bytes())));
+    Ok(response.unwrap_or_default())
 }
 
 fn main() {

@@ -207,6 +207,37 @@ impl serde::Serialize for HeadersJson<'_> {
     }
 }
 
+/// Makes a request that reached a server of the function's own (the HTTP mode) what a handler
+/// gets from API Gateway v2, without writing the event: an origin-form URI (path and query),
+/// HTTP/1.1, no extensions of the server's, repeated headers joined by commas and the cookies in
+/// one `Cookie` header, header values that are not text left out. The usual request (no repeated
+/// header) has its headers kept as they are.
+pub(crate) fn as_api_gateway_passes_it(request: &mut HttpRequest) {
+    if request.uri().scheme().is_some() || request.uri().authority().is_some() {
+        let origin = request
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned();
+        if let Ok(uri) = origin.parse() {
+            *request.uri_mut() = uri;
+        }
+    }
+    *request.version_mut() = http::Version::HTTP_11;
+    *request.extensions_mut() = http::Extensions::new();
+    let headers = request.headers();
+    let plain = headers.len() == headers.keys_len() && headers.values().all(|v| v.to_str().is_ok());
+    if !plain {
+        let (mut joined, cookies) = v2_headers(request);
+        if let Ok(cookie) = HeaderValue::from_str(&cookies.join("; ")) {
+            if !cookies.is_empty() {
+                joined.insert(COOKIE, cookie);
+            }
+        }
+        *request.headers_mut() = joined;
+    }
+}
+
 /// Headers with repeated values joined by commas, as API Gateway v2 sends them, and the
 /// cookies, which v2 moves to their own list.
 fn v2_headers(request: &HttpRequest) -> (HeaderMap, Vec<String>) {

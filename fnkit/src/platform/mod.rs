@@ -9,6 +9,7 @@ mod schedule;
 mod serve;
 mod storage;
 
+pub(crate) use http::as_api_gateway_passes_it;
 pub use http::{decode_response, to_v2_event, to_v2_payload, GatewayRequestId};
 
 /// `value` without the keys whose value is null: the `aws_lambda_events` types write every

@@ -371,6 +371,27 @@ async fn raw_route(event: fnkit::raw::ApiGatewayV2httpRequest) -> Json<serde_jso
     }))
 }
 
+/// `GET /seen` answers with the request as its handler sees it: the URI, the version, the
+/// repeated `x-multi` header and the cookies. With `?sleep` it first sleeps past its 1 s timeout.
+#[function(trigger = http(method = "GET", path = "/seen"), timeout = "1s")]
+async fn seen(req: HttpRequest) -> Json<serde_json::Value> {
+    if req.query_param("sleep").is_some() {
+        tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+    }
+    let header = |name: &str| -> Vec<String> {
+        let values = req.headers().get_all(name).iter();
+        values
+            .map(|v| v.to_str().unwrap_or("?").to_owned())
+            .collect()
+    };
+    Json(serde_json::json!({
+        "uri": req.uri().to_string(),
+        "version": format!("{:?}", req.version()),
+        "multi": header("x-multi"),
+        "cookie": header("cookie"),
+    }))
+}
+
 fn main() {
     fnkit::run()
 }

@@ -4,7 +4,7 @@
 //! read on the way. A [`Direct`] in the invocation's extensions carries both; the decoder takes
 //! the request out of it and the encoder leaves the response in it. A handler that takes the
 //! platform's own event type ([`fnkit::raw`](crate::raw)) still gets the payload, written from
-//! the request when it asks; one that answers with a payload's bytes is read back by the server.
+//! the request when it asks.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -40,7 +40,7 @@ impl Direct {
     }
 
     fn slots(&self) -> std::sync::MutexGuard<'_, Slots> {
-        // The lock is never held across a call that could panic; a poisoned one is still sound.
+        // Held only to move a value in or out; a poisoned lock still holds sound values.
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -49,11 +49,15 @@ impl Direct {
         self.slots().request.take()
     }
 
-    /// The request as the platform's payload, for a decoder that reads the platform's type.
+    /// The request as the platform's payload, for a decoder that reads the platform's type
+    /// instead of taking the request (which is gone afterwards), written outside the lock.
     pub(crate) fn payload(&self) -> Option<Vec<u8>> {
-        let slots = self.slots();
-        let request = slots.request.as_ref()?;
-        Some((slots.write)(request, Some(&slots.route_key)))
+        let (request, route_key, write) = {
+            let mut slots = self.slots();
+            let request = slots.request.take()?;
+            (request, std::mem::take(&mut slots.route_key), slots.write)
+        };
+        Some(write(&request, Some(&route_key)))
     }
 
     /// Leaves the handler's response for the server.
@@ -61,7 +65,7 @@ impl Direct {
         self.slots().response = Some(response);
     }
 
-    /// The handler's response, if it answered with one rather than with a payload.
+    /// The handler's response; `None` only if its encoder did not run.
     pub(crate) fn take_response(&self) -> Option<HttpResponse> {
         self.slots().response.take()
     }

@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 use super::{App, Served};
 use crate::event::http::direct::Direct;
 use crate::manifest::Trigger;
-use crate::platform::{decode_response, to_v2_payload};
+use crate::platform::{as_api_gateway_passes_it, to_v2_payload};
 use crate::runtime::cloudevent::{self, error_json};
 use crate::{Context, Error};
 
@@ -55,6 +55,7 @@ pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
     };
     if let Some((served, route_key, params)) = http_route {
         let mut request = http::Request::from_parts(parts, crate::Body::from(body));
+        as_api_gateway_passes_it(&mut request);
         request.extensions_mut().insert(crate::PathParams(params));
         return route(app, served, route_key, request).await;
     }
@@ -72,9 +73,7 @@ pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
 }
 
 /// An HTTP function's request, handed to it as it is (the direct path: no API Gateway payload
-/// is written, see `fnkit::event::http::direct`), and its response back. A handler that answers
-/// with a payload's bytes instead (one returning the platform's own type) is read as API Gateway
-/// reads it.
+/// is written, see `fnkit::event::http::direct`), and its response back.
 async fn route(
     app: &App,
     served: &Served,
@@ -85,19 +84,13 @@ async fn route(
     let mut extensions = http::Extensions::new();
     extensions.insert(direct.clone());
     let id = crate::context::new_request_id();
-    let out = match call(app, served, &id, Vec::new(), extensions).await {
-        Ok(out) => out,
-        Err(failure) => return failure,
-    };
-    let response = match direct.take_response() {
-        Some(response) => response,
-        None => match decode_response(&out) {
-            Ok(response) => response,
-            Err(e) => {
-                let status = StatusCode::INTERNAL_SERVER_ERROR;
-                return error(status, e.error_type(), e.message());
-            }
-        },
+    if let Err(failure) = call(app, served, &id, Vec::new(), extensions).await {
+        return failure;
+    }
+    // Every HTTP function's encoder leaves its response in the exchange.
+    let Some(response) = direct.take_response() else {
+        let m = "the function's encoder left no response";
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "Runtime.NoResponse", m);
     };
     let (parts, body) = response.into_parts();
     Response::from_parts(parts, Full::new(body.into_bytes()))
