@@ -3,7 +3,6 @@
 
 pub mod durable;
 pub mod emulator;
-pub mod http_mode;
 pub mod process;
 pub mod raw_durable;
 pub mod recorded;

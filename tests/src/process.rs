@@ -1,5 +1,6 @@
-//! `fnkit-local` as a process of its own, for the tests that kill it or signal it: started with
-//! `--port 0`, its base URL read from its log, and the rest of its log handed back.
+//! A serving process of its own, for the tests that kill it or signal it: `fnkit-local` started
+//! with `--port 0`, or a function binary in HTTP mode with `PORT=0`; its base URL read from its
+//! log, and the rest of its log handed back.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -31,13 +32,30 @@ impl Running {
 /// Starts `command` (fnkit-local with its arguments; `--port 0` is added) and waits up to 60 s
 /// for it to say where it serves.
 pub async fn start(mut command: Command) -> Running {
+    command.args(["--port", "0"]);
+    serving(command).await
+}
+
+/// `bin` in HTTP mode (as Knative and Cloud Run run it) on a free port of 127.0.0.1, to be
+/// started with [`serving`].
+pub fn http_mode(bin: &std::path::Path) -> Command {
+    let mut command = Command::new(bin);
+    command
+        .env("PORT", "0")
+        .env("FNKIT_HOST", "127.0.0.1")
+        .env_remove("AWS_LAMBDA_RUNTIME_API");
+    command
+}
+
+/// Starts `command`, which picks its own port, and waits up to 60 s for it to say where it
+/// serves (`... on http://HOST:PORT`).
+pub async fn serving(mut command: Command) -> Running {
     let mut child = command
-        .args(["--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .spawn()
-        .expect("fnkit-local starts");
+        .expect("the process starts");
     let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
     let base = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(line) = lines.next_line().await.expect("its log") {
@@ -45,9 +63,9 @@ pub async fn start(mut command: Command) -> Running {
                 return line[at + 3..].trim().to_owned();
             }
         }
-        panic!("fnkit-local exited before serving");
+        panic!("the process exited before serving");
     })
     .await
-    .expect("fnkit-local serves within 60 s");
+    .expect("the process serves within 60 s");
     Running { child, base, lines }
 }

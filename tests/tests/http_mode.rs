@@ -80,10 +80,10 @@ async fn start(out: &std::path::Path) -> (Child, String) {
 
 /// Starts the fixtures binary in HTTP mode with extra environment variables.
 async fn start_with(out: &std::path::Path, env: &[(&str, &str)]) -> (Child, String) {
-    let out = out.to_str().unwrap();
-    let mut env = env.to_vec();
-    env.push(("FIXTURE_OUT", out));
-    fnkit_tests::http_mode::serve(std::path::Path::new(env!("CARGO_BIN_EXE_fixtures")), &env).await
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_fixtures"));
+    let mut command = fnkit_tests::process::http_mode(bin);
+    command.envs(env.iter().copied()).env("FIXTURE_OUT", out);
+    fnkit_tests::process::serving(command).await.drained()
 }
 
 // long: one server, every kind of delivery it takes, each checked once.

@@ -11,7 +11,9 @@ use tokio::process::Child;
 
 async fn start() -> (Child, String) {
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_fixtures"));
-    fnkit_tests::http_mode::serve(bin, &[]).await
+    fnkit_tests::process::serving(fnkit_tests::process::http_mode(bin))
+        .await
+        .drained()
 }
 
 #[tokio::test]

@@ -49,7 +49,7 @@ pub(crate) async fn swap(
         crate::versions::assign(&state_dir, &functions).map_err(EmulatorError::from)
     })
     .await
-    .map_err(|e| EmulatorError::Io(std::io::Error::other(e)))??;
+    .map_err(super::io)??;
     for (name, version) in versions {
         if let Some(f) = engine.functions.get(&name) {
             f.set_version(version);

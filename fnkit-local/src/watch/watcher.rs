@@ -50,8 +50,8 @@ impl Watching {
     }
 
     /// Watches what `bins` are built from, as their dep-info files say (read off the runtime,
-    /// where the watches are added too); returns those files.
-    pub async fn follow(&self, bins: Vec<PathBuf>, logs: &Logs) -> BTreeSet<PathBuf> {
+    /// where the watches are added too), instead of what it watched for before.
+    pub async fn follow(&self, bins: Vec<PathBuf>, logs: &Logs) {
         let this = self.clone();
         let added = tokio::task::spawn_blocking(move || {
             use notify::Watcher as _;
@@ -67,17 +67,17 @@ impl Watching {
                     ));
                 }
             }
-            *this.files.write().unwrap_or_else(|e| e.into_inner()) = files.clone();
-            (files, problems)
+            let none = files.is_empty();
+            *this.files.write().unwrap_or_else(|e| e.into_inner()) = files;
+            (none, problems)
         })
         .await;
-        let (files, problems) = added.unwrap_or_default();
+        let (none, problems) = added.unwrap_or((true, Vec::new()));
         for problem in problems {
             logs.info(&problem);
         }
-        if files.is_empty() {
+        if none {
             logs.info("fnkit-local: --watch found no sources to watch (no dep-info file beside the binaries)");
         }
-        files
     }
 }

@@ -229,10 +229,11 @@ pub(crate) fn as_api_gateway_passes_it(request: &mut HttpRequest) {
     let plain = headers.len() == headers.keys_len() && headers.values().all(|v| v.to_str().is_ok());
     if !plain {
         let (mut joined, cookies) = v2_headers(request);
-        if let Ok(cookie) = HeaderValue::from_str(&cookies.join("; ")) {
-            if !cookies.is_empty() {
-                joined.insert(COOKIE, cookie);
-            }
+        let cookie = (!cookies.is_empty())
+            .then(|| HeaderValue::from_str(&cookies.join("; ")).ok())
+            .flatten();
+        if let Some(cookie) = cookie {
+            joined.insert(COOKIE, cookie);
         }
         *request.headers_mut() = joined;
     }

@@ -22,7 +22,7 @@ pub(crate) type WritePayload = fn(&HttpRequest, Option<&str>) -> Vec<u8>;
 struct Slots {
     request: Option<HttpRequest>,
     /// The route's key (`GET /hello/{name}`) and the writer, for a payload written on demand.
-    route_key: String,
+    route_key: Arc<str>,
     write: WritePayload,
     response: Option<HttpResponse>,
 }
@@ -30,7 +30,7 @@ struct Slots {
 impl Direct {
     /// An exchange holding `request`, which matched the route `route_key`; `write` writes the
     /// payload for a handler that reads the platform's type.
-    pub(crate) fn new(request: HttpRequest, route_key: String, write: WritePayload) -> Direct {
+    pub(crate) fn new(request: HttpRequest, route_key: Arc<str>, write: WritePayload) -> Direct {
         Direct(Arc::new(Mutex::new(Slots {
             request: Some(request),
             route_key,
@@ -55,7 +55,7 @@ impl Direct {
         let (request, route_key, write) = {
             let mut slots = self.slots();
             let request = slots.request.take()?;
-            (request, std::mem::take(&mut slots.route_key), slots.write)
+            (request, slots.route_key.clone(), slots.write)
         };
         Some(write(&request, Some(&route_key)))
     }

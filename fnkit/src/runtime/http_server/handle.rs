@@ -39,11 +39,10 @@ fn error(status: StatusCode, error_type: &str, message: &str) -> Reply {
 pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
-    // The route, its key and its parameters, matched once: the event is built from them.
+    // The route and its parameters, matched once.
     let http_route = app.table.find(&method, &path).and_then(|found| {
         let served = app.functions.get(&found.entry.function)?;
-        let key = format!("{} {}", found.entry.method, found.entry.route);
-        Some((served, key, found.params))
+        Some((served, found.params))
     });
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_BODY).collect().await {
@@ -53,11 +52,11 @@ pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
             return error(StatusCode::PAYLOAD_TOO_LARGE, "RequestTooLarge", m);
         }
     };
-    if let Some((served, route_key, params)) = http_route {
+    if let Some((served, params)) = http_route {
         let mut request = http::Request::from_parts(parts, crate::Body::from(body));
         as_api_gateway_passes_it(&mut request);
         request.extensions_mut().insert(crate::PathParams(params));
-        return route(app, served, route_key, request).await;
+        return route(app, served, request).await;
     }
     let name = path.trim_start_matches('/');
     let Some(served) = app.functions.get(name).filter(|s| !s.http()) else {
@@ -74,12 +73,8 @@ pub(super) async fn handle(app: &App, req: Request<Incoming>) -> Reply {
 
 /// An HTTP function's request, handed to it as it is (the direct path: no API Gateway payload
 /// is written, see `fnkit::event::http::direct`), and its response back.
-async fn route(
-    app: &App,
-    served: &Served,
-    route_key: String,
-    request: crate::HttpRequest,
-) -> Reply {
+async fn route(app: &App, served: &Served, request: crate::HttpRequest) -> Reply {
+    let route_key = served.route_key.clone().unwrap_or_default();
     let direct = Direct::new(request, route_key, to_v2_payload);
     let mut extensions = http::Extensions::new();
     extensions.insert(direct.clone());

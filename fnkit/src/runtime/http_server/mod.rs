@@ -48,12 +48,14 @@ pub(crate) enum ServerError {
 struct Served {
     def: &'static FunctionDef,
     slots: Arc<Semaphore>,
+    /// An HTTP function's route key (`GET /items/{id}`), as API Gateway names it.
+    route_key: Option<Arc<str>>,
 }
 
 impl Served {
     /// Served on its HTTP route rather than as `POST /{name}`.
     fn http(&self) -> bool {
-        matches!(self.def.spec().trigger, Trigger::Http { .. })
+        self.route_key.is_some()
     }
 }
 
@@ -87,16 +89,25 @@ impl App {
         let mut routes = Vec::new();
         for def in defs {
             let spec = def.spec();
-            routes.push(match &spec.trigger {
-                Trigger::Http { method, path } => format!("{method} {path}"),
-                _ => format!("POST /{} (CloudEvents)", spec.name),
+            let route_key: Option<Arc<str>> = match &spec.trigger {
+                Trigger::Http { method, path } => Some(Arc::from(format!("{method} {path}"))),
+                _ => None,
+            };
+            routes.push(match &route_key {
+                Some(key) => key.to_string(),
+                None => format!("POST /{} (CloudEvents)", spec.name),
             });
             let limit = spec
                 .concurrency
                 .map_or(default_concurrency, |c| c as usize)
                 .max(1);
             let slots = Arc::new(Semaphore::new(limit));
-            functions.insert(spec.name.to_string(), Served { def, slots });
+            let served = Served {
+                def,
+                slots,
+                route_key,
+            };
+            functions.insert(spec.name.to_string(), served);
         }
         Ok(App {
             functions,
