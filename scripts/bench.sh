@@ -33,8 +33,6 @@ free_port() { python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',
 until_up() { for _ in $(seq 200); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done; echo "nothing answers $1" >&2; return 1; }
 rss_kb() { ps -o rss= -p "$1" | tr -d ' '; }
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
-# wrk ARGS... -> "REQ_PER_SEC NON_2XX"
-rate() { wrk -t1 "$@" | awk '/Requests\/sec/ {r=$2} /Non-2xx/ {n=$NF} END {print r, n + 0}'; }
 # wrk --latency at one connection ARGS... -> "P50 P99" as wrk prints them
 latency() { wrk -t1 -c1 -d10s --latency "$@" | awk '$1 == "50%" {a=$2} $1 == "99%" {b=$2} END {print a, b}'; }
 # The median of the `Init Duration` of the REPORT lines of function $2 in log $1, in ms.
@@ -75,6 +73,8 @@ costs() {
       printf "%s %d %.0f %.1f %.0f %.1f\n", r, bad + 0, per(ms, 1000), per(sw, 1), per(mt, 1000), per(st, 1)
     }' "$work/wrk.txt"
 }
+# wrk ARGS... -> "REQ_PER_SEC NON_2XX"
+rate() { costs "" "" "$@" | cut -d' ' -f1,2; }
 rows=()
 row() { rows+=("| $1 | $2 | $3 |"); }
 

@@ -120,12 +120,6 @@ async fn the_live_feed_streams_invocations_and_log_lines_and_ends_at_shutdown() 
         events(got, "log").iter().any(said)
     })
     .await;
-    let logs = events(&got, "log");
-    assert!(
-        logs.iter()
-            .any(|l| l["request_id"] == id.as_str() && l["line"] == "whoami was called"),
-        "{got}"
-    );
 
     // Stopping the emulator ends the stream instead of waiting for it.
     let stopping = tokio::spawn(e.stop());
